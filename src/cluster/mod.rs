@@ -1,0 +1,5 @@
+//! Everything that talks to the Kubernetes API. Now: building a client from
+//! the agent config and proving the API server answers. Apply, inventory,
+//! prune, order, health and drift arrive with the cluster-engine issue.
+
+pub mod client;

@@ -1,0 +1,554 @@
+//! `plumb run`: the long-running agent. It owns the tasks and their wiring:
+//! the HTTP server, the cluster and Docker probes, the source follower and
+//! one queue task per app. Stages live elsewhere; this module only decides
+//! when they run.
+//!
+//! # Guarantees
+//! - A burst of triggers for one app is one reconcile of the newest revision:
+//!   each app's queue is a `watch` channel, which keeps only the last value.
+//! - An unreachable cluster or Docker Engine never stops the daemon: it is
+//!   retried with capped exponential backoff and logged once per outage.
+//! - Shutdown (SIGINT/SIGTERM) cancels every task; an in-flight reconcile is
+//!   abandoned between stages, and the HTTP server finishes open requests.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::build::docker;
+use crate::cluster::client as kube_client;
+use crate::config::Config;
+use crate::http::{self, HttpState};
+use crate::manifest::{self, AppSpec, RepoManifest};
+use crate::metrics::Metrics;
+use crate::reconcile;
+use crate::source::{short_id, Revision, Source};
+use crate::status::{rfc3339, ReconcileStatus, StatusHandle};
+
+/// Errors that stop `plumb run` from starting. Once running, nothing stops it
+/// but a signal.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The HTTP listener could not be bound.
+    #[error(transparent)]
+    Http(#[from] http::HttpError),
+    /// The kubeconfig named in the agent config is unusable.
+    #[error("{config}: `cluster.kubeconfig`")]
+    Kubeconfig {
+        config: String,
+        #[source]
+        source: kube_client::ClientError,
+    },
+}
+
+/// Why an app is being reconciled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerReason {
+    /// The source moved to a new revision.
+    NewRevision,
+    /// The periodic reconcile interval elapsed.
+    Interval,
+}
+
+impl std::fmt::Display for TriggerReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TriggerReason::NewRevision => "new-revision",
+            TriggerReason::Interval => "interval",
+        })
+    }
+}
+
+/// A request to reconcile an app at a revision. Only the newest one queued
+/// for an app is acted on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    /// Full commit id.
+    pub revision: String,
+    /// The app's spec at that revision.
+    pub app: AppSpec,
+    /// Why.
+    pub reason: TriggerReason,
+    /// Increases with every trigger, so that an identical re-trigger (the
+    /// interval) still wakes the queue.
+    pub seq: u64,
+}
+
+/// Exponential backoff with a cap and ±10 % jitter, for retrying dependencies.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    min: Duration,
+    max: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    /// Starts at `min`, doubles per failure up to `max`.
+    pub fn new(min: Duration, max: Duration) -> Backoff {
+        Backoff { min, max, next: min }
+    }
+
+    /// The delay before the next try, before jitter; then doubles it.
+    pub fn next_base(&mut self) -> Duration {
+        let current = self.next;
+        self.next = (self.next * 2).min(self.max);
+        current
+    }
+
+    /// The delay before the next try, with ±10 % jitter so that many
+    /// agents do not retry in lockstep.
+    pub fn next_delay(&mut self) -> Duration {
+        jitter(self.next_base())
+    }
+
+    /// Back to the shortest delay after a success.
+    pub fn reset(&mut self) {
+        self.next = self.min;
+    }
+}
+
+/// `d` ±10 %.
+pub fn jitter(d: Duration) -> Duration {
+    let factor = 0.9 + rand::random::<f64>() * 0.2;
+    d.mul_f64(factor)
+}
+
+/// The shared context of every task: built once, handed out as `Arc`.
+pub struct Ctx {
+    /// The agent config.
+    pub config: Config,
+    /// Every metric family.
+    pub metrics: Arc<Metrics>,
+    /// The status every task writes to and HTTP reads.
+    pub status: StatusHandle,
+}
+
+/// A started daemon: its address and a way to stop it.
+pub struct RunningDaemon {
+    /// The address the HTTP server listens on (useful with port 0).
+    pub local_addr: SocketAddr,
+    /// The shared context (tests read status and metrics through it).
+    pub ctx: Arc<Ctx>,
+    cancel: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+impl RunningDaemon {
+    /// Cancels every task and waits for them; the HTTP server finishes open
+    /// requests first.
+    pub async fn shutdown(mut self) {
+        self.cancel.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// A token that is cancelled when the daemon shuts down.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+}
+
+/// Starts every task of the daemon and returns once the HTTP server listens.
+///
+/// # Errors
+/// [`DaemonError`] when the listen address cannot be bound or an explicitly
+/// configured kubeconfig is unusable. Everything else (no cluster, no Docker,
+/// a broken repo) is reported in status and retried, not returned.
+pub async fn start(config: Config) -> Result<RunningDaemon, DaemonError> {
+    if config.cluster.kubeconfig.is_some() {
+        kube_client::kube_config(&config.cluster)
+            .await
+            .map_err(|source| DaemonError::Kubeconfig {
+                config: config
+                    .file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                source,
+            })?;
+    }
+    let listener = http::bind(config.listen).await?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| http::HttpError::Bind {
+            addr: config.listen,
+            hint: "check `listen` in the agent config",
+            source,
+        })?;
+    let ctx = Arc::new(Ctx {
+        config,
+        metrics: Arc::new(Metrics::new()),
+        status: StatusHandle::new(),
+    });
+    let cancel = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+
+    let state = HttpState {
+        metrics: ctx.metrics.clone(),
+        status: ctx.status.clone(),
+    };
+    let http_cancel = cancel.clone();
+    tasks.spawn(async move {
+        let shutdown = async move { http_cancel.cancelled().await };
+        if let Err(e) = http::serve(listener, state, shutdown).await {
+            warn!(error = %e, "HTTP server stopped");
+        }
+    });
+    tasks.spawn(probe_cluster(ctx.clone(), cancel.clone()));
+    tasks.spawn(probe_docker(ctx.clone(), cancel.clone()));
+    tasks.spawn(follow_source(ctx.clone(), cancel.clone()));
+
+    info!(listen = %local_addr, repo = %ctx.config.source.repo, branch = %ctx.config.source.branch, "plumb started");
+    Ok(RunningDaemon {
+        local_addr,
+        ctx,
+        cancel,
+        tasks,
+    })
+}
+
+/// Sleeps for `d` unless cancelled first; returns false when cancelled.
+async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => false,
+        _ = tokio::time::sleep(d) => true,
+    }
+}
+
+/// How often a reachable dependency is checked again.
+const HEALTHY_RECHECK: Duration = Duration::from_secs(30);
+
+/// Keeps `plumb_cluster_up` and the cluster status true: asks the API
+/// server for its version, retrying with backoff while it does not answer.
+async fn probe_cluster(ctx: Arc<Ctx>, cancel: CancellationToken) {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+    let mut was_up: Option<bool> = None;
+    loop {
+        let attempt = async {
+            let config = kube_client::kube_config(&ctx.config.cluster).await?;
+            let url = config.cluster_url.to_string();
+            let client = kube_client::client(config)?;
+            let version = kube_client::server_version(&client, &url).await?;
+            Ok::<_, kube_client::ClientError>((url, version))
+        };
+        let outcome = tokio::select! {
+            _ = cancel.cancelled() => return,
+            outcome = attempt => outcome,
+        };
+        let now = rfc3339(SystemTime::now());
+        let delay = match outcome {
+            Ok((url, version)) => {
+                if was_up != Some(true) {
+                    info!(url = %url, version = %version, "Kubernetes API reachable");
+                }
+                was_up = Some(true);
+                ctx.metrics.cluster_up.set(1);
+                ctx.status.update(|s| {
+                    s.cluster.up = true;
+                    s.cluster.reached = true;
+                    s.cluster.endpoint = Some(url);
+                    s.cluster.version = Some(version);
+                    s.cluster.checked_at = Some(now);
+                    s.cluster.error = None;
+                });
+                backoff.reset();
+                HEALTHY_RECHECK
+            }
+            Err(error) => {
+                let text = error_chain(&error);
+                if was_up != Some(false) {
+                    warn!(error = %text, "Kubernetes API not reachable; plumb keeps running and retries");
+                } else {
+                    debug!(error = %text, "Kubernetes API still not reachable");
+                }
+                was_up = Some(false);
+                ctx.metrics.cluster_up.set(0);
+                ctx.status.update(|s| {
+                    s.cluster.up = false;
+                    s.cluster.checked_at = Some(now);
+                    s.cluster.error = Some(text);
+                });
+                backoff.next_delay()
+            }
+        };
+        if !sleep_or_cancel(delay, &cancel).await {
+            return;
+        }
+    }
+}
+
+/// Keeps `plumb_docker_up` and the docker status true, like [`probe_cluster`].
+async fn probe_docker(ctx: Arc<Ctx>, cancel: CancellationToken) {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+    let mut was_up: Option<bool> = None;
+    let inputs = docker::EndpointInputs::from_config(&ctx.config.docker);
+    loop {
+        let attempt = async {
+            let endpoint =
+                docker::resolve_endpoint(&inputs, &|p| std::fs::read_to_string(p))?;
+            let client = docker::connect(&endpoint)?;
+            let version = docker::ping(&client, &endpoint).await?;
+            Ok::<_, docker::DockerError>((endpoint.to_string(), version))
+        };
+        let outcome = tokio::select! {
+            _ = cancel.cancelled() => return,
+            outcome = attempt => outcome,
+        };
+        let now = rfc3339(SystemTime::now());
+        let delay = match outcome {
+            Ok((endpoint, version)) => {
+                if was_up != Some(true) {
+                    info!(endpoint = %endpoint, version = %version, "Docker Engine reachable");
+                }
+                was_up = Some(true);
+                ctx.metrics.docker_up.set(1);
+                ctx.status.update(|s| {
+                    s.docker.up = true;
+                    s.docker.reached = true;
+                    s.docker.endpoint = Some(endpoint);
+                    s.docker.version = Some(version);
+                    s.docker.checked_at = Some(now);
+                    s.docker.error = None;
+                });
+                backoff.reset();
+                HEALTHY_RECHECK
+            }
+            Err(error) => {
+                let text = error_chain(&error);
+                if was_up != Some(false) {
+                    warn!(error = %text, "Docker Engine not reachable; image builds wait for it");
+                } else {
+                    debug!(error = %text, "Docker Engine still not reachable");
+                }
+                was_up = Some(false);
+                ctx.metrics.docker_up.set(0);
+                ctx.status.update(|s| {
+                    s.docker.up = false;
+                    s.docker.checked_at = Some(now);
+                    s.docker.error = Some(text);
+                });
+                backoff.next_delay()
+            }
+        };
+        if !sleep_or_cancel(delay, &cancel).await {
+            return;
+        }
+    }
+}
+
+/// How often the local repository's branch tip is checked.
+const LOCAL_POLL: Duration = Duration::from_secs(1);
+
+/// The newest readable state of the repo: revision plus its manifest.
+struct SourceRead {
+    revision: Revision,
+    manifest: RepoManifest,
+}
+
+/// Reads the branch tip and the repo manifest at it. Blocking (git).
+fn read_source(config: &Config, last: Option<&str>) -> Result<Option<SourceRead>, String> {
+    let source = Source::open(&config.source).map_err(|e| error_chain(&e))?;
+    let revision = source.tip().map_err(|e| error_chain(&e))?;
+    if last == Some(revision.id.as_str()) {
+        return Ok(None);
+    }
+    let file = source.full_path(manifest::FILE_NAME);
+    let text = source
+        .read_file(&revision.id, manifest::FILE_NAME)
+        .map_err(|e| error_chain(&e))?
+        .ok_or_else(|| {
+            manifest::ManifestError::Missing {
+                file: file.clone(),
+                revision: revision.short().to_string(),
+            }
+            .to_string()
+        })?;
+    let text = String::from_utf8_lossy(&text);
+    let manifest = manifest::parse(&file, &text).map_err(|e| e.to_string())?;
+    Ok(Some(SourceRead { revision, manifest }))
+}
+
+/// Follows the source: on every new revision, reads the repo manifest and
+/// triggers each app; every `reconcile_interval`, re-triggers every app.
+/// A revision that cannot be read is reported and the last good one stays.
+async fn follow_source(ctx: Arc<Ctx>, cancel: CancellationToken) {
+    let mut queues: HashMap<String, watch::Sender<Option<Trigger>>> = HashMap::new();
+    let mut app_tasks = JoinSet::new();
+    let mut seen: Option<String> = None;
+    let mut good: Option<(String, RepoManifest)> = None;
+    let mut seq = 0u64;
+    let mut last_error: Option<String> = None;
+    let mut interval = tokio::time::interval(ctx.config.reconcile_interval);
+    interval.tick().await; // the first tick is immediate; a new revision triggers first
+    loop {
+        let config = ctx.config.clone();
+        let last = seen.clone();
+        let read = tokio::task::spawn_blocking(move || read_source(&config, last.as_deref()));
+        let read = tokio::select! {
+            _ = cancel.cancelled() => break,
+            read = read => read.unwrap_or_else(|e| Err(format!("internal error reading the source: {e}"))),
+        };
+        match read {
+            Ok(Some(SourceRead { revision, manifest })) => {
+                info!(rev = %revision.short(), subject = %revision.subject, apps = manifest.apps.len(), "new revision");
+                seen = Some(revision.id.clone());
+                last_error = None;
+                ctx.status.update(|s| {
+                    s.source.revision = Some(revision.id.clone());
+                    s.source.subject = Some(revision.subject.clone());
+                    s.source.fetched_at = Some(rfc3339(SystemTime::now()));
+                    s.source.error = None;
+                });
+                for app in &manifest.apps {
+                    if !queues.contains_key(&app.name) {
+                        let (tx, rx) = watch::channel(None);
+                        ctx.metrics.register_app(&app.name);
+                        ctx.status.update_app(&app.name, |_| {});
+                        app_tasks.spawn(app_queue(ctx.clone(), app.name.clone(), rx, cancel.clone()));
+                        queues.insert(app.name.clone(), tx);
+                    }
+                }
+                seq += 1;
+                trigger_all(&queues, &revision.id, &manifest, TriggerReason::NewRevision, seq);
+                good = Some((revision.id, manifest));
+            }
+            Ok(None) => {
+                if last_error.take().is_some() {
+                    ctx.status.update(|s| s.source.error = None);
+                }
+            }
+            Err(text) => {
+                if last_error.as_deref() != Some(text.as_str()) {
+                    warn!(error = %text, "cannot read the source; keeping the last good revision");
+                    ctx.status.update(|s| s.source.error = Some(text.clone()));
+                    last_error = Some(text);
+                }
+            }
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(LOCAL_POLL) => {}
+            _ = interval.tick() => {
+                if let Some((revision, manifest)) = &good {
+                    seq += 1;
+                    trigger_all(&queues, revision, manifest, TriggerReason::Interval, seq);
+                }
+            }
+        }
+    }
+    drop(queues);
+    while app_tasks.join_next().await.is_some() {}
+}
+
+fn trigger_all(
+    queues: &HashMap<String, watch::Sender<Option<Trigger>>>,
+    revision: &str,
+    manifest: &RepoManifest,
+    reason: TriggerReason,
+    seq: u64,
+) {
+    for app in &manifest.apps {
+        if let Some(tx) = queues.get(&app.name) {
+            tx.send_replace(Some(Trigger {
+                revision: revision.to_string(),
+                app: app.clone(),
+                reason,
+                seq,
+            }));
+        }
+    }
+}
+
+/// One app's queue: waits for a trigger, reconciles the newest one, repeats.
+/// Triggers that arrive during a reconcile collapse into one.
+async fn app_queue(
+    ctx: Arc<Ctx>,
+    name: String,
+    mut rx: watch::Receiver<Option<Trigger>>,
+    cancel: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            changed = rx.changed() => if changed.is_err() { return },
+        }
+        let Some(trigger) = rx.borrow_and_update().clone() else {
+            continue;
+        };
+        debug!(app = %name, rev = %short_id(&trigger.revision), reason = %trigger.reason, "reconcile triggered");
+        let outcome = tokio::select! {
+            _ = cancel.cancelled() => {
+                info!(app = %name, "shutdown: abandoning the in-flight reconcile");
+                return;
+            }
+            outcome = reconcile::reconcile(&ctx.config.source, &trigger.app, &trigger.revision) => outcome,
+        };
+        ctx.metrics
+            .observe_reconcile(&name, outcome.result, outcome.took);
+        let error_text = outcome.error.as_ref().map(|e| error_chain(e));
+        match &outcome.error {
+            None => info!(app = %name, rev = %short_id(&trigger.revision), took_ms = outcome.took.as_millis() as u64, "reconciled"),
+            Some(e) => warn!(app = %name, rev = %short_id(&trigger.revision), kind = e.kind(), error = %error_chain(e), "reconcile failed"),
+        }
+        ctx.status.update_app(&name, |app| {
+            app.revision = Some(trigger.revision.clone());
+            app.reconcile = Some(ReconcileStatus {
+                result: outcome.result.to_string(),
+                at: rfc3339(SystemTime::now()),
+                duration_ms: outcome.took.as_millis() as u64,
+                error: error_text,
+            });
+        });
+    }
+}
+
+/// An error and its causes on one line, `a: b: c`, like anyhow's `{:#}`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = e.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_the_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(5));
+        let seen: Vec<u64> = (0..5).map(|_| b.next_base().as_secs()).collect();
+        assert_eq!(seen, [1, 2, 4, 5, 5]);
+        b.reset();
+        assert_eq!(b.next_base(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        for _ in 0..1000 {
+            let d = jitter(Duration::from_secs(10));
+            assert!(d >= Duration::from_secs(9) && d <= Duration::from_secs(11), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn error_chain_joins_causes_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let e = Outer(std::io::Error::other("inner"));
+        assert_eq!(error_chain(&e), "outer: inner");
+    }
+}

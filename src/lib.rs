@@ -1,0 +1,25 @@
+//! plumb: a GitOps reconciling agent. A commit to the watched repo is the
+//! only deploy button; plumb builds what changed, renders, applies in order,
+//! waits until healthy, prunes, and undoes drift.
+//!
+//! The modules follow the pipeline (see DESIGN.md): [`source`] reads a
+//! revision, [`manifest`] says what apps it holds, [`reconcile`] runs the
+//! stages for one app, [`daemon`] decides when, [`http`] and [`metrics`]
+//! tell the outside world.
+
+pub mod build;
+pub mod check;
+pub mod cluster;
+pub mod config;
+pub mod daemon;
+pub mod http;
+pub mod manifest;
+pub mod metrics;
+pub mod reconcile;
+pub mod source;
+pub mod status;
+
+/// The crate version, as in Cargo.toml.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The git commit plumb was built from (12 characters), or "unknown".
+pub const GIT_COMMIT: &str = env!("PLUMB_GIT_COMMIT");

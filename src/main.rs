@@ -1,0 +1,268 @@
+//! The `plumb` command line. Thin: parse flags, load the config, call the
+//! library, print errors with their whole cause chain, map them to exit codes
+//! (0 ok, 1 runtime failure or problems found, 2 usage or config error, or a
+//! command whose stage is not built yet).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use plumb::config::{self, Config, ConfigError};
+
+
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PLUMB_GIT_COMMIT"),
+    ")"
+);
+
+/// plumb keeps a Kubernetes cluster in step with a git repository: commit a
+/// change and plumb builds, renders, applies, waits until healthy, prunes and
+/// undoes drift.
+#[derive(Parser)]
+#[command(name = "plumb", version = LONG_VERSION, propagate_version = true)]
+#[command(after_help = "Examples:\n  plumb run                      follow ./config/plumb.yaml's repo and deploy every commit\n  plumb check                    validate the agent config and the repo\n  plumb status -o table          what a running plumb is doing")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// The agent config file.
+    #[arg(long, global = true, env = "PLUMB_CONFIG", default_value = "config/plumb.yaml")]
+    config: PathBuf,
+    /// Log line format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// More log output (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    verbose: u8,
+    /// Less log output (-q warnings only, -qq errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    quiet: u8,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the agent: follow the repo, reconcile every app, serve /metrics and /status.
+    #[command(after_help = "Example:\n  plumb run --config config/plumb.yaml\n\nStops cleanly on Ctrl-C or SIGTERM.")]
+    Run,
+    /// Validate the agent config and the repo; list every problem. Exit 0 when none.
+    #[command(after_help = "Example:\n  plumb check --config config/plumb.yaml")]
+    Check,
+    /// Show what a running plumb is doing (reads its /status).
+    #[command(after_help = "Examples:\n  plumb status\n  plumb status -o json --url http://127.0.0.1:9797")]
+    Status {
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        /// Base URL of the daemon; default: the config's listen address.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Reconcile now: one app, or all.
+    #[command(after_help = "Examples:\n  plumb sync\n  plumb sync pakaura --dry-run")]
+    Sync {
+        /// The app to sync; all apps when omitted.
+        app: Option<String>,
+        /// Print the plan (waves, creates, updates, prunes) without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show what would change in the cluster, as a unified diff (exit 1 when there is a diff).
+    #[command(after_help = "Example:\n  plumb diff pakaura")]
+    Diff {
+        /// The app to diff; all apps when omitted.
+        app: Option<String>,
+    },
+    /// Print the objects plumb would apply for an app.
+    #[command(after_help = "Example:\n  plumb render pakaura")]
+    Render {
+        /// The app to render.
+        app: String,
+        /// Read uncommitted files from the working tree instead of the committed tree.
+        #[arg(long)]
+        worktree: bool,
+    },
+    /// Render a Helm chart like `helm template`.
+    #[command(after_help = "Example:\n  plumb template my-release ./chart -f values.yaml --namespace default")]
+    Template {
+        /// Arguments as `helm template` takes them.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Build the images of an app (or all) whose content changed.
+    #[command(after_help = "Example:\n  plumb build pakaura")]
+    Build {
+        /// The app whose images to build; all when omitted.
+        app: Option<String>,
+    },
+}
+
+/// Exit code for usage and configuration errors, and for unbuilt commands.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if error.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Run => {
+            let config = load_config(global)?;
+            init_logging(global, &config.log_level);
+            let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            runtime.block_on(run_daemon(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            init_logging(global, "warn");
+            let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            let report = runtime.block_on(plumb::check::check(&global.config, &config::process_env));
+            print!("{}", report.render());
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Status { output, url } => {
+            let url = match url {
+                Some(url) => url,
+                None => format!("http://{}", load_config(global)?.listen),
+            };
+            init_logging(global, "warn");
+            let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            let status = runtime
+                .block_on(plumb::http::fetch_status(&url))
+                .with_context(|| format!("cannot read the status of plumb at {url} (hint: is `plumb run` running? pass --url for another address)"))?;
+            match output {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
+                OutputFormat::Table => print!("{}", status.render_table()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync { .. } => not_built("sync", "the cluster engine"),
+        Command::Diff { .. } => not_built("diff", "the cluster engine"),
+        Command::Render { .. } => not_built("render", "the renderer"),
+        Command::Template { .. } => not_built("template", "the Helm template engine"),
+        Command::Build { .. } => not_built("build", "image builds"),
+    }
+}
+
+/// A command whose pipeline stage is not in this build: say so, never pretend.
+fn not_built(command: &str, stage: &str) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "error: `plumb {command}` needs {stage}, which this version of plumb ({LONG_VERSION}) does not have yet"
+    );
+    Ok(ExitCode::from(EXIT_USAGE))
+}
+
+fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
+    Config::load(&global.config, &config::process_env)
+}
+
+/// Log filter: `PLUMB_LOG` wins; else the config's level moved by -v/-q.
+fn init_logging(global: &GlobalArgs, configured: &str) {
+    const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+    let filter = match std::env::var("PLUMB_LOG") {
+        Ok(f) if !f.is_empty() => f,
+        _ => {
+            let base = LEVELS.iter().position(|l| *l == configured);
+            match base {
+                Some(i) => {
+                    let i = (i + global.verbose as usize).saturating_sub(global.quiet as usize);
+                    LEVELS[i.min(LEVELS.len() - 1)].to_string()
+                }
+                None => configured.to_string(),
+            }
+        }
+    };
+    // Dependencies are chatty at debug; keep them at warn unless asked by PLUMB_LOG.
+    let filter = if filter.contains('=') || filter.contains(',') {
+        filter
+    } else {
+        format!("warn,plumb={filter}")
+    };
+    let env_filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(env_filter)
+        .with_writer(std::io::stderr);
+    match global.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn run_daemon(config: Config) -> anyhow::Result<()> {
+    let daemon = plumb::daemon::start(config).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    // Exit within 5 s even if a task does not notice the cancellation.
+    if tokio::time::timeout(Duration::from_secs(5), daemon.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("tasks did not stop within 5s; exiting anyway");
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,234 @@
+//! Every Prometheus metric family plumb exports, defined in one place.
+//!
+//! Names follow Prometheus conventions: `plumb_` prefix, base units
+//! (`_seconds`, `_bytes`), `_total` for counters. Labels are bounded: app,
+//! result, component; never a revision or error text, which would make a new
+//! series per commit or per message.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+
+/// Outcome of one reconcile, as a metric label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReconcileResult {
+    /// Every stage finished; the app is at the revision.
+    Success,
+    /// A stage failed; the app keeps its last good state.
+    Failure,
+}
+
+impl ReconcileResult {
+    /// Every value, so that series can be created at zero when an app appears.
+    pub const ALL: [ReconcileResult; 2] = [ReconcileResult::Success, ReconcileResult::Failure];
+
+    /// The stable label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReconcileResult::Success => "success",
+            ReconcileResult::Failure => "failure",
+        }
+    }
+}
+
+impl std::fmt::Display for ReconcileResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// All metric families, registered once in [`Metrics::registry`].
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    /// `plumb_build_info{version,commit}`: always 1; joins other series to a build.
+    pub build_info: IntGaugeVec,
+    /// `plumb_cluster_up`: 1 when the last call to the Kubernetes API succeeded.
+    pub cluster_up: IntGauge,
+    /// `plumb_docker_up`: 1 when the last call to the Docker Engine succeeded.
+    pub docker_up: IntGauge,
+    /// `plumb_reconcile_total{app,result}`: finished reconciles.
+    pub reconcile_total: IntCounterVec,
+    /// `plumb_reconcile_duration_seconds{app}`: wall time of one reconcile.
+    pub reconcile_duration: HistogramVec,
+    /// `plumb_last_reconcile_timestamp_seconds{app}`: when the last reconcile ended.
+    pub last_reconcile_timestamp: GaugeVec,
+}
+
+impl Metrics {
+    /// Creates and registers every family, including the process collector
+    /// (RSS, CPU, open fds, start time) on Linux.
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let build_info = IntGaugeVec::new(
+            Opts::new(
+                "plumb_build_info",
+                "Build of the running plumb; the value is always 1.",
+            ),
+            &["version", "commit"],
+        )
+        .expect("static metric definition is valid");
+        build_info
+            .with_label_values(&[crate::VERSION, crate::GIT_COMMIT])
+            .set(1);
+        let cluster_up = IntGauge::new(
+            "plumb_cluster_up",
+            "1 if the last call to the Kubernetes API server succeeded, else 0.",
+        )
+        .expect("static metric definition is valid");
+        let docker_up = IntGauge::new(
+            "plumb_docker_up",
+            "1 if the last call to the Docker Engine succeeded, else 0.",
+        )
+        .expect("static metric definition is valid");
+        let reconcile_total = IntCounterVec::new(
+            Opts::new("plumb_reconcile_total", "Finished reconciles by app and result."),
+            &["app", "result"],
+        )
+        .expect("static metric definition is valid");
+        let reconcile_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "plumb_reconcile_duration_seconds",
+                "Wall time of one reconcile of one app.",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
+                300.0,
+            ]),
+            &["app"],
+        )
+        .expect("static metric definition is valid");
+        let last_reconcile_timestamp = GaugeVec::new(
+            Opts::new(
+                "plumb_last_reconcile_timestamp_seconds",
+                "Unix time at which the last reconcile of the app ended.",
+            ),
+            &["app"],
+        )
+        .expect("static metric definition is valid");
+
+        for collector in [
+            Box::new(build_info.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(cluster_up.clone()),
+            Box::new(docker_up.clone()),
+            Box::new(reconcile_total.clone()),
+            Box::new(reconcile_duration.clone()),
+            Box::new(last_reconcile_timestamp.clone()),
+        ] {
+            registry
+                .register(collector)
+                .expect("each family is registered once");
+        }
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("the process collector is registered once");
+
+        Metrics {
+            registry,
+            build_info,
+            cluster_up,
+            docker_up,
+            reconcile_total,
+            reconcile_duration,
+            last_reconcile_timestamp,
+        }
+    }
+
+    /// The registry, for tests and for collectors added at scrape time.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Creates the series of a newly seen app at zero, so that rate() and
+    /// absent() work from its first scrape instead of its first reconcile.
+    pub fn register_app(&self, app: &str) {
+        for result in ReconcileResult::ALL {
+            self.reconcile_total.with_label_values(&[app, result.as_str()]);
+        }
+    }
+
+    /// Records one finished reconcile.
+    pub fn observe_reconcile(&self, app: &str, result: ReconcileResult, took: Duration) {
+        self.reconcile_total
+            .with_label_values(&[app, result.as_str()])
+            .inc();
+        self.reconcile_duration
+            .with_label_values(&[app])
+            .observe(took.as_secs_f64());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        self.last_reconcile_timestamp
+            .with_label_values(&[app])
+            .set(now);
+    }
+
+    /// Renders every family in the Prometheus text exposition format.
+    pub fn encode(&self) -> String {
+        let families = self.registry.gather();
+        let mut out = Vec::with_capacity(8 * 1024);
+        // Encoding into a Vec cannot fail for valid families.
+        if let Err(e) = TextEncoder::new().encode(&families, &mut out) {
+            tracing::error!(error = %e, "failed to encode metrics");
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_info_carries_version_and_commit() {
+        let text = Metrics::new().encode();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("plumb_build_info{"))
+            .expect("build info is exported");
+        assert!(line.contains(&format!("version=\"{}\"", crate::VERSION)), "{line}");
+        assert!(line.ends_with(" 1"), "{line}");
+    }
+
+    #[test]
+    fn registered_app_has_zero_series_for_each_result() {
+        let m = Metrics::new();
+        m.register_app("pakaura");
+        let text = m.encode();
+        assert!(text.contains("plumb_reconcile_total{app=\"pakaura\",result=\"success\"} 0"));
+        assert!(text.contains("plumb_reconcile_total{app=\"pakaura\",result=\"failure\"} 0"));
+    }
+
+    #[test]
+    fn observed_reconcile_counts_and_times() {
+        let m = Metrics::new();
+        m.observe_reconcile("api", ReconcileResult::Failure, Duration::from_millis(30));
+        let text = m.encode();
+        assert!(text.contains("plumb_reconcile_total{app=\"api\",result=\"failure\"} 1"));
+        assert!(text.contains("plumb_reconcile_duration_seconds_count{app=\"api\"} 1"));
+        assert!(text.contains("plumb_last_reconcile_timestamp_seconds{app=\"api\"}"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn process_metrics_are_exported() {
+        let text = Metrics::new().encode();
+        assert!(text.contains("process_resident_memory_bytes"), "{text}");
+        assert!(text.contains("process_start_time_seconds"));
+        assert!(text.contains("process_open_fds"));
+    }
+}

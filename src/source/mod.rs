@@ -1,0 +1,274 @@
+//! The git source: which revision to deploy and the files of that revision.
+//!
+//! Files are always read from the commit's tree in git's object database,
+//! never from the working tree, so a half-saved file or an uncommitted edit
+//! is never deployed. This module owns git; nothing else opens a repository.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository};
+
+use crate::config::{RepoLocation, SourceConfig};
+
+/// Errors from reading the source. Each names the repository and what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The local path is not a git repository.
+    #[error("{path}: not a git repository (hint: source.repo must point at a clone; `git -C {path} status` tells why)")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: git2::Error,
+    },
+    /// Remote URLs are mirrored by the git-source issue; not yet here.
+    #[error("{url}: remote repositories are not supported by this build yet (hint: point source.repo at a local clone)")]
+    RemoteNotSupported { url: String },
+    /// The branch does not exist (deleted, mistyped, or an empty repo).
+    #[error("{repo}: branch `{branch}` not found (hint: `git -C {repo} branch -a` lists branches; set source.branch)")]
+    Branch {
+        repo: String,
+        branch: String,
+        #[source]
+        source: git2::Error,
+    },
+    /// A git object could not be read (corrupt or missing object).
+    #[error("{repo}: cannot read {what} at {revision}")]
+    Object {
+        repo: String,
+        what: String,
+        revision: String,
+        #[source]
+        source: git2::Error,
+    },
+    /// The path is in the tree but is not a file.
+    #[error("{repo}: {path} at {revision} is not a file")]
+    NotAFile {
+        repo: String,
+        path: String,
+        revision: String,
+    },
+}
+
+/// A commit plumb may deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// Full commit id.
+    pub id: String,
+    /// First line of the commit message.
+    pub subject: String,
+    /// Author name.
+    pub author: String,
+    /// Commit time, seconds since the Unix epoch.
+    pub time: i64,
+}
+
+impl Revision {
+    /// The 12-character id used in logs and spans.
+    pub fn short(&self) -> &str {
+        short_id(&self.id)
+    }
+}
+
+/// The first 12 characters of a commit id.
+pub fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// An open repository plus the branch and sub-path plumb follows.
+pub struct Source {
+    repo: Repository,
+    name: String,
+    branch: String,
+    path: String,
+}
+
+impl Source {
+    /// Opens the repository the agent config names.
+    ///
+    /// # Errors
+    /// [`SourceError::Open`] for a path that is not a repo,
+    /// [`SourceError::RemoteNotSupported`] for a URL.
+    pub fn open(config: &SourceConfig) -> Result<Source, SourceError> {
+        match &config.repo {
+            RepoLocation::Local(path) => Source::open_local(path, &config.branch, &config.path),
+            RepoLocation::Remote(url) => Err(SourceError::RemoteNotSupported { url: url.clone() }),
+        }
+    }
+
+    /// Opens a local clone (any directory inside it works, like `git -C`).
+    pub fn open_local(path: &Path, branch: &str, sub_path: &str) -> Result<Source, SourceError> {
+        let repo = Repository::discover(path).map_err(|source| SourceError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Source {
+            repo,
+            name: path.display().to_string(),
+            branch: branch.to_string(),
+            path: sub_path.trim_matches('/').to_string(),
+        })
+    }
+
+    /// The commit at the tip of the followed branch.
+    ///
+    /// # Errors
+    /// [`SourceError::Branch`] when the branch does not exist.
+    pub fn tip(&self) -> Result<Revision, SourceError> {
+        let reference = if self.branch == "HEAD" {
+            self.repo.head()
+        } else {
+            self.repo
+                .find_reference(&format!("refs/heads/{}", self.branch))
+        };
+        let branch_error = |source| SourceError::Branch {
+            repo: self.name.clone(),
+            branch: self.branch.clone(),
+            source,
+        };
+        let commit = reference
+            .and_then(|r| r.peel_to_commit())
+            .map_err(branch_error)?;
+        let author = String::from_utf8_lossy(commit.author().name_bytes()).into_owned();
+        Ok(Revision {
+            id: commit.id().to_string(),
+            subject: commit
+                .summary_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+            author,
+            time: commit.time().seconds(),
+        })
+    }
+
+    /// Reads a file at a revision, `rel` being relative to the followed
+    /// sub-path. `Ok(None)` when the file is not in that commit.
+    ///
+    /// # Errors
+    /// [`SourceError::Object`] for an unreadable object,
+    /// [`SourceError::NotAFile`] when the path is a directory.
+    pub fn read_file(&self, revision: &str, rel: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        let full = self.full_path(rel);
+        let object_error = |source| SourceError::Object {
+            repo: self.name.clone(),
+            what: full.clone(),
+            revision: short_id(revision).to_string(),
+            source,
+        };
+        let oid = Oid::from_str(revision).map_err(object_error)?;
+        let tree = self
+            .repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .map_err(object_error)?;
+        let entry = match tree.get_path(Path::new(&full)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(object_error(e)),
+        };
+        if entry.kind() != Some(ObjectType::Blob) {
+            return Err(SourceError::NotAFile {
+                repo: self.name.clone(),
+                path: full,
+                revision: short_id(revision).to_string(),
+            });
+        }
+        let blob = self.repo.find_blob(entry.id()).map_err(object_error)?;
+        Ok(Some(blob.content().to_vec()))
+    }
+
+    /// The path of `rel` inside the repo, for messages (`gitops-repo/plumb.yaml`).
+    pub fn full_path(&self, rel: &str) -> String {
+        let rel = rel.trim_matches('/');
+        match (self.path.is_empty(), rel.is_empty()) {
+            (true, _) => rel.to_string(),
+            (false, true) => self.path.clone(),
+            (false, false) => format!("{}/{}", self.path, rel),
+        }
+    }
+
+    /// The repository, as named in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        git(dir.path(), &["add", "-A"]);
+        git(dir.path(), &["commit", "-q", "-m", "first commit\n\nbody"]);
+        dir
+    }
+
+    #[test]
+    fn reads_the_committed_file_not_the_working_tree() {
+        let dir = repo_with(&[("deploy/plumb.yaml", "apps: []\n")]);
+        std::fs::write(dir.path().join("deploy/plumb.yaml"), "half-saved: [").unwrap();
+        let source = Source::open_local(dir.path(), "main", "deploy").unwrap();
+        let tip = source.tip().unwrap();
+        assert_eq!(tip.subject, "first commit");
+        assert_eq!(tip.author, "t");
+        let text = source.read_file(&tip.id, "plumb.yaml").unwrap().unwrap();
+        assert_eq!(text, b"apps: []\n");
+    }
+
+    #[test]
+    fn missing_file_is_none_and_directory_is_an_error() {
+        let dir = repo_with(&[("deploy/a/x.yaml", "x: 1\n")]);
+        let source = Source::open_local(dir.path(), "HEAD", "deploy").unwrap();
+        let tip = source.tip().unwrap();
+        assert_eq!(source.read_file(&tip.id, "plumb.yaml").unwrap(), None);
+        assert!(matches!(
+            source.read_file(&tip.id, "a"),
+            Err(SourceError::NotAFile { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_branch_names_repo_and_branch() {
+        let dir = repo_with(&[("a", "b")]);
+        let source = Source::open_local(dir.path(), "release", "").unwrap();
+        let err = source.tip().unwrap_err().to_string();
+        assert!(err.contains("branch `release` not found"), "{err}");
+    }
+
+    #[test]
+    fn not_a_repo_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Source::open_local(dir.path(), "main", "").err().unwrap();
+        assert!(err.to_string().contains("not a git repository"), "{err}");
+    }
+
+    #[test]
+    fn follows_a_named_branch_not_head() {
+        let dir = repo_with(&[("f", "1")]);
+        let source = Source::open_local(dir.path(), "main", "").unwrap();
+        let first = source.tip().unwrap();
+        git(dir.path(), &["checkout", "-q", "-b", "other"]);
+        std::fs::write(dir.path().join("f"), "2").unwrap();
+        git(dir.path(), &["commit", "-q", "-am", "on other"]);
+        assert_eq!(source.tip().unwrap(), first);
+        let head = Source::open_local(dir.path(), "HEAD", "").unwrap();
+        assert_eq!(head.tip().unwrap().subject, "on other");
+    }
+}

@@ -1,0 +1,330 @@
+//! The daemon's status: what `GET /status` returns and `plumb status` prints.
+//!
+//! Writers (the source task, the probes, each app's queue task) update it
+//! through [`StatusHandle`]; readers (HTTP) take a cheap snapshot from the
+//! `watch` channel, so a slow scrape never blocks a reconcile. Nothing here
+//! may hold a secret: error texts that reach it are already redacted.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+/// The whole status document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Status {
+    /// The git source: which revision plumb has read and whether the last read worked.
+    pub source: SourceStatus,
+    /// Reachability of the Kubernetes API server.
+    pub cluster: Reachability,
+    /// Reachability of the Docker Engine.
+    pub docker: Reachability,
+    /// One entry per app of the repo manifest, in manifest order.
+    pub apps: Vec<AppStatus>,
+}
+
+/// The source part of [`Status`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SourceStatus {
+    /// Full commit id of the revision last read, `None` until the first read.
+    pub revision: Option<String>,
+    /// First line of that commit's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// RFC 3339 time of the last successful read.
+    pub fetched_at: Option<String>,
+    /// Why the last read failed, if it did (the last good revision stays in use).
+    pub error: Option<String>,
+}
+
+/// Whether a dependency (cluster, Docker) answered the last time plumb asked.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Reachability {
+    /// The last call succeeded.
+    pub up: bool,
+    /// It has answered at least once since start (used by /readyz).
+    pub reached: bool,
+    /// Where plumb looks for it (server URL or socket), for the reader's orientation.
+    pub endpoint: Option<String>,
+    /// Version reported by the server, when it answered.
+    pub version: Option<String>,
+    /// RFC 3339 time of the last check.
+    pub checked_at: Option<String>,
+    /// Why the last call failed, with a hint.
+    pub error: Option<String>,
+}
+
+/// One app's part of [`Status`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AppStatus {
+    /// The app's name from the repo manifest.
+    pub name: String,
+    /// The revision the app was last reconciled at (successfully or not).
+    pub revision: Option<String>,
+    /// The last finished reconcile; `None` before the first one ends.
+    pub reconcile: Option<ReconcileStatus>,
+    /// Worst health of the app's objects: Healthy, Progressing, Degraded or Unknown.
+    pub health: String,
+    /// The objects plumb manages for the app.
+    pub resources: Vec<ResourceStatus>,
+}
+
+/// The outcome of one reconcile, as shown in status.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ReconcileStatus {
+    /// `success` or `failure`.
+    pub result: String,
+    /// RFC 3339 time at which it ended.
+    pub at: String,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// The error with its hint, when it failed.
+    pub error: Option<String>,
+}
+
+/// One managed object in status.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ResourceStatus {
+    /// `Kind`, e.g. Deployment.
+    pub kind: String,
+    /// Namespace, empty for cluster-scoped objects.
+    pub namespace: String,
+    /// metadata.name.
+    pub name: String,
+    /// Healthy, Progressing, Degraded or Unknown.
+    pub health: String,
+    /// Why, in words a person can act on.
+    pub reason: Option<String>,
+}
+
+impl Status {
+    /// A human-readable summary for `plumb status -o table`.
+    pub fn render_table(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+        let rev = self
+            .source
+            .revision
+            .as_deref()
+            .map(|r| crate::source::short_id(r).to_string());
+        let _ = writeln!(
+            out,
+            "SOURCE   {}  {}  fetched {}",
+            dash(&rev),
+            dash(&self.source.subject),
+            dash(&self.source.fetched_at)
+        );
+        if let Some(e) = &self.source.error {
+            let _ = writeln!(out, "         error: {e}");
+        }
+        for (name, r) in [("CLUSTER", &self.cluster), ("DOCKER", &self.docker)] {
+            let state = if r.up { "up" } else { "down" };
+            let _ = writeln!(
+                out,
+                "{name:<8} {state}  {}  {}",
+                dash(&r.version),
+                dash(&r.endpoint)
+            );
+            if let Some(e) = &r.error {
+                let _ = writeln!(out, "         error: {e}");
+            }
+        }
+        let _ = writeln!(out);
+        let name_width = self.apps.iter().map(|a| a.name.len()).max().unwrap_or(3).max(3);
+        let _ = writeln!(
+            out,
+            "{:<name_width$}  {:<12}  {:<8}  {:<20}  {:>8}  {:<11}  RESOURCES",
+            "APP", "REVISION", "RESULT", "AT", "TOOK", "HEALTH"
+        );
+        for app in &self.apps {
+            let rev = app
+                .revision
+                .as_deref()
+                .map(crate::source::short_id)
+                .unwrap_or("-");
+            let (result, at, took) = match &app.reconcile {
+                Some(r) => (r.result.as_str(), r.at.as_str(), format!("{}ms", r.duration_ms)),
+                None => ("-", "-", "-".to_string()),
+            };
+            let _ = writeln!(
+                out,
+                "{:<name_width$}  {:<12}  {:<8}  {:<20}  {:>8}  {:<11}  {}",
+                app.name,
+                rev,
+                result,
+                at,
+                took,
+                app.health,
+                app.resources.len()
+            );
+            if let Some(e) = app.reconcile.as_ref().and_then(|r| r.error.as_ref()) {
+                let _ = writeln!(out, "  error: {e}");
+            }
+        }
+        out
+    }
+}
+
+/// Formats a time as RFC 3339 in UTC with second precision.
+pub fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// The write side of the status, shared by the daemon's tasks.
+#[derive(Clone)]
+pub struct StatusHandle {
+    tx: Arc<watch::Sender<Status>>,
+}
+
+impl StatusHandle {
+    /// A new, empty status.
+    pub fn new() -> StatusHandle {
+        let (tx, _rx) = watch::channel(Status::default());
+        StatusHandle { tx: Arc::new(tx) }
+    }
+
+    /// Changes the status in place; readers see the change atomically.
+    pub fn update(&self, f: impl FnOnce(&mut Status)) {
+        self.tx.send_modify(f);
+    }
+
+    /// Changes one app's entry, creating it if the app is new.
+    pub fn update_app(&self, name: &str, f: impl FnOnce(&mut AppStatus)) {
+        self.tx.send_modify(|status| {
+            let index = match status.apps.iter().position(|a| a.name == name) {
+                Some(i) => i,
+                None => {
+                    status.apps.push(AppStatus {
+                        name: name.to_string(),
+                        health: "Unknown".to_string(),
+                        ..AppStatus::default()
+                    });
+                    status.apps.len() - 1
+                }
+            };
+            f(&mut status.apps[index]);
+        });
+    }
+
+    /// A copy of the current status.
+    pub fn snapshot(&self) -> Status {
+        self.tx.borrow().clone()
+    }
+
+    /// A receiver that wakes on every change (for tests and waiting).
+    pub fn subscribe(&self) -> watch::Receiver<Status> {
+        self.tx.subscribe()
+    }
+
+    /// Whether plumb is ready: the source was read and the cluster answered once.
+    pub fn readiness(&self) -> Result<(), Vec<String>> {
+        let status = self.tx.borrow();
+        let mut reasons = Vec::new();
+        if status.source.revision.is_none() {
+            reasons.push(match &status.source.error {
+                Some(e) => format!("source not read yet: {e}"),
+                None => "source not read yet".to_string(),
+            });
+        }
+        if !status.cluster.reached {
+            reasons.push(match &status.cluster.error {
+                Some(e) => format!("cluster not reached yet: {e}"),
+                None => "cluster not reached yet".to_string(),
+            });
+        }
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
+        }
+    }
+}
+
+impl Default for StatusHandle {
+    fn default() -> Self {
+        StatusHandle::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_ready_until_source_read_and_cluster_reached() {
+        let status = StatusHandle::new();
+        let reasons = status.readiness().unwrap_err();
+        assert_eq!(reasons.len(), 2);
+        status.update(|s| s.source.revision = Some("abc".into()));
+        assert_eq!(status.readiness().unwrap_err().len(), 1);
+        status.update(|s| {
+            s.cluster.reached = true;
+            s.cluster.up = false;
+        });
+        assert!(status.readiness().is_ok(), "a cluster that answered once stays ready");
+    }
+
+    #[test]
+    fn update_app_creates_then_changes_in_order() {
+        let status = StatusHandle::new();
+        status.update_app("b", |a| a.revision = Some("1".into()));
+        status.update_app("a", |_| {});
+        status.update_app("b", |a| a.revision = Some("2".into()));
+        let snap = status.snapshot();
+        let names: Vec<_> = snap.apps.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+        assert_eq!(snap.apps[0].revision.as_deref(), Some("2"));
+        assert_eq!(snap.apps[1].health, "Unknown");
+    }
+
+    #[test]
+    fn table_shows_source_dependencies_and_apps() {
+        let status = StatusHandle::new();
+        status.update(|s| {
+            s.source.revision = Some("0123456789abcdef0123".into());
+            s.source.subject = Some("bump api replicas".into());
+            s.cluster.error = Some("no kubeconfig found".into());
+        });
+        status.update_app("pakaura", |a| {
+            a.revision = Some("0123456789abcdef0123".into());
+            a.reconcile = Some(ReconcileStatus {
+                result: "failure".into(),
+                at: "2026-01-01T00:00:00Z".into(),
+                duration_ms: 7,
+                error: Some("boom".into()),
+            });
+        });
+        let table = status.snapshot().render_table();
+        assert!(table.contains("SOURCE   0123456789ab  bump api replicas"), "{table}");
+        assert!(table.contains("CLUSTER  down"), "{table}");
+        assert!(table.contains("error: no kubeconfig found"), "{table}");
+        assert!(table.contains("pakaura  0123456789ab  failure"), "{table}");
+        assert!(table.contains("  error: boom"), "{table}");
+    }
+
+    #[test]
+    fn status_json_has_the_documented_shape() {
+        let status = StatusHandle::new();
+        status.update_app("pakaura", |a| {
+            a.reconcile = Some(ReconcileStatus {
+                result: "success".into(),
+                at: rfc3339(SystemTime::UNIX_EPOCH),
+                duration_ms: 12,
+                error: None,
+            })
+        });
+        let json = serde_json::to_value(status.snapshot()).unwrap();
+        assert!(json["source"]["revision"].is_null());
+        assert!(json["source"].get("fetched_at").is_some());
+        assert!(json["source"].get("error").is_some());
+        let app = &json["apps"][0];
+        assert_eq!(app["name"], "pakaura");
+        assert_eq!(app["reconcile"]["result"], "success");
+        assert_eq!(app["reconcile"]["at"], "1970-01-01T00:00:00Z");
+        assert_eq!(app["reconcile"]["duration_ms"], 12);
+        assert!(app["resources"].is_array());
+        assert_eq!(app["health"], "Unknown");
+    }
+}

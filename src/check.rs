@@ -66,8 +66,16 @@ impl Report {
             };
             out.push_str(&format!("{tag} {:<8} {}\n", f.subject, f.message));
         }
-        let errors = self.findings.iter().filter(|f| f.level == Level::Error).count();
-        let warnings = self.findings.iter().filter(|f| f.level == Level::Warning).count();
+        let errors = self
+            .findings
+            .iter()
+            .filter(|f| f.level == Level::Error)
+            .count();
+        let warnings = self
+            .findings
+            .iter()
+            .filter(|f| f.level == Level::Warning)
+            .count();
         out.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
         out
     }
@@ -189,7 +197,10 @@ fn check_docker(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Repor
 
 fn check_secret_files(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Report) {
     let files = [
-        ("source.webhook_secret_file", &config.source.webhook_secret_file),
+        (
+            "source.webhook_secret_file",
+            &config.source.webhook_secret_file,
+        ),
         ("source.token_file", &config.source.token_file),
         ("source.ssh_key_file", &config.source.ssh_key_file),
         ("source.known_hosts_file", &config.source.known_hosts_file),
@@ -233,7 +244,11 @@ fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Repor
             report.push(
                 Level::Error,
                 "source",
-                format!("{}: {}", at("source.branch"), crate::daemon::error_chain(&e)),
+                format!(
+                    "{}: {}",
+                    at("source.branch"),
+                    crate::daemon::error_chain(&e)
+                ),
             );
             return;
         }

@@ -244,12 +244,7 @@ struct Located<'a> {
 }
 
 impl Located<'_> {
-    fn invalid(
-        &self,
-        field: &'static str,
-        message: String,
-        hint: &'static str,
-    ) -> ConfigError {
+    fn invalid(&self, field: &'static str, message: String, hint: &'static str) -> ConfigError {
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
             line: line_of_key(self.text, field).unwrap_or(1),
@@ -297,8 +292,7 @@ fn build(
     let branch = env("PLUMB_BRANCH")
         .or(raw.source.branch)
         .unwrap_or_else(|| "HEAD".to_string());
-    if branch.trim().is_empty() || branch.contains(char::is_whitespace) || branch.contains("..")
-    {
+    if branch.trim().is_empty() || branch.contains(char::is_whitespace) || branch.contains("..") {
         return Err(at.invalid(
             "source.branch",
             format!("`{branch}` is not a valid branch name"),
@@ -531,7 +525,10 @@ mod tests {
     fn bad_listen_address_names_field_and_line() {
         let err = parse("# comment\nlisten: localhost-ish\n").unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("/etc/plumb/plumb.yaml:2: `listen`"), "{text}");
+        assert!(
+            text.starts_with("/etc/plumb/plumb.yaml:2: `listen`"),
+            "{text}"
+        );
         assert!(text.contains("hint"), "{text}");
     }
 
@@ -562,7 +559,10 @@ mod tests {
     fn bad_env_override_names_the_variable() {
         let env = |k: &str| (k == "PLUMB_RECONCILE_INTERVAL").then(|| "x".to_string());
         let err = Config::from_yaml("", Path::new("p.yaml"), &env).unwrap_err();
-        assert!(err.to_string().contains("PLUMB_RECONCILE_INTERVAL"), "{err}");
+        assert!(
+            err.to_string().contains("PLUMB_RECONCILE_INTERVAL"),
+            "{err}"
+        );
     }
 
     #[test]

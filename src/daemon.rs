@@ -91,7 +91,11 @@ pub struct Backoff {
 impl Backoff {
     /// Starts at `min`, doubles per failure up to `max`.
     pub fn new(min: Duration, max: Duration) -> Backoff {
-        Backoff { min, max, next: min }
+        Backoff {
+            min,
+            max,
+            next: min,
+        }
     }
 
     /// The delay before the next try, before jitter; then doubles it.
@@ -289,8 +293,7 @@ async fn probe_docker(ctx: Arc<Ctx>, cancel: CancellationToken) {
     let inputs = docker::EndpointInputs::from_config(&ctx.config.docker);
     loop {
         let attempt = async {
-            let endpoint =
-                docker::resolve_endpoint(&inputs, &|p| std::fs::read_to_string(p))?;
+            let endpoint = docker::resolve_endpoint(&inputs, &|p| std::fs::read_to_string(p))?;
             let client = docker::connect(&endpoint)?;
             let version = docker::ping(&client, &endpoint).await?;
             Ok::<_, docker::DockerError>((endpoint.to_string(), version))
@@ -409,12 +412,23 @@ async fn follow_source(ctx: Arc<Ctx>, cancel: CancellationToken) {
                         let (tx, rx) = watch::channel(None);
                         ctx.metrics.register_app(&app.name);
                         ctx.status.update_app(&app.name, |_| {});
-                        app_tasks.spawn(app_queue(ctx.clone(), app.name.clone(), rx, cancel.clone()));
+                        app_tasks.spawn(app_queue(
+                            ctx.clone(),
+                            app.name.clone(),
+                            rx,
+                            cancel.clone(),
+                        ));
                         queues.insert(app.name.clone(), tx);
                     }
                 }
                 seq += 1;
-                trigger_all(&queues, &revision.id, &manifest, TriggerReason::NewRevision, seq);
+                trigger_all(
+                    &queues,
+                    &revision.id,
+                    &manifest,
+                    TriggerReason::NewRevision,
+                    seq,
+                );
                 good = Some((revision.id, manifest));
             }
             Ok(None) => {
@@ -492,8 +506,12 @@ async fn app_queue(
             .observe_reconcile(&name, outcome.result, outcome.took);
         let error_text = outcome.error.as_ref().map(|e| error_chain(e));
         match &outcome.error {
-            None => info!(app = %name, rev = %short_id(&trigger.revision), took_ms = outcome.took.as_millis() as u64, "reconciled"),
-            Some(e) => warn!(app = %name, rev = %short_id(&trigger.revision), kind = e.kind(), error = %error_chain(e), "reconcile failed"),
+            None => {
+                info!(app = %name, rev = %short_id(&trigger.revision), took_ms = outcome.took.as_millis() as u64, "reconciled")
+            }
+            Some(e) => {
+                warn!(app = %name, rev = %short_id(&trigger.revision), kind = e.kind(), error = %error_chain(e), "reconcile failed")
+            }
         }
         ctx.status.update_app(&name, |app| {
             app.revision = Some(trigger.revision.clone());
@@ -539,7 +557,10 @@ mod tests {
     fn jitter_stays_within_ten_percent() {
         for _ in 0..1000 {
             let d = jitter(Duration::from_secs(10));
-            assert!(d >= Duration::from_secs(9) && d <= Duration::from_secs(11), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(9) && d <= Duration::from_secs(11),
+                "{d:?}"
+            );
         }
     }
 

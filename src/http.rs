@@ -98,7 +98,10 @@ pub async fn serve(
 
 async fn metrics(State(state): State<HttpState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.encode(),
     )
         .into_response()
@@ -176,10 +179,8 @@ pub async fn fetch_status(base: &str) -> Result<crate::status::Status, ClientErr
     if uri.scheme_str() != Some("http") {
         return Err(ClientError::Url(url));
     }
-    let client = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .build_http::<Empty<axum::body::Bytes>>();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Empty<axum::body::Bytes>>();
     let request = tokio::time::timeout(REQUEST_TIMEOUT, client.get(uri));
     let response = match request.await {
         Ok(result) => result.map_err(|source| ClientError::Request {
@@ -275,7 +276,8 @@ mod tests {
     #[tokio::test]
     async fn status_is_json_of_the_snapshot() {
         let s = state();
-        s.status.update_app("pakaura", |a| a.revision = Some("r1".into()));
+        s.status
+            .update_app("pakaura", |a| a.revision = Some("r1".into()));
         let (code, body) = get_path(s, "/status").await;
         assert_eq!(code, StatusCode::OK);
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -308,14 +310,20 @@ mod tests {
     #[tokio::test]
     async fn fetch_status_reads_a_served_status() {
         let s = state();
-        s.status.update(|st| st.source.revision = Some("0123456789abcdef".into()));
+        s.status
+            .update(|st| st.source.revision = Some("0123456789abcdef".into()));
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(serve(listener, s, std::future::pending()));
         let status = fetch_status(&format!("http://{addr}")).await.unwrap();
         assert_eq!(status.source.revision.as_deref(), Some("0123456789abcdef"));
-        let err = fetch_status(&format!("http://{addr}/nope")).await.unwrap_err();
-        assert!(matches!(err, ClientError::Answer { code: 404, .. }), "{err}");
+        let err = fetch_status(&format!("http://{addr}/nope"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ClientError::Answer { code: 404, .. }),
+            "{err}"
+        );
         server.abort();
     }
 

@@ -11,7 +11,6 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use plumb::config::{self, Config, ConfigError};
 
-
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (commit ",
@@ -24,7 +23,9 @@ const LONG_VERSION: &str = concat!(
 /// undoes drift.
 #[derive(Parser)]
 #[command(name = "plumb", version = LONG_VERSION, propagate_version = true)]
-#[command(after_help = "Examples:\n  plumb run                      follow ./config/plumb.yaml's repo and deploy every commit\n  plumb check                    validate the agent config and the repo\n  plumb status -o table          what a running plumb is doing")]
+#[command(
+    after_help = "Examples:\n  plumb run                      follow ./config/plumb.yaml's repo and deploy every commit\n  plumb check                    validate the agent config and the repo\n  plumb status -o table          what a running plumb is doing"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -35,7 +36,12 @@ struct Cli {
 #[derive(Args)]
 struct GlobalArgs {
     /// The agent config file.
-    #[arg(long, global = true, env = "PLUMB_CONFIG", default_value = "config/plumb.yaml")]
+    #[arg(
+        long,
+        global = true,
+        env = "PLUMB_CONFIG",
+        default_value = "config/plumb.yaml"
+    )]
     config: PathBuf,
     /// Log line format.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
@@ -63,13 +69,17 @@ enum OutputFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Run the agent: follow the repo, reconcile every app, serve /metrics and /status.
-    #[command(after_help = "Example:\n  plumb run --config config/plumb.yaml\n\nStops cleanly on Ctrl-C or SIGTERM.")]
+    #[command(
+        after_help = "Example:\n  plumb run --config config/plumb.yaml\n\nStops cleanly on Ctrl-C or SIGTERM."
+    )]
     Run,
     /// Validate the agent config and the repo; list every problem. Exit 0 when none.
     #[command(after_help = "Example:\n  plumb check --config config/plumb.yaml")]
     Check,
     /// Show what a running plumb is doing (reads its /status).
-    #[command(after_help = "Examples:\n  plumb status\n  plumb status -o json --url http://127.0.0.1:9797")]
+    #[command(
+        after_help = "Examples:\n  plumb status\n  plumb status -o json --url http://127.0.0.1:9797"
+    )]
     Status {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
@@ -103,7 +113,9 @@ enum Command {
         worktree: bool,
     },
     /// Render a Helm chart like `helm template`.
-    #[command(after_help = "Example:\n  plumb template my-release ./chart -f values.yaml --namespace default")]
+    #[command(
+        after_help = "Example:\n  plumb template my-release ./chart -f values.yaml --namespace default"
+    )]
     Template {
         /// Arguments as `helm template` takes them.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -141,14 +153,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run => {
             let config = load_config(global)?;
             init_logging(global, &config.log_level);
-            let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
             runtime.block_on(run_daemon(config))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
             init_logging(global, "warn");
-            let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
-            let report = runtime.block_on(plumb::check::check(&global.config, &config::process_env));
+            let runtime =
+                tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            let report =
+                runtime.block_on(plumb::check::check(&global.config, &config::process_env));
             print!("{}", report.render());
             Ok(if report.ok() {
                 ExitCode::SUCCESS
@@ -162,7 +177,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => format!("http://{}", load_config(global)?.listen),
             };
             init_logging(global, "warn");
-            let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
             let status = runtime
                 .block_on(plumb::http::fetch_status(&url))
                 .with_context(|| format!("cannot read the status of plumb at {url} (hint: is `plumb run` running? pass --url for another address)"))?;

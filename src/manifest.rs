@@ -178,7 +178,9 @@ mod tests {
     #[test]
     fn unknown_key_names_file_key_and_line() {
         let text = "apps:\n  - name: a\n    namespace: a\n    path: m\n    prnue: true\n";
-        let err = parse("gitops-repo/plumb.yaml", text).unwrap_err().to_string();
+        let err = parse("gitops-repo/plumb.yaml", text)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("gitops-repo/plumb.yaml: "), "{err}");
         assert!(err.contains("prnue"), "{err}");
         assert!(err.contains("line 5"), "{err}");
@@ -192,19 +194,42 @@ mod tests {
 
     #[test]
     fn duplicate_names_point_at_the_first_line() {
-        let text = "apps:\n- name: a\n  namespace: a\n  path: m\n- name: a\n  namespace: b\n  path: n\n";
+        let text =
+            "apps:\n- name: a\n  namespace: a\n  path: m\n- name: a\n  namespace: b\n  path: n\n";
         let err = parse("p.yaml", text).unwrap_err();
-        assert!(matches!(err, ManifestError::Invalid { field: "name", line: 2, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ManifestError::Invalid {
+                    field: "name",
+                    line: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_names_and_paths_are_rejected() {
         let bad_name = "apps:\n- name: My_App\n  namespace: a\n  path: m\n";
-        assert!(parse("p", bad_name).unwrap_err().to_string().contains("p:2: app `My_App`"));
+        assert!(parse("p", bad_name)
+            .unwrap_err()
+            .to_string()
+            .contains("p:2: app `My_App`"));
         let bad_ns = "apps:\n- name: a\n  namespace: Prod\n  path: m\n";
-        assert!(matches!(parse("p", bad_ns), Err(ManifestError::Invalid { field: "namespace", .. })));
+        assert!(matches!(
+            parse("p", bad_ns),
+            Err(ManifestError::Invalid {
+                field: "namespace",
+                ..
+            })
+        ));
         let escape = "apps:\n- name: a\n  namespace: a\n  path: ../../etc\n";
-        assert!(matches!(parse("p", escape), Err(ManifestError::Invalid { field: "path", .. })));
+        assert!(matches!(
+            parse("p", escape),
+            Err(ManifestError::Invalid { field: "path", .. })
+        ));
     }
 
     #[test]

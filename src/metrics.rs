@@ -86,7 +86,10 @@ impl Metrics {
         )
         .expect("static metric definition is valid");
         let reconcile_total = IntCounterVec::new(
-            Opts::new("plumb_reconcile_total", "Finished reconciles by app and result."),
+            Opts::new(
+                "plumb_reconcile_total",
+                "Finished reconciles by app and result.",
+            ),
             &["app", "result"],
         )
         .expect("static metric definition is valid");
@@ -150,7 +153,8 @@ impl Metrics {
     /// absent() work from its first scrape instead of its first reconcile.
     pub fn register_app(&self, app: &str) {
         for result in ReconcileResult::ALL {
-            self.reconcile_total.with_label_values(&[app, result.as_str()]);
+            self.reconcile_total
+                .with_label_values(&[app, result.as_str()]);
         }
     }
 
@@ -200,7 +204,10 @@ mod tests {
             .lines()
             .find(|l| l.starts_with("plumb_build_info{"))
             .expect("build info is exported");
-        assert!(line.contains(&format!("version=\"{}\"", crate::VERSION)), "{line}");
+        assert!(
+            line.contains(&format!("version=\"{}\"", crate::VERSION)),
+            "{line}"
+        );
         assert!(line.ends_with(" 1"), "{line}");
     }
 

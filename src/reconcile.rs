@@ -24,7 +24,7 @@ pub enum ReconcileError {
         app: String,
         path: String,
         #[source]
-        source: SourceError,
+        source: Box<SourceError>,
     },
     /// The app's `path` is not in the revision.
     #[error("app `{app}`: path {path} does not exist at {revision} (hint: commit the directory, or fix `path` in plumb.yaml)")]
@@ -75,7 +75,7 @@ pub async fn reconcile(source: &SourceConfig, app: &AppSpec, revision: &str) -> 
             let source = Source::open(&source).map_err(|e| ReconcileError::Source {
                 app: task_app.name.clone(),
                 path: task_app.path.clone(),
-                source: e,
+                source: Box::new(e),
             })?;
             run_stages(&source, &task_app, &task_rev)
         })
@@ -122,12 +122,12 @@ fn run_stages(source: &Source, app: &AppSpec, revision: &str) -> Result<(), Reco
             return Err(ReconcileError::Source {
                 app: app.name.clone(),
                 path: source.full_path(path),
-                source: source_error,
+                source: Box::new(source_error),
             })
         }
     }
     Err(ReconcileError::StageNotBuilt {
         app: app.name.clone(),
-        stage: "render and apply",
+        stage: "render",
     })
 }

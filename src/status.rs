@@ -132,7 +132,13 @@ impl Status {
             }
         }
         let _ = writeln!(out);
-        let name_width = self.apps.iter().map(|a| a.name.len()).max().unwrap_or(3).max(3);
+        let name_width = self
+            .apps
+            .iter()
+            .map(|a| a.name.len())
+            .max()
+            .unwrap_or(3)
+            .max(3);
         let _ = writeln!(
             out,
             "{:<name_width$}  {:<12}  {:<8}  {:<20}  {:>8}  {:<11}  RESOURCES",
@@ -145,7 +151,11 @@ impl Status {
                 .map(crate::source::short_id)
                 .unwrap_or("-");
             let (result, at, took) = match &app.reconcile {
-                Some(r) => (r.result.as_str(), r.at.as_str(), format!("{}ms", r.duration_ms)),
+                Some(r) => (
+                    r.result.as_str(),
+                    r.at.as_str(),
+                    format!("{}ms", r.duration_ms),
+                ),
                 None => ("-", "-", "-".to_string()),
             };
             let _ = writeln!(
@@ -263,7 +273,10 @@ mod tests {
             s.cluster.reached = true;
             s.cluster.up = false;
         });
-        assert!(status.readiness().is_ok(), "a cluster that answered once stays ready");
+        assert!(
+            status.readiness().is_ok(),
+            "a cluster that answered once stays ready"
+        );
     }
 
     #[test]
@@ -297,7 +310,10 @@ mod tests {
             });
         });
         let table = status.snapshot().render_table();
-        assert!(table.contains("SOURCE   0123456789ab  bump api replicas"), "{table}");
+        assert!(
+            table.contains("SOURCE   0123456789ab  bump api replicas"),
+            "{table}"
+        );
         assert!(table.contains("CLUSTER  down"), "{table}");
         assert!(table.contains("error: no kubeconfig found"), "{table}");
         assert!(table.contains("pakaura  0123456789ab  failure"), "{table}");

@@ -23,7 +23,9 @@ pub enum DockerError {
         source: std::io::Error,
     },
     /// The Minikube profile file has no node IP.
-    #[error("minikube profile `{profile}`: {path} names no node IP (hint: `minikube ip -p {profile}`)")]
+    #[error(
+        "minikube profile `{profile}`: {path} names no node IP (hint: `minikube ip -p {profile}`)"
+    )]
     MinikubeIp { profile: String, path: PathBuf },
     /// `DOCKER_HOST` or `docker.endpoint` is not unix:// or tcp://.
     #[error("Docker endpoint `{0}` is neither unix:// nor tcp:// (hint: what `minikube docker-env` prints is fine)")]
@@ -195,11 +197,9 @@ fn hint_for(endpoint: &DockerEndpoint) -> &'static str {
 /// [`DockerError::Connect`] when the socket or certificates are missing.
 pub fn connect(endpoint: &DockerEndpoint) -> Result<Docker, DockerError> {
     let result = match endpoint {
-        DockerEndpoint::Unix(path) => Docker::connect_with_unix(
-            &path.to_string_lossy(),
-            TIMEOUT_SECS,
-            API_DEFAULT_VERSION,
-        ),
+        DockerEndpoint::Unix(path) => {
+            Docker::connect_with_unix(&path.to_string_lossy(), TIMEOUT_SECS, API_DEFAULT_VERSION)
+        }
         DockerEndpoint::Tcp { addr, tls: None } => {
             Docker::connect_with_http(addr, TIMEOUT_SECS, API_DEFAULT_VERSION)
         }
@@ -306,7 +306,10 @@ mod tests {
         };
         let read = |p: &Path| {
             assert_eq!(p, Path::new("/home/u/.minikube/profiles/dev/config.json"));
-            Ok(r#"{"Name":"dev","Nodes":[{"Name":"","IP":"192.168.49.2","Port":8443}]}"#.to_string())
+            Ok(
+                r#"{"Name":"dev","Nodes":[{"Name":"","IP":"192.168.49.2","Port":8443}]}"#
+                    .to_string(),
+            )
         };
         let e = resolve_endpoint(&inputs, &read).unwrap();
         assert_eq!(

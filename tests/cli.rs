@@ -1,0 +1,307 @@
+//! The command line: `--version`, `--help`, `plumb check` on every kind of
+//! bad input, `plumb run`'s start-up errors, and commands whose stage is not
+//! built yet (issue 3).
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{agent_config, plumb_bin, TestRepo};
+
+fn plumb(args: &[&str], config: Option<&Path>) -> Output {
+    let mut cmd = Command::new(plumb_bin());
+    if let Some(config) = config {
+        cmd.arg("--config").arg(config);
+    }
+    cmd.args(args)
+        .env_remove("PLUMB_CONFIG")
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent-home")
+        .output()
+        .expect("plumb runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn write_config(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plumb.yaml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn version_prints_version_and_commit() {
+    let out = plumb(&["--version"], None);
+    assert!(out.status.success());
+    let text = text(&out);
+    assert!(
+        text.starts_with(&format!("plumb {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in [
+        "run", "check", "status", "sync", "diff", "render", "template", "build",
+    ] {
+        let out = plumb(&[command, "--help"], None);
+        assert!(out.status.success(), "{command} --help failed");
+        let text = text(&out);
+        assert!(
+            text.contains("Example"),
+            "`plumb {command} --help` has no example:\n{text}"
+        );
+        assert!(text.contains("--config"), "{command}: global flags shown");
+    }
+}
+
+#[test]
+fn commands_without_their_stage_say_so_and_exit_2() {
+    for args in [
+        vec!["sync"],
+        vec!["diff"],
+        vec!["render", "pakaura"],
+        vec!["template", "r", "./chart"],
+        vec!["build"],
+    ] {
+        let out = plumb(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out).contains("does not have yet"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn check_passes_on_a_good_config_and_lists_the_apps() {
+    let repo = TestRepo::with_demo_app();
+    let (_dir, config) = agent_config(repo.path(), "");
+    let out = plumb(&["check"], Some(&config));
+    let text = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 app(s): demo"), "{text}");
+    assert!(text.contains("0 error(s)"), "{text}");
+    // No cluster on this path: a warning, not an error.
+    assert!(text.contains("warning cluster"), "{text}");
+}
+
+#[test]
+fn check_on_a_missing_config_file_names_it() {
+    let out = plumb(&["check"], Some(Path::new("/nonexistent/plumb.yaml")));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(
+        text.contains("/nonexistent/plumb.yaml: cannot read the agent config"),
+        "{text}"
+    );
+    assert!(text.contains("hint"), "{text}");
+}
+
+#[test]
+fn check_names_an_unknown_key_and_its_line() {
+    let (_d, config) = write_config("listen: 127.0.0.1:9797\nsource:\n  repo: .\n  brnach: main\n");
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(text.contains("unknown field `brnach`"), "{text}");
+    assert!(text.contains("line 4"), "{text}");
+}
+
+#[test]
+fn check_names_a_bad_listen_address_with_its_line() {
+    let (_d, config) = write_config("# plumb\nlisten: everywhere:80\n");
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(text.contains("plumb.yaml:2: `listen`"), "{text}");
+}
+
+#[test]
+fn check_reports_malformed_yaml() {
+    let (_d, config) = write_config("source:\n  repo: [unclosed\n");
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("line"), "{}", text(&out));
+}
+
+#[test]
+fn check_reports_an_unreadable_kubeconfig_with_field_and_line() {
+    let repo = TestRepo::with_demo_app();
+    let (_dir, config) = agent_config(
+        repo.path(),
+        "cluster:\n  kubeconfig: /nonexistent/kubeconfig\n",
+    );
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(text.contains("`cluster.kubeconfig`"), "{text}");
+    assert!(text.contains("/nonexistent/kubeconfig"), "{text}");
+    assert!(text.contains(":8:"), "line of cluster.kubeconfig: {text}");
+}
+
+#[test]
+fn check_reports_a_malformed_kubeconfig() {
+    let repo = TestRepo::with_demo_app();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, "clusters: [this is not: a kubeconfig\n").unwrap();
+    let (_dir, config) = agent_config(
+        repo.path(),
+        &format!("cluster:\n  kubeconfig: {}\n", kubeconfig.display()),
+    );
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("cannot be read"), "{}", text(&out));
+}
+
+#[test]
+fn check_reports_a_missing_context() {
+    let repo = TestRepo::with_demo_app();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: t}\n",
+    )
+    .unwrap();
+    let (_dir, config) = agent_config(
+        repo.path(),
+        &format!(
+            "cluster:\n  kubeconfig: {}\n  context: nope\n",
+            kubeconfig.display()
+        ),
+    );
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("context `nope`"), "{}", text(&out));
+}
+
+#[test]
+fn check_reports_a_repo_that_is_not_a_repo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_d, config) = agent_config(dir.path(), "");
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(text.contains("`source.repo`"), "{text}");
+    assert!(text.contains("not a git repository"), "{text}");
+}
+
+#[test]
+fn check_reports_a_broken_repo_manifest_with_file_and_line() {
+    let repo = TestRepo::with_demo_app();
+    repo.write(
+        "deploy/plumb.yaml",
+        "apps:\n  - name: demo\n    namespace: demo\n    path: m\n    replicas: 3\n",
+    );
+    repo.commit("typo");
+    let (_dir, config) = agent_config(repo.path(), "");
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(text.contains("deploy/plumb.yaml"), "{text}");
+    assert!(text.contains("replicas"), "{text}");
+    assert!(text.contains("line 5"), "{text}");
+}
+
+#[test]
+fn check_reports_an_unreadable_secret_file_without_content() {
+    let repo = TestRepo::with_demo_app();
+    let (_dir, config) = agent_config(repo.path(), "");
+    let text_cfg = std::fs::read_to_string(&config).unwrap().replace(
+        "  path: deploy\n",
+        "  path: deploy\n  webhook_secret_file: /nonexistent/secret\n",
+    );
+    std::fs::write(&config, text_cfg).unwrap();
+    let out = plumb(&["check"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("`source.webhook_secret_file`"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn run_with_a_config_error_exits_2() {
+    let (_d, config) = write_config("listen: nowhere\n");
+    let out = plumb(&["run"], Some(&config));
+    assert_eq!(out.status.code(), Some(2));
+    let text = text(&out);
+    assert!(text.starts_with("error: "), "{text}");
+    assert!(text.contains("`listen`"), "{text}");
+    assert_eq!(text.trim_end().lines().count(), 1, "one line: {text}");
+}
+
+#[test]
+fn run_with_an_unreadable_kubeconfig_exits_1() {
+    let repo = TestRepo::with_demo_app();
+    let (_dir, config) = agent_config(
+        repo.path(),
+        "cluster:\n  kubeconfig: /nonexistent/kubeconfig\n",
+    );
+    let out = plumb(&["run"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(text.contains("`cluster.kubeconfig`"), "{text}");
+    assert!(text.contains("/nonexistent/kubeconfig"), "{text}");
+}
+
+#[test]
+fn run_on_a_port_in_use_exits_1_with_a_hint() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let repo = TestRepo::with_demo_app();
+    let (_dir, config) = agent_config(repo.path(), "");
+    let text_cfg = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("listen: 127.0.0.1:0", &format!("listen: 127.0.0.1:{port}"));
+    std::fs::write(&config, text_cfg).unwrap();
+    let out = plumb(&["run"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(
+        text.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{text}"
+    );
+    assert!(text.contains("is plumb already running"), "{text}");
+}
+
+#[test]
+fn status_without_a_daemon_says_what_to_do() {
+    let port = support::free_port();
+    let out = plumb(
+        &["status", "--url", &format!("http://127.0.0.1:{port}")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("is `plumb run` running?"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn env_override_reaches_the_config() {
+    let (_d, config) = write_config("listen: 127.0.0.1:9797\n");
+    let out = Command::new(plumb_bin())
+        .args(["check", "--config"])
+        .arg(&config)
+        .env("PLUMB_LISTEN", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("not-an-address"), "{}", text(&out));
+}

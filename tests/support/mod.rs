@@ -1,0 +1,272 @@
+//! Shared helpers for the integration tests: real git repositories, a real
+//! `plumb run` process, the services `scripts/test` starts, and a real
+//! Kubernetes API server (envtest-style) when the machine has one.
+//!
+//! Every wait is bounded by [`wait_until`]; nothing sleeps a fixed time and
+//! hopes.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+pub mod apiserver;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The plumb binary under test.
+pub fn plumb_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_plumb"))
+}
+
+/// Prints a loud skip line; the test then returns early.
+pub fn skip(why: &str) {
+    eprintln!("\n*** SKIPPED: {why} ***\n");
+}
+
+/// Polls `f` until it returns `Some`, or panics with `what` after `timeout`.
+pub fn wait_until<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs `git` in `dir` with a fixed identity; panics with stderr on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Plumb Test",
+            "-c",
+            "user.email=test@plumb.dev",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A git repository in a temp dir holding a gitops tree.
+pub struct TestRepo {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestRepo {
+    /// A repo whose `deploy/plumb.yaml` declares one app `demo` with one ConfigMap.
+    pub fn with_demo_app() -> TestRepo {
+        let repo = TestRepo::empty();
+        repo.write(
+            "deploy/plumb.yaml",
+            "apps:\n  - name: demo\n    namespace: demo\n    path: manifests\n",
+        );
+        repo.write(
+            "deploy/manifests/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  a: \"1\"\n",
+        );
+        repo.commit("first");
+        repo
+    }
+
+    /// An initialised repo with no commits.
+    pub fn empty() -> TestRepo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        git(dir.path(), &["init", "-q"]);
+        TestRepo { dir }
+    }
+
+    /// Writes a file (creating directories).
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("file has a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// Commits everything; returns the new commit id.
+    pub fn commit(&self, message: &str) -> String {
+        git(self.dir.path(), &["add", "-A"]);
+        git(
+            self.dir.path(),
+            &["commit", "-q", "--allow-empty", "-m", message],
+        );
+        git(self.dir.path(), &["rev-parse", "HEAD"])
+    }
+
+    /// The repo's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Writes an agent config for `repo` into a temp dir and returns both.
+pub fn agent_config(repo: &Path, extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("plumb.yaml");
+    let text = format!(
+        "source:\n  repo: {}\n  branch: main\n  path: deploy\nlisten: 127.0.0.1:0\nstate_dir: {}\n{extra}",
+        repo.display(),
+        dir.path().join("state").display()
+    );
+    std::fs::write(&path, text).expect("write config");
+    (dir, path)
+}
+
+/// A `plumb run` child process, killed on drop.
+pub struct Daemon {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub logs: mpsc::Receiver<String>,
+    _config_dir: Option<tempfile::TempDir>,
+}
+
+impl Daemon {
+    /// Starts `plumb run --config CONFIG --log-format json` with extra env
+    /// and waits for its "plumb started" line to learn the address.
+    pub fn start(config: &Path, env: &[(&str, &str)]) -> Daemon {
+        let mut cmd = Command::new(plumb_bin());
+        cmd.args(["run", "--log-format", "json", "--config"])
+            .arg(config)
+            .env_remove("PLUMB_CONFIG")
+            .env_remove("KUBECONFIG")
+            .env_remove("DOCKER_HOST")
+            .env("HOME", config.parent().expect("config has a parent"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("plumb starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, logs) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let addr = loop {
+            let line = logs
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("plumb run did not log its start"));
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if json["fields"]["message"] == "plumb started" {
+                let listen = json["fields"]["listen"].as_str().expect("listen field");
+                break listen.parse().expect("listen is an address");
+            }
+        };
+        Daemon {
+            child,
+            addr,
+            logs,
+            _config_dir: None,
+        }
+    }
+
+    /// Keeps the config's temp dir alive as long as the daemon.
+    pub fn owning(mut self, dir: tempfile::TempDir) -> Daemon {
+        self._config_dir = Some(dir);
+        self
+    }
+
+    /// `GET path` on the daemon: (status code, body).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        http_get(&format!("http://{}{path}", self.addr))
+    }
+
+    /// The /status document.
+    pub fn status(&self) -> serde_json::Value {
+        let (code, body) = self.get("/status");
+        assert_eq!(code, 200, "{body}");
+        serde_json::from_str(&body).expect("status is JSON")
+    }
+
+    /// The value of one sample in /metrics, e.g. `plumb_cluster_up`.
+    pub fn metric(&self, series: &str) -> Option<f64> {
+        let (_, body) = self.get("/metrics");
+        body.lines().find_map(|l| {
+            l.strip_prefix(series)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .and_then(|v| v.parse().ok())
+        })
+    }
+
+    /// Sends SIGTERM and waits up to `within` for exit; returns the exit status.
+    pub fn terminate(mut self, within: Duration) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        wait_until(within, "plumb to exit after SIGTERM", || {
+            self.child.try_wait().expect("try_wait")
+        })
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking GET; (status code, body). Status 0 when nothing answered.
+pub fn http_get(url: &str) -> (u16, String) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    match client.get(url).send() {
+        Ok(r) => {
+            let code = r.status().as_u16();
+            (code, r.text().unwrap_or_default())
+        }
+        Err(_) => (0, String::new()),
+    }
+}
+
+/// The private dockerd that scripts/test started, if any.
+pub fn docker_host() -> Option<String> {
+    std::env::var("PLUMB_TEST_DOCKER_HOST")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// The prometheus binary, if any.
+pub fn prometheus_bin() -> Option<PathBuf> {
+    std::env::var("PLUMB_TEST_PROMETHEUS")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+}
+
+/// A free loopback port (bound then released; good enough for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -478,14 +478,31 @@ fn trigger_all(
     }
 }
 
-/// One app's queue: waits for a trigger, reconciles the newest one, repeats.
-/// Triggers that arrive during a reconcile collapse into one.
+/// One app's queue: reconciles the newest trigger, records the outcome.
 async fn app_queue(
     ctx: Arc<Ctx>,
     name: String,
-    mut rx: watch::Receiver<Option<Trigger>>,
+    rx: watch::Receiver<Option<Trigger>>,
     cancel: CancellationToken,
 ) {
+    run_queue(rx, cancel, |trigger| {
+        let (ctx, name) = (ctx.clone(), name.clone());
+        async move { reconcile_and_record(&ctx, &name, trigger).await }
+    })
+    .await;
+}
+
+/// Waits for a trigger, hands the newest one to `handle`, repeats. Triggers
+/// that arrive while `handle` runs collapse into one: the `watch` channel
+/// keeps only the last value. Cancellation abandons an in-flight `handle`.
+async fn run_queue<F, Fut>(
+    mut rx: watch::Receiver<Option<Trigger>>,
+    cancel: CancellationToken,
+    mut handle: F,
+) where
+    F: FnMut(Trigger) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -494,35 +511,42 @@ async fn app_queue(
         let Some(trigger) = rx.borrow_and_update().clone() else {
             continue;
         };
-        debug!(app = %name, rev = %short_id(&trigger.revision), reason = %trigger.reason, "reconcile triggered");
-        let outcome = tokio::select! {
+        let app = trigger.app.name.clone();
+        debug!(app = %app, rev = %short_id(&trigger.revision), reason = %trigger.reason, "reconcile triggered");
+        tokio::select! {
             _ = cancel.cancelled() => {
-                info!(app = %name, "shutdown: abandoning the in-flight reconcile");
+                info!(app = %app, "shutdown: abandoning the in-flight reconcile");
                 return;
             }
-            outcome = reconcile::reconcile(&ctx.config.source, &trigger.app, &trigger.revision) => outcome,
-        };
-        ctx.metrics
-            .observe_reconcile(&name, outcome.result, outcome.took);
-        let error_text = outcome.error.as_ref().map(|e| error_chain(e));
-        match &outcome.error {
-            None => {
-                info!(app = %name, rev = %short_id(&trigger.revision), took_ms = outcome.took.as_millis() as u64, "reconciled")
-            }
-            Some(e) => {
-                warn!(app = %name, rev = %short_id(&trigger.revision), kind = e.kind(), error = %error_chain(e), "reconcile failed")
-            }
+            () = handle(trigger) => {}
         }
-        ctx.status.update_app(&name, |app| {
-            app.revision = Some(trigger.revision.clone());
-            app.reconcile = Some(ReconcileStatus {
-                result: outcome.result.to_string(),
-                at: rfc3339(SystemTime::now()),
-                duration_ms: outcome.took.as_millis() as u64,
-                error: error_text,
-            });
-        });
     }
+}
+
+/// Runs one reconcile and records it in metrics, logs and status.
+async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
+    let outcome = reconcile::reconcile(&ctx.config.source, &trigger.app, &trigger.revision).await;
+    ctx.metrics
+        .observe_reconcile(name, outcome.result, outcome.took);
+    let error_text = outcome.error.as_ref().map(|e| error_chain(e));
+    let rev = short_id(&trigger.revision);
+    match &outcome.error {
+        None => {
+            info!(app = %name, rev = %rev, took_ms = outcome.took.as_millis() as u64, "reconciled")
+        }
+        Some(e) => {
+            warn!(app = %name, rev = %rev, kind = e.kind(), error = %error_chain(e), "reconcile failed")
+        }
+    }
+    ctx.status.update_app(name, |app| {
+        app.revision = Some(trigger.revision.clone());
+        app.reconcile = Some(ReconcileStatus {
+            result: outcome.result.to_string(),
+            at: rfc3339(SystemTime::now()),
+            duration_ms: outcome.took.as_millis() as u64,
+            error: error_text,
+        });
+    });
 }
 
 /// An error and its causes on one line, `a: b: c`, like anyhow's `{:#}`.
@@ -562,6 +586,81 @@ mod tests {
                 "{d:?}"
             );
         }
+    }
+
+    fn trigger(seq: u64) -> Trigger {
+        Trigger {
+            revision: format!("{seq:040}"),
+            app: AppSpec {
+                name: "demo".into(),
+                namespace: "demo".into(),
+                path: "m".into(),
+                prune: true,
+                timeout: Duration::from_secs(1),
+            },
+            reason: TriggerReason::NewRevision,
+            seq,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_burst_during_a_reconcile_is_one_reconcile_of_the_newest() {
+        let (tx, rx) = watch::channel(None);
+        let cancel = CancellationToken::new();
+        let handled = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let started = Arc::new(tokio::sync::Notify::new());
+        let queue = tokio::spawn(run_queue(rx, cancel.clone(), {
+            let (handled, release, started) = (handled.clone(), release.clone(), started.clone());
+            move |t: Trigger| {
+                let (handled, release, started) =
+                    (handled.clone(), release.clone(), started.clone());
+                async move {
+                    handled.lock().unwrap().push(t.seq);
+                    if t.seq == 1 {
+                        started.notify_one();
+                        release.notified().await;
+                    }
+                }
+            }
+        }));
+        tx.send_replace(Some(trigger(1)));
+        tokio::time::timeout(Duration::from_secs(5), started.notified())
+            .await
+            .expect("the first reconcile starts");
+        for seq in 2..=5 {
+            tx.send_replace(Some(trigger(seq)));
+        }
+        release.notify_one();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while handled.lock().unwrap().len() < 2 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the burst is reconciled");
+        cancel.cancel();
+        tokio::time::timeout(Duration::from_secs(5), queue)
+            .await
+            .expect("the queue stops on cancel")
+            .unwrap();
+        assert_eq!(*handled.lock().unwrap(), [1, 5]);
+    }
+
+    #[tokio::test]
+    async fn cancel_abandons_an_in_flight_reconcile() {
+        let (tx, rx) = watch::channel(None);
+        let cancel = CancellationToken::new();
+        let queue = tokio::spawn(run_queue(rx, cancel.clone(), |_t: Trigger| {
+            std::future::pending::<()>()
+        }));
+        tx.send_replace(Some(trigger(1)));
+        tokio::task::yield_now().await;
+        cancel.cancel();
+        tokio::time::timeout(Duration::from_secs(5), queue)
+            .await
+            .expect("a stuck reconcile does not block shutdown")
+            .unwrap();
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! `plumb check`: validates the agent config and what it points at (the
 //! kubeconfig, Docker endpoint, secret files, the repo and its manifest)
 //! without changing anything, and lists every problem instead of stopping
-//! at the first. No network calls: it says whether plumb *can* start, not
-//! whether the cluster is up right now (`plumb status` says that).
+//! at the first. The only network call is the fetch of a remote repo (into
+//! plumb's own mirror); it says whether plumb *can* start, not whether the
+//! cluster is up right now (`plumb status` says that).
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::build::docker;
 use crate::cluster::client::{self as kube_client, ClientError};
 use crate::config::{self, Config, EnvLookup, RepoLocation};
 use crate::manifest;
+use crate::source::remote::{Credentials, Mirror};
 use crate::source::Source;
 
 /// How bad a finding is.
@@ -87,7 +90,7 @@ pub async fn check(path: &Path, env: EnvLookup<'_>) -> Report {
     let config = match Config::load(path, env) {
         Ok(c) => c,
         Err(e) => {
-            report.push(Level::Error, "config", crate::daemon::error_chain(&e));
+            report.push(Level::Error, "config", crate::error_chain(&e));
             return report;
         }
     };
@@ -124,7 +127,7 @@ async fn check_cluster(config: &Config, at: &dyn Fn(&str) -> String, report: &mu
             "cluster",
             format!(
                 "{}; plumb run will wait for a cluster",
-                crate::daemon::error_chain(&e)
+                crate::error_chain(&e)
             ),
         ),
         Err(e) => {
@@ -143,7 +146,7 @@ async fn check_cluster(config: &Config, at: &dyn Fn(&str) -> String, report: &mu
             report.push(
                 level,
                 "cluster",
-                format!("{}: {}", at(field), crate::daemon::error_chain(&e)),
+                format!("{}: {}", at(field), crate::error_chain(&e)),
             );
         }
     }
@@ -157,7 +160,7 @@ fn check_docker(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Repor
             report.push(
                 Level::Error,
                 "docker",
-                format!("{}: {}", at("docker"), crate::daemon::error_chain(&e)),
+                format!("{}: {}", at("docker"), crate::error_chain(&e)),
             );
             return;
         }
@@ -219,24 +222,51 @@ fn check_secret_files(config: &Config, at: &dyn Fn(&str) -> String, report: &mut
 }
 
 fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Report) {
-    if let RepoLocation::Remote(url) = &config.source.repo {
-        report.push(
-            Level::Error,
-            "source",
-            format!("{}: {url}: remote repositories are not supported by this build yet (hint: point source.repo at a local clone)", at("source.repo")),
-        );
-        return;
-    }
-    let source = match Source::open(&config.source) {
-        Ok(s) => s,
-        Err(e) => {
-            report.push(
-                Level::Error,
-                "source",
-                format!("{}: {}", at("source.repo"), crate::daemon::error_chain(&e)),
-            );
-            return;
+    let source = match &config.source.repo {
+        RepoLocation::Remote(url) => {
+            // A remote is fetched into plumb's own mirror, as `plumb run` does.
+            let fetched = Credentials::from_config(&config.source).and_then(|creds| {
+                let mirror = Mirror::open(&config.state_dir, url)?;
+                let fetched =
+                    mirror.fetch(&config.source.branch, &creds, Duration::from_secs(30))?;
+                Ok((mirror, fetched))
+            });
+            match fetched {
+                Ok((mirror, fetched)) => {
+                    match Source::open_mirror(
+                        mirror.path(),
+                        mirror.shown_url(),
+                        &fetched.branch,
+                        &config.source.path,
+                    ) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            report.push(Level::Error, "source", crate::error_chain(&e));
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    report.push(
+                        Level::Error,
+                        "source",
+                        format!("{}: {}", at("source.repo"), crate::error_chain(&e)),
+                    );
+                    return;
+                }
+            }
         }
+        RepoLocation::Local(_) => match Source::open(&config.source, &config.state_dir) {
+            Ok(s) => s,
+            Err(e) => {
+                report.push(
+                    Level::Error,
+                    "source",
+                    format!("{}: {}", at("source.repo"), crate::error_chain(&e)),
+                );
+                return;
+            }
+        },
     };
     let tip = match source.tip() {
         Ok(t) => t,
@@ -244,11 +274,7 @@ fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Repor
             report.push(
                 Level::Error,
                 "source",
-                format!(
-                    "{}: {}",
-                    at("source.branch"),
-                    crate::daemon::error_chain(&e)
-                ),
+                format!("{}: {}", at("source.branch"), crate::error_chain(&e)),
             );
             return;
         }
@@ -269,7 +295,7 @@ fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Repor
             return;
         }
         Err(e) => {
-            report.push(Level::Error, "repo", crate::daemon::error_chain(&e));
+            report.push(Level::Error, "repo", crate::error_chain(&e));
             return;
         }
     };

@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -24,11 +24,13 @@ use tracing::{debug, info, warn};
 use crate::build::docker;
 use crate::cluster::client as kube_client;
 use crate::config::Config;
+use crate::error_chain;
 use crate::http::{self, HttpState};
-use crate::manifest::{self, AppSpec, RepoManifest};
+use crate::manifest::{AppSpec, RepoManifest};
 use crate::metrics::Metrics;
 use crate::reconcile;
-use crate::source::{short_id, Revision, Source};
+use crate::source::follow::{self, FollowCtx, SourceUpdate, UpdateReason};
+use crate::source::short_id;
 use crate::status::{rfc3339, ReconcileStatus, StatusHandle};
 
 /// Errors that stop `plumb run` from starting. Once running, nothing stops it
@@ -54,6 +56,8 @@ pub enum TriggerReason {
     NewRevision,
     /// The periodic reconcile interval elapsed.
     Interval,
+    /// `plumb sync` asked.
+    Sync,
 }
 
 impl std::fmt::Display for TriggerReason {
@@ -61,6 +65,7 @@ impl std::fmt::Display for TriggerReason {
         f.write_str(match self {
             TriggerReason::NewRevision => "new-revision",
             TriggerReason::Interval => "interval",
+            TriggerReason::Sync => "sync",
         })
     }
 }
@@ -192,10 +197,14 @@ pub async fn start(config: Config) -> Result<RunningDaemon, DaemonError> {
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
 
-    let state = HttpState {
-        metrics: ctx.metrics.clone(),
-        status: ctx.status.clone(),
-    };
+    let (kick_tx, kick_rx) = mpsc::channel(16);
+    let (update_tx, update_rx) = mpsc::channel(4);
+    let state = HttpState::new(
+        ctx.metrics.clone(),
+        ctx.status.clone(),
+        kick_tx,
+        ctx.config.source.webhook_secret_file.clone(),
+    );
     let http_cancel = cancel.clone();
     tasks.spawn(async move {
         let shutdown = async move { http_cancel.cancelled().await };
@@ -205,7 +214,19 @@ pub async fn start(config: Config) -> Result<RunningDaemon, DaemonError> {
     });
     tasks.spawn(probe_cluster(ctx.clone(), cancel.clone()));
     tasks.spawn(probe_docker(ctx.clone(), cancel.clone()));
-    tasks.spawn(follow_source(ctx.clone(), cancel.clone()));
+    let follow_ctx = FollowCtx {
+        source: ctx.config.source.clone(),
+        state_dir: ctx.config.state_dir.clone(),
+        metrics: ctx.metrics.clone(),
+        status: ctx.status.clone(),
+    };
+    tasks.spawn(follow::follow(
+        follow_ctx,
+        kick_rx,
+        update_tx,
+        cancel.clone(),
+    ));
+    tasks.spawn(dispatch(ctx.clone(), update_rx, cancel.clone()));
 
     info!(listen = %local_addr, repo = %ctx.config.source.repo, branch = %ctx.config.source.branch, "plumb started");
     Ok(RunningDaemon {
@@ -344,113 +365,47 @@ async fn probe_docker(ctx: Arc<Ctx>, cancel: CancellationToken) {
     }
 }
 
-/// How often the local repository's branch tip is checked.
-const LOCAL_POLL: Duration = Duration::from_secs(1);
-
-/// The newest readable state of the repo: revision plus its manifest.
-struct SourceRead {
-    revision: Revision,
-    manifest: RepoManifest,
-}
-
-/// Reads the branch tip and the repo manifest at it. Blocking (git).
-fn read_source(config: &Config, last: Option<&str>) -> Result<Option<SourceRead>, String> {
-    let source = Source::open(&config.source).map_err(|e| error_chain(&e))?;
-    let revision = source.tip().map_err(|e| error_chain(&e))?;
-    if last == Some(revision.id.as_str()) {
-        return Ok(None);
-    }
-    let file = source.full_path(manifest::FILE_NAME);
-    let text = source
-        .read_file(&revision.id, manifest::FILE_NAME)
-        .map_err(|e| error_chain(&e))?
-        .ok_or_else(|| {
-            manifest::ManifestError::Missing {
-                file: file.clone(),
-                revision: revision.short().to_string(),
-            }
-            .to_string()
-        })?;
-    let text = String::from_utf8_lossy(&text);
-    let manifest = manifest::parse(&file, &text).map_err(|e| e.to_string())?;
-    Ok(Some(SourceRead { revision, manifest }))
-}
-
-/// Follows the source: on every new revision, reads the repo manifest and
-/// triggers each app; every `reconcile_interval`, re-triggers every app.
-/// A revision that cannot be read is reported and the last good one stays.
-async fn follow_source(ctx: Arc<Ctx>, cancel: CancellationToken) {
+/// Hands every source update to the app queues: starts a queue for each new
+/// app, triggers the apps the update concerns, and re-triggers every app each
+/// `reconcile_interval`.
+async fn dispatch(
+    ctx: Arc<Ctx>,
+    mut updates: mpsc::Receiver<SourceUpdate>,
+    cancel: CancellationToken,
+) {
     let mut queues: HashMap<String, watch::Sender<Option<Trigger>>> = HashMap::new();
     let mut app_tasks = JoinSet::new();
-    let mut seen: Option<String> = None;
     let mut good: Option<(String, RepoManifest)> = None;
     let mut seq = 0u64;
-    let mut last_error: Option<String> = None;
     let mut interval = tokio::time::interval(ctx.config.reconcile_interval);
-    interval.tick().await; // the first tick is immediate; a new revision triggers first
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await; // the first tick is immediate; the first revision triggers first
     loop {
-        let config = ctx.config.clone();
-        let last = seen.clone();
-        let read = tokio::task::spawn_blocking(move || read_source(&config, last.as_deref()));
-        let read = tokio::select! {
+        tokio::select! {
             _ = cancel.cancelled() => break,
-            read = read => read.unwrap_or_else(|e| Err(format!("internal error reading the source: {e}"))),
-        };
-        match read {
-            Ok(Some(SourceRead { revision, manifest })) => {
-                info!(rev = %revision.short(), subject = %revision.subject, apps = manifest.apps.len(), "new revision");
-                seen = Some(revision.id.clone());
-                last_error = None;
-                ctx.status.update(|s| {
-                    s.source.revision = Some(revision.id.clone());
-                    s.source.subject = Some(revision.subject.clone());
-                    s.source.fetched_at = Some(rfc3339(SystemTime::now()));
-                    s.source.error = None;
-                });
-                for app in &manifest.apps {
+            update = updates.recv() => {
+                let Some(update) = update else { break };
+                for app in &update.manifest.apps {
                     if !queues.contains_key(&app.name) {
                         let (tx, rx) = watch::channel(None);
                         ctx.metrics.register_app(&app.name);
                         ctx.status.update_app(&app.name, |_| {});
-                        app_tasks.spawn(app_queue(
-                            ctx.clone(),
-                            app.name.clone(),
-                            rx,
-                            cancel.clone(),
-                        ));
+                        app_tasks.spawn(app_queue(ctx.clone(), app.name.clone(), rx, cancel.clone()));
                         queues.insert(app.name.clone(), tx);
                     }
                 }
                 seq += 1;
-                trigger_all(
-                    &queues,
-                    &revision.id,
-                    &manifest,
-                    TriggerReason::NewRevision,
-                    seq,
-                );
-                good = Some((revision.id, manifest));
+                let (reason, only) = match &update.reason {
+                    UpdateReason::NewRevision => (TriggerReason::NewRevision, None),
+                    UpdateReason::Sync { app } => (TriggerReason::Sync, app.as_deref()),
+                };
+                trigger_all(&queues, &update.revision.id, &update.manifest, reason, only, seq);
+                good = Some((update.revision.id, update.manifest));
             }
-            Ok(None) => {
-                if last_error.take().is_some() {
-                    ctx.status.update(|s| s.source.error = None);
-                }
-            }
-            Err(text) => {
-                if last_error.as_deref() != Some(text.as_str()) {
-                    warn!(error = %text, "cannot read the source; keeping the last good revision");
-                    ctx.status.update(|s| s.source.error = Some(text.clone()));
-                    last_error = Some(text);
-                }
-            }
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = tokio::time::sleep(LOCAL_POLL) => {}
             _ = interval.tick() => {
                 if let Some((revision, manifest)) = &good {
                     seq += 1;
-                    trigger_all(&queues, revision, manifest, TriggerReason::Interval, seq);
+                    trigger_all(&queues, revision, manifest, TriggerReason::Interval, None, seq);
                 }
             }
         }
@@ -464,9 +419,14 @@ fn trigger_all(
     revision: &str,
     manifest: &RepoManifest,
     reason: TriggerReason,
+    only: Option<&str>,
     seq: u64,
 ) {
-    for app in &manifest.apps {
+    for app in manifest
+        .apps
+        .iter()
+        .filter(|a| only.is_none_or(|name| a.name == name))
+    {
         if let Some(tx) = queues.get(&app.name) {
             tx.send_replace(Some(Trigger {
                 revision: revision.to_string(),
@@ -525,7 +485,13 @@ async fn run_queue<F, Fut>(
 
 /// Runs one reconcile and records it in metrics, logs and status.
 async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
-    let outcome = reconcile::reconcile(&ctx.config.source, &trigger.app, &trigger.revision).await;
+    let outcome = reconcile::reconcile(
+        &ctx.config.source,
+        &ctx.config.state_dir,
+        &trigger.app,
+        &trigger.revision,
+    )
+    .await;
     ctx.metrics
         .observe_reconcile(name, outcome.result, outcome.took);
     let error_text = outcome.error.as_ref().map(|e| error_chain(e));
@@ -547,21 +513,6 @@ async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
             error: error_text,
         });
     });
-}
-
-/// An error and its causes on one line, `a: b: c`, like anyhow's `{:#}`.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        let part = e.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        cause = e.source();
-    }
-    text
 }
 
 #[cfg(test)]
@@ -669,6 +620,6 @@ mod tests {
         #[error("outer")]
         struct Outer(#[source] std::io::Error);
         let e = Outer(std::io::Error::other("inner"));
-        assert_eq!(error_chain(&e), "outer: inner");
+        assert_eq!(crate::error_chain(&e), "outer: inner");
     }
 }

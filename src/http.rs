@@ -6,20 +6,24 @@
 //! a timeout.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::metrics::Metrics;
+use crate::source::follow::Kick;
+use crate::source::webhook::{self, RateLimiter, ReplayGuard, Verdict};
 use crate::status::StatusHandle;
 
 /// Largest request body accepted (webhook payloads are well under this).
@@ -40,13 +44,46 @@ pub enum HttpError {
     },
 }
 
-/// What the handlers may read.
+/// What the handlers may read, and the one thing they may do: kick the
+/// source follower.
 #[derive(Clone)]
 pub struct HttpState {
     /// Every metric family.
     pub metrics: Arc<Metrics>,
     /// The status snapshot source.
     pub status: StatusHandle,
+    /// Asks the source follower to look now (webhook, sync).
+    kick: mpsc::Sender<Kick>,
+    /// The webhook secret file; `None` disables `POST /hooks/git`.
+    webhook_secret_file: Option<PathBuf>,
+    /// Replay and rate state of the webhook; tiny critical sections.
+    webhook_guards: Arc<Mutex<WebhookGuards>>,
+}
+
+struct WebhookGuards {
+    replay: ReplayGuard,
+    rate: RateLimiter,
+}
+
+impl HttpState {
+    /// State for the router.
+    pub fn new(
+        metrics: Arc<Metrics>,
+        status: StatusHandle,
+        kick: mpsc::Sender<Kick>,
+        webhook_secret_file: Option<PathBuf>,
+    ) -> HttpState {
+        HttpState {
+            metrics,
+            status,
+            kick,
+            webhook_secret_file,
+            webhook_guards: Arc::new(Mutex::new(WebhookGuards {
+                replay: ReplayGuard::new(1024),
+                rate: webhook::default_rate_limiter(),
+            })),
+        }
+    }
 }
 
 /// The router, separate from serving so tests can call it in-process.
@@ -56,6 +93,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/status", get(status))
+        .route("/hooks/git", post(git_hook))
+        .route("/sync", post(sync))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -91,9 +130,12 @@ pub async fn serve(
     state: HttpState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 async fn metrics(State(state): State<HttpState>) -> Response {
@@ -126,13 +168,184 @@ async fn status(State(state): State<HttpState>) -> Response {
     Json(state.status.snapshot()).into_response()
 }
 
+#[derive(serde::Deserialize)]
+struct SyncQuery {
+    app: Option<String>,
+}
+
+/// `POST /sync[?app=NAME]`: fetch now and reconcile (what `plumb sync` calls).
+async fn sync(State(state): State<HttpState>, Query(query): Query<SyncQuery>) -> Response {
+    if let Some(app) = &query.app {
+        let known: Vec<String> = state
+            .status
+            .snapshot()
+            .apps
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        if !known.contains(app) {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "error": format!("no app named `{app}`"), "apps": known })),
+            )
+                .into_response();
+        }
+    }
+    match state.kick.try_send(Kick::Sync {
+        app: query.app.clone(),
+    }) {
+        // Full: a kick is already waiting, and it will look at the newest state.
+        Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "accepted": true, "app": query.app })),
+        )
+            .into_response(),
+        Err(mpsc::error::TrySendError::Closed(_)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "plumb is shutting down" })),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /hooks/git`: a push webhook from GitHub, Gitea/Forgejo or GitLab.
+/// Rate-limited per address before any work, verified before anything is
+/// believed, deduplicated by delivery id, and then only kicks a fetch.
+async fn git_hook(State(state): State<HttpState>, request: Request) -> Response {
+    let reply = |state: &HttpState, result: &str, code: StatusCode, body: serde_json::Value| {
+        state
+            .metrics
+            .webhook_requests_total
+            .with_label_values(&[result])
+            .inc();
+        (code, Json(body)).into_response()
+    };
+    let Some(secret_file) = state.webhook_secret_file.clone() else {
+        return reply(
+            &state,
+            "disabled",
+            StatusCode::NOT_FOUND,
+            json!({ "error": "webhook not configured", "hint": "set source.webhook_secret_file in the agent config" }),
+        );
+    };
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let allowed = state
+        .webhook_guards
+        .lock()
+        .map(|mut g| g.rate.allow(peer, Instant::now()))
+        .unwrap_or(false);
+    if !allowed {
+        let mut response = reply(
+            &state,
+            "rate_limited",
+            StatusCode::TOO_MANY_REQUESTS,
+            json!({ "error": "too many webhook requests from this address" }),
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(webhook::RETRY_AFTER.as_secs()),
+        );
+        return response;
+    }
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return reply(
+                &state,
+                "bad_request",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({ "error": format!("body over {BODY_LIMIT} bytes") }),
+            )
+        }
+    };
+    let secret = match tokio::fs::read(&secret_file).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(file = %secret_file.display(), error = %e, "cannot read the webhook secret file");
+            return reply(
+                &state,
+                "error",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({ "error": "webhook secret unreadable on the server" }),
+            );
+        }
+    };
+    let headers: &HeaderMap = &parts.headers;
+    let lookup = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let verdict = match webhook::verify(&lookup, &body, &secret) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(peer = %peer, error = %e, "webhook refused");
+            let code = if e.kind() == "unauthorized" {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            return reply(&state, e.kind(), code, json!({ "error": e.to_string() }));
+        }
+    };
+    if let Some(delivery) = verdict.delivery() {
+        let first = state
+            .webhook_guards
+            .lock()
+            .map(|mut g| g.replay.first_time(delivery))
+            .unwrap_or(false);
+        if !first {
+            tracing::warn!(peer = %peer, delivery, "webhook delivery replayed; refused");
+            return reply(
+                &state,
+                "replayed",
+                StatusCode::CONFLICT,
+                json!({ "error": "this delivery was already received" }),
+            );
+        }
+    }
+    match verdict {
+        Verdict::OtherEvent { event, .. } => reply(
+            &state,
+            "ignored",
+            StatusCode::ACCEPTED,
+            json!({ "ignored": format!("event `{event}` is not a push") }),
+        ),
+        Verdict::Push { git_ref, forge, .. } => {
+            let followed = state.status.snapshot().source.branch;
+            if !webhook::is_followed(&git_ref, followed.as_deref()) {
+                return reply(
+                    &state,
+                    "ignored",
+                    StatusCode::ACCEPTED,
+                    json!({ "ignored": format!("push to {git_ref}; plumb follows {}", followed.unwrap_or_default()) }),
+                );
+            }
+            tracing::info!(peer = %peer, forge = ?forge, git_ref = %git_ref, "push webhook: fetching now");
+            let _ = state.kick.try_send(Kick::Fetch);
+            reply(
+                &state,
+                "accepted",
+                StatusCode::ACCEPTED,
+                json!({ "accepted": true, "ref": git_ref }),
+            )
+        }
+    }
+}
+
 async fn not_found(request: Request) -> Response {
     (
         StatusCode::NOT_FOUND,
         Json(json!({
             "error": "not found",
             "path": request.uri().path(),
-            "hint": "endpoints: /metrics /healthz /readyz /status",
+            "hint": "endpoints: GET /metrics /healthz /readyz /status, POST /hooks/git /sync",
         })),
     )
         .into_response()
@@ -168,28 +381,28 @@ pub enum ClientError {
     },
 }
 
-/// Reads `GET {base}/status` from a running daemon (used by `plumb status`).
-///
-/// # Errors
-/// [`ClientError`] naming the URL.
-pub async fn fetch_status(base: &str) -> Result<crate::status::Status, ClientError> {
+/// One request to a running daemon: (status code, body).
+async fn call(method: hyper::Method, url: &str) -> Result<(u16, axum::body::Bytes), ClientError> {
     use http_body_util::{BodyExt, Empty};
-    let url = format!("{}/status", base.trim_end_matches('/'));
-    let uri: hyper::Uri = url.parse().map_err(|_| ClientError::Url(url.clone()))?;
+    let uri: hyper::Uri = url.parse().map_err(|_| ClientError::Url(url.to_string()))?;
     if uri.scheme_str() != Some("http") {
-        return Err(ClientError::Url(url));
+        return Err(ClientError::Url(url.to_string()));
     }
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Empty<axum::body::Bytes>>();
-    let request = tokio::time::timeout(REQUEST_TIMEOUT, client.get(uri));
-    let response = match request.await {
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Empty::new())
+        .map_err(|_| ClientError::Url(url.to_string()))?;
+    let response = match tokio::time::timeout(REQUEST_TIMEOUT, client.request(request)).await {
         Ok(result) => result.map_err(|source| ClientError::Request {
-            url: url.clone(),
+            url: url.to_string(),
             source,
         })?,
         Err(_) => {
             return Err(ClientError::Answer {
-                url,
+                url: url.to_string(),
                 code: 408,
                 source: None,
             })
@@ -201,10 +414,20 @@ pub async fn fetch_status(base: &str) -> Result<crate::status::Status, ClientErr
         .collect()
         .await
         .map_err(|source| ClientError::Body {
-            url: url.clone(),
+            url: url.to_string(),
             source,
         })?
         .to_bytes();
+    Ok((code, body))
+}
+
+/// Reads `GET {base}/status` from a running daemon (used by `plumb status`).
+///
+/// # Errors
+/// [`ClientError`] naming the URL.
+pub async fn fetch_status(base: &str) -> Result<crate::status::Status, ClientError> {
+    let url = format!("{}/status", base.trim_end_matches('/'));
+    let (code, body) = call(hyper::Method::GET, &url).await?;
     if code != 200 {
         return Err(ClientError::Answer {
             url,
@@ -219,6 +442,29 @@ pub async fn fetch_status(base: &str) -> Result<crate::status::Status, ClientErr
     })
 }
 
+/// Asks a running daemon to fetch and reconcile now (`plumb sync`).
+///
+/// # Errors
+/// [`ClientError::Request`] when no daemon answers (the caller then syncs
+/// itself); [`ClientError::Answer`] for an unknown app (404) or a refusal.
+pub async fn request_sync(base: &str, app: Option<&str>) -> Result<(), ClientError> {
+    let mut url = format!("{}/sync", base.trim_end_matches('/'));
+    if let Some(app) = app {
+        url.push_str("?app=");
+        url.push_str(app);
+    }
+    let (code, _body) = call(hyper::Method::POST, &url).await?;
+    if code == 202 {
+        Ok(())
+    } else {
+        Err(ClientError::Answer {
+            url,
+            code,
+            source: None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,10 +473,8 @@ mod tests {
     use tower::ServiceExt;
 
     fn state() -> HttpState {
-        HttpState {
-            metrics: Arc::new(Metrics::new()),
-            status: StatusHandle::new(),
-        }
+        let (kick, _rx) = mpsc::channel(1);
+        HttpState::new(Arc::new(Metrics::new()), StatusHandle::new(), kick, None)
     }
 
     async fn get_path(state: HttpState, path: &str) -> (StatusCode, String) {

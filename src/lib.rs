@@ -23,3 +23,19 @@ pub mod status;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The git commit plumb was built from (12 characters), or "unknown".
 pub const GIT_COMMIT: &str = env!("PLUMB_GIT_COMMIT");
+
+/// An error and its causes on one line, `a: b: c`, like anyhow's `{:#}`;
+/// a cause whose text is already included is not repeated.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = e.source();
+    }
+    text
+}

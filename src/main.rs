@@ -184,16 +184,66 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot read the status of plumb at {url} (hint: is `plumb run` running? pass --url for another address)"))?;
             match output {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
-                OutputFormat::Table => print!("{}", status.render_table()),
+                OutputFormat::Table => {
+                    print!("{}", status.render_table(std::time::SystemTime::now()))
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync { .. } => not_built("sync", "the cluster engine"),
+        Command::Sync { app, dry_run } => {
+            if dry_run {
+                return not_built("sync --dry-run", "the cluster engine");
+            }
+            let config = load_config(global)?;
+            init_logging(global, "warn");
+            let runtime =
+                tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            runtime.block_on(sync(config, app))
+        }
         Command::Diff { .. } => not_built("diff", "the cluster engine"),
         Command::Render { .. } => not_built("render", "the renderer"),
         Command::Template { .. } => not_built("template", "the Helm template engine"),
         Command::Build { .. } => not_built("build", "image builds"),
     }
+}
+
+/// `plumb sync`: asks a running daemon (at the config's listen address) to
+/// fetch and reconcile now; with no daemon there, reconciles once itself.
+async fn sync(config: Config, app: Option<String>) -> anyhow::Result<ExitCode> {
+    let base = format!("http://{}", config.listen);
+    match plumb::http::request_sync(&base, app.as_deref()).await {
+        Ok(()) => {
+            println!(
+                "sync requested from the plumb at {base} ({}); `plumb status` shows the result",
+                app.as_deref().unwrap_or("all apps")
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(plumb::http::ClientError::Request { .. }) => {
+            println!("no plumb running at {base}; reconciling once here");
+        }
+        Err(e) => return Err(e).context("the running plumb refused the sync"),
+    }
+    let outcomes = plumb::reconcile::sync_once(&config, app.as_deref()).await?;
+    let mut failed = false;
+    for (name, outcome) in outcomes {
+        match &outcome.error {
+            None => println!(
+                "{name}: {} in {}ms",
+                outcome.result,
+                outcome.took.as_millis()
+            ),
+            Some(e) => {
+                failed = true;
+                println!("{name}: {}: {}", outcome.result, plumb::error_chain(e));
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A command whose pipeline stage is not in this build: say so, never pretend.

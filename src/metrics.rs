@@ -8,8 +8,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Outcome of one reconcile, as a metric label.
@@ -57,6 +57,18 @@ pub struct Metrics {
     pub reconcile_duration: HistogramVec,
     /// `plumb_last_reconcile_timestamp_seconds{app}`: when the last reconcile ended.
     pub last_reconcile_timestamp: GaugeVec,
+    /// `plumb_source_revision_info{revision}`: 1 for the revision in force
+    /// (one series at a time: reset on every change).
+    pub source_revision_info: IntGaugeVec,
+    /// `plumb_source_fetch_total{result}`: looks at the source, by
+    /// `changed`, `unchanged` or `failed`.
+    pub source_fetch_total: IntCounterVec,
+    /// `plumb_source_fetch_duration_seconds`: one fetch (remote) or ref read (local).
+    pub source_fetch_duration: Histogram,
+    /// `plumb_source_last_change_timestamp_seconds`: when a new revision was last seen.
+    pub source_last_change_timestamp: Gauge,
+    /// `plumb_webhook_requests_total{result}`: POST /hooks/git by outcome.
+    pub webhook_requests_total: IntCounterVec,
 }
 
 impl Metrics {
@@ -114,6 +126,50 @@ impl Metrics {
         )
         .expect("static metric definition is valid");
 
+        let source_revision_info = IntGaugeVec::new(
+            Opts::new(
+                "plumb_source_revision_info",
+                "The source revision in force; the value is always 1.",
+            ),
+            &["revision"],
+        )
+        .expect("static metric definition is valid");
+        let source_fetch_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_source_fetch_total",
+                "Looks at the source (remote fetch or local ref read) by result: changed, unchanged, failed.",
+            ),
+            &["result"],
+        )
+        .expect("static metric definition is valid");
+        for result in ["changed", "unchanged", "failed"] {
+            source_fetch_total.with_label_values(&[result]);
+        }
+        let source_fetch_duration = Histogram::with_opts(
+            HistogramOpts::new(
+                "plumb_source_fetch_duration_seconds",
+                "Wall time of one look at the source, including a remote fetch.",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                10.0, 30.0, 60.0,
+            ]),
+        )
+        .expect("static metric definition is valid");
+        let source_last_change_timestamp = Gauge::new(
+            "plumb_source_last_change_timestamp_seconds",
+            "Unix time at which plumb last saw a new source revision.",
+        )
+        .expect("static metric definition is valid");
+        let webhook_requests_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_webhook_requests_total",
+                "POST /hooks/git requests by result: accepted, ignored, unauthorized, bad_request, replayed, rate_limited, disabled.",
+            ),
+            &["result"],
+        )
+        .expect("static metric definition is valid");
+
         for collector in [
             Box::new(build_info.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(cluster_up.clone()),
@@ -121,6 +177,11 @@ impl Metrics {
             Box::new(reconcile_total.clone()),
             Box::new(reconcile_duration.clone()),
             Box::new(last_reconcile_timestamp.clone()),
+            Box::new(source_revision_info.clone()),
+            Box::new(source_fetch_total.clone()),
+            Box::new(source_fetch_duration.clone()),
+            Box::new(source_last_change_timestamp.clone()),
+            Box::new(webhook_requests_total.clone()),
         ] {
             registry
                 .register(collector)
@@ -141,6 +202,11 @@ impl Metrics {
             reconcile_total,
             reconcile_duration,
             last_reconcile_timestamp,
+            source_revision_info,
+            source_fetch_total,
+            source_fetch_duration,
+            source_last_change_timestamp,
+            webhook_requests_total,
         }
     }
 

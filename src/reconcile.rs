@@ -66,13 +66,19 @@ pub struct Outcome {
 
 /// Reconciles `app` at `revision`, inside a span carrying the app and revision.
 /// Git reads are blocking, so they run on the blocking pool.
-pub async fn reconcile(source: &SourceConfig, app: &AppSpec, revision: &str) -> Outcome {
+pub async fn reconcile(
+    source: &SourceConfig,
+    state_dir: &std::path::Path,
+    app: &AppSpec,
+    revision: &str,
+) -> Outcome {
     let span = info_span!("reconcile", app = %app.name, rev = %short_id(revision));
     let started = Instant::now();
-    let (source, task_app, task_rev) = (source.clone(), app.clone(), revision.to_string());
+    let (source, state_dir) = (source.clone(), state_dir.to_path_buf());
+    let (task_app, task_rev) = (app.clone(), revision.to_string());
     let result = async {
         tokio::task::spawn_blocking(move || {
-            let source = Source::open(&source).map_err(|e| ReconcileError::Source {
+            let source = Source::open(&source, &state_dir).map_err(|e| ReconcileError::Source {
                 app: task_app.name.clone(),
                 path: task_app.path.clone(),
                 source: Box::new(e),
@@ -130,4 +136,63 @@ fn run_stages(source: &Source, app: &AppSpec, revision: &str) -> Result<(), Reco
         app: app.name.clone(),
         stage: "render",
     })
+}
+
+/// Errors of a one-off sync run by the CLI.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The source could not be read.
+    #[error("cannot read the source: {0}")]
+    Source(String),
+    /// The named app is not in the repo manifest.
+    #[error("no app named `{app}` in the repo manifest (apps: {known})")]
+    UnknownApp { app: String, known: String },
+}
+
+/// Reads the source and reconciles one app (or all) once, in this process:
+/// what `plumb sync` does when no daemon is running.
+///
+/// # Errors
+/// [`SyncError`] when there is nothing to reconcile.
+pub async fn sync_once(
+    config: &crate::config::Config,
+    app: Option<&str>,
+) -> Result<Vec<(String, Outcome)>, SyncError> {
+    let (source, state_dir) = (config.source.clone(), config.state_dir.clone());
+    let update =
+        tokio::task::spawn_blocking(move || crate::source::follow::read_once(&source, &state_dir))
+            .await
+            .map_err(|e| SyncError::Source(e.to_string()))?
+            .map_err(SyncError::Source)?;
+    let apps: Vec<_> = update
+        .manifest
+        .apps
+        .iter()
+        .filter(|a| app.is_none_or(|name| a.name == name))
+        .cloned()
+        .collect();
+    if let (Some(name), true) = (app, apps.is_empty()) {
+        return Err(SyncError::UnknownApp {
+            app: name.to_string(),
+            known: update
+                .manifest
+                .apps
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let mut outcomes = Vec::new();
+    for spec in apps {
+        let outcome = reconcile(
+            &config.source,
+            &config.state_dir,
+            &spec,
+            &update.revision.id,
+        )
+        .await;
+        outcomes.push((spec.name, outcome));
+    }
+    Ok(outcomes)
 }

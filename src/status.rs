@@ -6,7 +6,7 @@
 //! may hold a secret: error texts that reach it are already redacted.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -32,7 +32,16 @@ pub struct SourceStatus {
     /// First line of that commit's message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// RFC 3339 time of the last successful read.
+    /// Author of that commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// RFC 3339 commit time of that commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed_at: Option<String>,
+    /// The branch followed (resolved from HEAD when configured so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// RFC 3339 time of the last successful read or fetch.
     pub fetched_at: Option<String>,
     /// Why the last read failed, if it did (the last good revision stays in use).
     pub error: Option<String>,
@@ -99,8 +108,9 @@ pub struct ResourceStatus {
 }
 
 impl Status {
-    /// A human-readable summary for `plumb status -o table`.
-    pub fn render_table(&self) -> String {
+    /// A human-readable summary for `plumb status -o table`; ages are
+    /// relative to `now`.
+    pub fn render_table(&self, now: SystemTime) -> String {
         use std::fmt::Write;
         let mut out = String::new();
         let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
@@ -109,11 +119,26 @@ impl Status {
             .revision
             .as_deref()
             .map(|r| crate::source::short_id(r).to_string());
+        let age = self
+            .source
+            .committed_at
+            .as_deref()
+            .and_then(|t| humantime::parse_rfc3339(t).ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .map(|d| {
+                format!(
+                    "{} ago",
+                    humantime::format_duration(Duration::from_secs(d.as_secs()))
+                )
+            });
         let _ = writeln!(
             out,
-            "SOURCE   {}  {}  fetched {}",
+            "SOURCE   {}  {}  ({}, {})  branch {}  fetched {}",
             dash(&rev),
             dash(&self.source.subject),
+            dash(&self.source.author),
+            dash(&age),
+            dash(&self.source.branch),
             dash(&self.source.fetched_at)
         );
         if let Some(e) = &self.source.error {
@@ -298,6 +323,9 @@ mod tests {
         status.update(|s| {
             s.source.revision = Some("0123456789abcdef0123".into());
             s.source.subject = Some("bump api replicas".into());
+            s.source.author = Some("Dev".into());
+            s.source.branch = Some("main".into());
+            s.source.committed_at = Some("2026-01-01T00:00:00Z".into());
             s.cluster.error = Some("no kubeconfig found".into());
         });
         status.update_app("pakaura", |a| {
@@ -309,9 +337,12 @@ mod tests {
                 error: Some("boom".into()),
             });
         });
-        let table = status.snapshot().render_table();
+        let now = humantime::parse_rfc3339("2026-01-01T01:30:00Z").unwrap();
+        let table = status.snapshot().render_table(now);
         assert!(
-            table.contains("SOURCE   0123456789ab  bump api replicas"),
+            table.contains(
+                "SOURCE   0123456789ab  bump api replicas  (Dev, 1h 30m ago)  branch main"
+            ),
             "{table}"
         );
         assert!(table.contains("CLUSTER  down"), "{table}");

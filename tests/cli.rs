@@ -67,7 +67,7 @@ fn every_command_has_help_with_an_example() {
 #[test]
 fn commands_without_their_stage_say_so_and_exit_2() {
     for args in [
-        vec!["sync"],
+        vec!["sync", "--dry-run"],
         vec!["diff"],
         vec!["render", "pakaura"],
         vec!["template", "r", "./chart"],

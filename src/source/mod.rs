@@ -4,6 +4,11 @@
 //! never from the working tree, so a half-saved file or an uncommitted edit
 //! is never deployed. This module owns git; nothing else opens a repository.
 
+pub mod follow;
+pub mod remote;
+pub mod watch;
+pub mod webhook;
+
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository};
@@ -20,9 +25,9 @@ pub enum SourceError {
         #[source]
         source: git2::Error,
     },
-    /// Remote URLs are mirrored by the git-source issue; not yet here.
-    #[error("{url}: remote repositories are not supported by this build yet (hint: point source.repo at a local clone)")]
-    RemoteNotSupported { url: String },
+    /// The mirror of a remote has not been fetched yet.
+    #[error("{url}: not fetched yet (hint: the first fetch runs at start; see the source error in `plumb status`)")]
+    NotFetched { url: String },
     /// The branch does not exist (deleted, mistyped, or an empty repo).
     #[error("{repo}: branch `{branch}` not found (hint: `git -C {repo} branch -a` lists branches; set source.branch)")]
     Branch {
@@ -74,11 +79,15 @@ pub fn short_id(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 
-/// An open repository plus the branch and sub-path plumb follows.
+/// An open repository plus the ref and sub-path plumb follows.
 pub struct Source {
     repo: Repository,
     name: String,
+    /// The branch as configured, for messages.
     branch: String,
+    /// The ref whose commit is deployed: `HEAD`, `refs/heads/B` in a local
+    /// clone, `refs/remotes/origin/B` in a mirror.
+    tip_ref: String,
     path: String,
 }
 
@@ -88,11 +97,40 @@ impl Source {
     /// # Errors
     /// [`SourceError::Open`] for a path that is not a repo,
     /// [`SourceError::RemoteNotSupported`] for a URL.
-    pub fn open(config: &SourceConfig) -> Result<Source, SourceError> {
+    pub fn open(config: &SourceConfig, state_dir: &Path) -> Result<Source, SourceError> {
         match &config.repo {
             RepoLocation::Local(path) => Source::open_local(path, &config.branch, &config.path),
-            RepoLocation::Remote(url) => Err(SourceError::RemoteNotSupported { url: url.clone() }),
+            RepoLocation::Remote(url) => {
+                let dir = remote::mirror_dir(state_dir, url);
+                if !dir.exists() {
+                    return Err(SourceError::NotFetched {
+                        url: remote::redact_url(url),
+                    });
+                }
+                Source::open_mirror(&dir, &remote::redact_url(url), &config.branch, &config.path)
+            }
         }
+    }
+
+    /// Opens a mirror made by [`remote::Mirror`]; `branch` is the resolved
+    /// branch name (the remote's default when configured as `HEAD`).
+    pub fn open_mirror(
+        dir: &Path,
+        name: &str,
+        branch: &str,
+        sub_path: &str,
+    ) -> Result<Source, SourceError> {
+        let repo = Repository::open_bare(dir).map_err(|source| SourceError::Open {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(Source {
+            repo,
+            name: name.to_string(),
+            branch: branch.to_string(),
+            tip_ref: format!("refs/remotes/origin/{branch}"),
+            path: sub_path.trim_matches('/').to_string(),
+        })
     }
 
     /// Opens a local clone (any directory inside it works, like `git -C`).
@@ -101,10 +139,16 @@ impl Source {
             path: path.to_path_buf(),
             source,
         })?;
+        let tip_ref = if branch == "HEAD" {
+            "HEAD".to_string()
+        } else {
+            format!("refs/heads/{branch}")
+        };
         Ok(Source {
             repo,
             name: path.display().to_string(),
             branch: branch.to_string(),
+            tip_ref,
             path: sub_path.trim_matches('/').to_string(),
         })
     }
@@ -114,12 +158,7 @@ impl Source {
     /// # Errors
     /// [`SourceError::Branch`] when the branch does not exist.
     pub fn tip(&self) -> Result<Revision, SourceError> {
-        let reference = if self.branch == "HEAD" {
-            self.repo.head()
-        } else {
-            self.repo
-                .find_reference(&format!("refs/heads/{}", self.branch))
-        };
+        let reference = self.repo.find_reference(&self.tip_ref);
         let branch_error = |source| SourceError::Branch {
             repo: self.name.clone(),
             branch: self.branch.clone(),
@@ -183,6 +222,69 @@ impl Source {
             (true, _) => rel.to_string(),
             (false, true) => self.path.clone(),
             (false, false) => format!("{}/{}", self.path, rel),
+        }
+    }
+
+    /// The paths of every file that differs between two revisions (added,
+    /// removed, modified, renamed: both names, type or mode changes), sorted.
+    /// Compares tree ids, so unchanged subtrees cost nothing.
+    ///
+    /// # Errors
+    /// [`SourceError::Object`] when either revision cannot be read.
+    pub fn changed_paths(&self, old: &str, new: &str) -> Result<Vec<String>, SourceError> {
+        let object_error = |what: &str, source| SourceError::Object {
+            repo: self.name.clone(),
+            what: what.to_string(),
+            revision: format!("{}..{}", short_id(old), short_id(new)),
+            source,
+        };
+        let tree_of = |rev: &str| {
+            Oid::from_str(rev)
+                .and_then(|oid| self.repo.find_commit(oid))
+                .and_then(|c| c.tree())
+                .map_err(|e| object_error("tree", e))
+        };
+        let (old_tree, new_tree) = (tree_of(old)?, tree_of(new)?);
+        let mut options = git2::DiffOptions::new();
+        options.skip_binary_check(true).include_typechange(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut options))
+            .map_err(|e| object_error("diff", e))?;
+        let mut paths = std::collections::BTreeSet::new();
+        for delta in diff.deltas() {
+            for file in [delta.old_file(), delta.new_file()] {
+                if let Some(path) = file.path().and_then(|p| p.to_str()) {
+                    paths.insert(path.to_string());
+                }
+            }
+        }
+        Ok(paths.into_iter().collect())
+    }
+
+    /// The git directory and the common directory (they differ in a
+    /// worktree), for watching refs.
+    pub fn git_dirs(&self) -> (PathBuf, PathBuf) {
+        (
+            self.repo.path().to_path_buf(),
+            self.repo.commondir().to_path_buf(),
+        )
+    }
+
+    /// The branch as configured (`HEAD` or a name), for messages.
+    pub fn branch(&self) -> &str {
+        &self.branch
+    }
+
+    /// The branch the tip comes from: the configured one, or for `HEAD` in a
+    /// local clone the branch checked out now (`None` when detached).
+    pub fn followed_branch(&self) -> Option<String> {
+        if self.tip_ref == "HEAD" {
+            let head = self.repo.find_reference("HEAD").ok()?;
+            let target = head.symbolic_target().ok()??;
+            target.strip_prefix("refs/heads/").map(str::to_string)
+        } else {
+            Some(self.branch.clone())
         }
     }
 

@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The plumb binary under test.
@@ -118,11 +118,21 @@ impl TestRepo {
 
 /// Writes an agent config for `repo` into a temp dir and returns both.
 pub fn agent_config(repo: &Path, extra: &str) -> (tempfile::TempDir, PathBuf) {
+    source_config(&repo.display().to_string(), "main", "", extra)
+}
+
+/// An agent config for any repo location and branch; `source_extra` lines
+/// go under `source:` (indented by the caller), `extra` at the top level.
+pub fn source_config(
+    repo: &str,
+    branch: &str,
+    source_extra: &str,
+    extra: &str,
+) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("plumb.yaml");
     let text = format!(
-        "source:\n  repo: {}\n  branch: main\n  path: deploy\nlisten: 127.0.0.1:0\nstate_dir: {}\n{extra}",
-        repo.display(),
+        "source:\n  repo: {repo}\n  branch: {branch}\n  path: deploy\n{source_extra}listen: 127.0.0.1:0\nstate_dir: {}\n{extra}",
         dir.path().join("state").display()
     );
     std::fs::write(&path, text).expect("write config");
@@ -133,7 +143,8 @@ pub fn agent_config(repo: &Path, extra: &str) -> (tempfile::TempDir, PathBuf) {
 pub struct Daemon {
     pub child: Child,
     pub addr: SocketAddr,
-    pub logs: mpsc::Receiver<String>,
+    /// Every log line so far (JSON), appended by a reader thread.
+    pub logs: Arc<Mutex<Vec<String>>>,
     _config_dir: Option<tempfile::TempDir>,
 }
 
@@ -155,17 +166,21 @@ impl Daemon {
         }
         let mut child = cmd.spawn().expect("plumb starts");
         let stderr = child.stderr.take().expect("stderr is piped");
-        let (tx, logs) = mpsc::channel();
+        let (tx, started) = mpsc::channel();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
+                if std::env::var_os("PLUMB_TEST_SHOW_LOGS").is_some() {
+                    eprintln!("plumb: {line}");
                 }
+                sink.lock().expect("log sink").push(line.clone());
+                let _ = tx.send(line);
             }
         });
         let deadline = Instant::now() + Duration::from_secs(20);
         let addr = loop {
-            let line = logs
+            let line = started
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .unwrap_or_else(|_| panic!("plumb run did not log its start"));
             let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
@@ -188,6 +203,25 @@ impl Daemon {
     pub fn owning(mut self, dir: tempfile::TempDir) -> Daemon {
         self._config_dir = Some(dir);
         self
+    }
+
+    /// Log lines (parsed) whose message is `message`.
+    pub fn logged(&self, message: &str) -> Vec<serde_json::Value> {
+        self.logs
+            .lock()
+            .expect("log sink")
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["fields"]["message"] == message)
+            .collect()
+    }
+
+    /// Waits until the source revision in /status is `revision`.
+    pub fn wait_revision(&self, revision: &str, what: &str) -> serde_json::Value {
+        wait_until(Duration::from_secs(20), what, || {
+            let status = self.status();
+            (status["source"]["revision"] == revision).then_some(status)
+        })
     }
 
     /// `GET path` on the daemon: (status code, body).

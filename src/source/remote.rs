@@ -280,6 +280,22 @@ impl Mirror {
                     self.classify(e, deadline, timeout)
                 }
             })?;
+        // libgit2 fetches nothing, silently, for a refspec whose source is
+        // gone; the advertised refs tell a deleted branch from an unchanged one.
+        let advertised = remote
+            .list()
+            .map(|heads| {
+                heads
+                    .iter()
+                    .any(|h| h.name() == format!("refs/heads/{branch}"))
+            })
+            .unwrap_or(true);
+        if !advertised {
+            return Err(FetchError::BranchNotFound {
+                url: self.shown_url.clone(),
+                branch,
+            });
+        }
         let tip = self
             .repo
             .refname_to_id(&local_ref)

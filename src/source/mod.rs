@@ -225,6 +225,68 @@ impl Source {
         }
     }
 
+    /// Every file below `rel` (relative to the followed sub-path) at a
+    /// revision, recursively, as (path relative to `rel`, content), in path
+    /// order. Symlinks are returned as their target text, like git stores
+    /// them; submodules are skipped. An absent directory is empty.
+    ///
+    /// # Errors
+    /// [`SourceError::Object`] for an unreadable object,
+    /// [`SourceError::NotAFile`] when `rel` is a file.
+    pub fn files_under(
+        &self,
+        revision: &str,
+        rel: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, SourceError> {
+        let full = self.full_path(rel);
+        let object_error = |source| SourceError::Object {
+            repo: self.name.clone(),
+            what: full.clone(),
+            revision: short_id(revision).to_string(),
+            source,
+        };
+        let root = Oid::from_str(revision)
+            .and_then(|oid| self.repo.find_commit(oid))
+            .and_then(|c| c.tree())
+            .map_err(object_error)?;
+        let tree = if full.is_empty() {
+            root
+        } else {
+            match root.get_path(Path::new(&full)) {
+                Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
+                    self.repo.find_tree(entry.id()).map_err(object_error)?
+                }
+                Ok(_) => {
+                    return Err(SourceError::NotAFile {
+                        repo: self.name.clone(),
+                        path: full,
+                        revision: short_id(revision).to_string(),
+                    })
+                }
+                Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(object_error(e)),
+            }
+        };
+        let mut blobs = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(ObjectType::Blob) {
+                if let Ok(name) = entry.name() {
+                    blobs.push((format!("{dir}{name}"), entry.id()));
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(object_error)?;
+        blobs.sort_by(|a, b| a.0.cmp(&b.0));
+        blobs
+            .into_iter()
+            .map(|(path, id)| {
+                let blob = self.repo.find_blob(id).map_err(object_error)?;
+                Ok((path, blob.content().to_vec()))
+            })
+            .collect()
+    }
+
     /// The paths of every file that differs between two revisions (added,
     /// removed, modified, renamed: both names, type or mode changes), sorted.
     /// Compares tree ids, so unchanged subtrees cost nothing.
@@ -355,6 +417,28 @@ mod tests {
             source.read_file(&tip.id, "a"),
             Err(SourceError::NotAFile { .. })
         ));
+    }
+
+    #[test]
+    fn files_under_walks_a_directory_recursively_in_order() {
+        let dir = repo_with(&[
+            ("deploy/m/b.yaml", "b"),
+            ("deploy/m/a/z.yaml", "z"),
+            ("deploy/m/a.yaml", "a"),
+            ("deploy/other.yaml", "o"),
+        ]);
+        let source = Source::open_local(dir.path(), "main", "deploy").unwrap();
+        let tip = source.tip().unwrap();
+        let files = source.files_under(&tip.id, "m").unwrap();
+        let names: Vec<_> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names, ["a.yaml", "a/z.yaml", "b.yaml"]);
+        assert_eq!(files[1].1, b"z");
+        assert!(source.files_under(&tip.id, "missing").unwrap().is_empty());
+        assert!(matches!(
+            source.files_under(&tip.id, "other.yaml"),
+            Err(SourceError::NotAFile { .. })
+        ));
+        assert_eq!(source.files_under(&tip.id, "").unwrap().len(), 4);
     }
 
     #[test]

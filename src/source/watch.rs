@@ -75,8 +75,8 @@ impl Debouncer {
 }
 
 /// The quiet period: git writes a ref as lock file + rename within a
-/// millisecond or two; 25 ms covers a commit's several writes.
-pub const QUIET: Duration = Duration::from_millis(25);
+/// millisecond or two; 10 ms covers a commit's several writes.
+pub const QUIET: Duration = Duration::from_millis(10);
 /// The cap: a long rebase still triggers at least this often.
 pub const MAX_WAIT: Duration = Duration::from_millis(250);
 

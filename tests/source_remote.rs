@@ -510,3 +510,63 @@ fn plumb_sync_without_a_daemon_reconciles_once_itself() {
     assert!(stdout.contains("demo: failure"), "{stdout}");
     assert!(stdout.contains("not built"), "{stdout}");
 }
+
+#[test]
+fn a_server_that_accepts_and_never_answers_times_out() {
+    // A black hole: accepts connections, reads nothing, says nothing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let daemon = follow(
+        &format!("git://127.0.0.1:{port}/app.git"),
+        "main",
+        "  poll_interval: 1s\n",
+    );
+    let status = support::wait_until(Duration::from_secs(90), "the fetch to give up", || {
+        let status = daemon.status();
+        status["source"]["error"].is_string().then_some(status)
+    });
+    let error = status["source"]["error"].as_str().unwrap();
+    assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
+    // The daemon is not stuck behind the hung fetch.
+    assert_eq!(daemon.get("/healthz").0, 200);
+}
+
+#[test]
+fn a_corrupt_object_in_the_clone_is_reported() {
+    let repo = TestRepo::with_demo_app();
+    let good = git(repo.path(), &["rev-parse", "HEAD"]);
+    let (dir, config) = source_config(&repo.path().display().to_string(), "main", "", "");
+    let daemon = Daemon::start(&config, &[]).owning(dir);
+    daemon.wait_revision(&good, "the first revision");
+    repo.write("deploy/plumb.yaml", "apps: []\n");
+    let broken = repo.commit("blob to be corrupted");
+    let blob = git(
+        repo.path(),
+        &["rev-parse", &format!("{broken}:deploy/plumb.yaml")],
+    );
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    std::fs::write(&object, b"this is not zlib data").unwrap();
+    let status = support::wait_until(WAIT, "the corrupt-object error", || {
+        let status = daemon.status();
+        status["source"]["error"].is_string().then_some(status)
+    });
+    assert_eq!(status["source"]["revision"], good.as_str());
+    assert!(status["source"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("deploy/plumb.yaml"));
+}

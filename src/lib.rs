@@ -16,6 +16,7 @@ pub mod http;
 pub mod manifest;
 pub mod metrics;
 pub mod reconcile;
+pub mod render;
 pub mod source;
 pub mod status;
 

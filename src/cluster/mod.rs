@@ -3,3 +3,4 @@
 //! prune, order, health and drift arrive with the cluster-engine issue.
 
 pub mod client;
+pub mod order;

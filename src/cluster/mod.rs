@@ -3,4 +3,5 @@
 //! prune, order, health and drift arrive with the cluster-engine issue.
 
 pub mod client;
+pub mod health;
 pub mod order;

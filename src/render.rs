@@ -76,7 +76,8 @@ pub enum RenderError {
     Duplicate {
         kind: String,
         name: String,
-        first: Origin,
+        /// Where the first definition is (file:line (document N)).
+        first: String,
         second: Origin,
     },
     /// The app's directory holds no manifests at all.
@@ -221,7 +222,7 @@ fn check_duplicates(objects: &[Object]) -> Result<(), RenderError> {
             return Err(RenderError::Duplicate {
                 kind: o.kind().to_string(),
                 name: o.name().to_string(),
-                first: (*first).clone(),
+                first: first.to_string(),
                 second: o.origin.clone(),
             });
         }

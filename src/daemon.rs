@@ -546,7 +546,7 @@ mod tests {
                 name: "demo".into(),
                 namespace: "demo".into(),
                 path: "m".into(),
-                prune: true,
+                prune: crate::manifest::PruneMode::On,
                 timeout: Duration::from_secs(1),
             },
             reason: TriggerReason::NewRevision,

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+pub use crate::cluster::inventory::PruneMode;
+
 /// The file name of the repo manifest inside the watched path.
 pub const FILE_NAME: &str = "plumb.yaml";
 
@@ -50,16 +52,34 @@ pub struct AppSpec {
     pub namespace: String,
     /// Directory of plain manifests, relative to the watched path.
     pub path: String,
-    /// Delete objects that left git.
-    #[serde(default = "yes")]
-    pub prune: bool,
+    /// Delete objects that left git: `true` (default), `false`, or `force`
+    /// (also when the render is empty or most of the app would go).
+    #[serde(default = "prune_on", deserialize_with = "de_prune")]
+    pub prune: PruneMode,
     /// How long to wait for the app to become healthy.
     #[serde(default = "default_timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
 }
 
-fn yes() -> bool {
-    true
+fn prune_on() -> PruneMode {
+    PruneMode::On
+}
+
+fn de_prune<'de, D: Deserializer<'de>>(d: D) -> Result<PruneMode, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bool(bool),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Bool(true) => Ok(PruneMode::On),
+        Raw::Bool(false) => Ok(PruneMode::Off),
+        Raw::Text(t) if t == "force" => Ok(PruneMode::Force),
+        Raw::Text(t) => Err(serde::de::Error::custom(format!(
+            "prune: `{t}` is not true, false or force"
+        ))),
+    }
 }
 
 fn default_timeout() -> Duration {
@@ -170,9 +190,17 @@ mod tests {
         let m = parse("plumb.yaml", OK).unwrap();
         assert_eq!(m.apps.len(), 2);
         assert_eq!(m.apps[0].timeout, Duration::from_secs(90));
-        assert!(m.apps[0].prune);
-        assert!(!m.apps[1].prune);
+        assert_eq!(m.apps[0].prune, PruneMode::On);
+        assert_eq!(m.apps[1].prune, PruneMode::Off);
         assert_eq!(m.apps[1].timeout, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn prune_force_and_bad_values() {
+        let force = "apps:\n- name: a\n  namespace: a\n  path: m\n  prune: force\n";
+        assert_eq!(parse("p", force).unwrap().apps[0].prune, PruneMode::Force);
+        let bad = "apps:\n- name: a\n  namespace: a\n  path: m\n  prune: maybe\n";
+        assert!(parse("p", bad).unwrap_err().to_string().contains("maybe"));
     }
 
     #[test]

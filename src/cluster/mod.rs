@@ -4,4 +4,5 @@
 
 pub mod client;
 pub mod health;
+pub mod inventory;
 pub mod order;

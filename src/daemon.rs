@@ -22,16 +22,19 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::build::docker;
+use crate::cluster::apply::Cluster;
 use crate::cluster::client as kube_client;
+use crate::cluster::engine::{Action, SyncReport};
+use crate::cluster::health::HealthStatus;
 use crate::config::Config;
 use crate::error_chain;
 use crate::http::{self, HttpState};
 use crate::manifest::{AppSpec, RepoManifest};
 use crate::metrics::Metrics;
-use crate::reconcile;
+use crate::reconcile::{self, ReconcileCtx};
 use crate::source::follow::{self, FollowCtx, SourceUpdate, UpdateReason};
 use crate::source::short_id;
-use crate::status::{rfc3339, ReconcileStatus, StatusHandle};
+use crate::status::{rfc3339, ReconcileStatus, ResourceStatus, StatusHandle};
 
 /// Errors that stop `plumb run` from starting. Once running, nothing stops it
 /// but a signal.
@@ -136,6 +139,9 @@ pub struct Ctx {
     pub metrics: Arc<Metrics>,
     /// The status every task writes to and HTTP reads.
     pub status: StatusHandle,
+    /// The cluster client, once the API server has answered; owned by the
+    /// cluster probe, read by every reconcile.
+    pub cluster: watch::Sender<Option<Cluster>>,
 }
 
 /// A started daemon: its address and a way to stop it.
@@ -193,6 +199,7 @@ pub async fn start(config: Config) -> Result<RunningDaemon, DaemonError> {
         config,
         metrics: Arc::new(Metrics::new()),
         status: StatusHandle::new(),
+        cluster: watch::channel(None).0,
     });
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -259,7 +266,7 @@ async fn probe_cluster(ctx: Arc<Ctx>, cancel: CancellationToken) {
             let url = config.cluster_url.to_string();
             let client = kube_client::client(config)?;
             let version = kube_client::server_version(&client, &url).await?;
-            Ok::<_, kube_client::ClientError>((url, version))
+            Ok::<_, kube_client::ClientError>((url, version, client))
         };
         let outcome = tokio::select! {
             _ = cancel.cancelled() => return,
@@ -267,9 +274,13 @@ async fn probe_cluster(ctx: Arc<Ctx>, cancel: CancellationToken) {
         };
         let now = rfc3339(SystemTime::now());
         let delay = match outcome {
-            Ok((url, version)) => {
+            Ok((url, version, client)) => {
                 if was_up != Some(true) {
                     info!(url = %url, version = %version, "Kubernetes API reachable");
+                    // A fresh client after every outage: the kubeconfig may
+                    // have changed (minikube start rewrites it).
+                    ctx.cluster
+                        .send_replace(Some(Cluster::new(client, ctx.metrics.clone())));
                 }
                 was_up = Some(true);
                 ctx.metrics.cluster_up.set(1);
@@ -485,13 +496,16 @@ async fn run_queue<F, Fut>(
 
 /// Runs one reconcile and records it in metrics, logs and status.
 async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
-    let outcome = reconcile::reconcile(
-        &ctx.config.source,
-        &ctx.config.state_dir,
-        &trigger.app,
-        &trigger.revision,
-    )
-    .await;
+    let reconcile_ctx = ReconcileCtx {
+        source: ctx.config.source.clone(),
+        state_dir: ctx.config.state_dir.clone(),
+        cluster: ctx.cluster.borrow().clone(),
+        metrics: ctx.metrics.clone(),
+    };
+    let outcome = reconcile::reconcile(&reconcile_ctx, &trigger.app, &trigger.revision).await;
+    if let Some(report) = &outcome.report {
+        record_report(ctx, name, report);
+    }
     ctx.metrics
         .observe_reconcile(name, outcome.result, outcome.took);
     let error_text = outcome.error.as_ref().map(|e| error_chain(e));
@@ -506,6 +520,24 @@ async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
     }
     ctx.status.update_app(name, |app| {
         app.revision = Some(trigger.revision.clone());
+        if let Some(report) = &outcome.report {
+            app.health = report
+                .health
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "Unknown".to_string());
+            app.resources = report
+                .objects
+                .iter()
+                .filter(|o| o.action != Action::Pruned)
+                .map(|o| ResourceStatus {
+                    kind: o.object.kind.clone(),
+                    namespace: o.object.namespace.clone(),
+                    name: o.object.name.clone(),
+                    health: o.health.status.to_string(),
+                    reason: o.health.reason.clone(),
+                })
+                .collect();
+        }
         app.reconcile = Some(ReconcileStatus {
             result: outcome.result.to_string(),
             at: rfc3339(SystemTime::now()),
@@ -513,6 +545,54 @@ async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
             error: error_text,
         });
     });
+}
+
+/// Counts what the engine did and sets the health gauges of the app's
+/// objects, removing the series of objects that are gone.
+fn record_report(ctx: &Ctx, app: &str, report: &SyncReport) {
+    for object in &report.objects {
+        ctx.metrics
+            .apply_objects_total
+            .with_label_values(&[app, object.action.as_str()])
+            .inc();
+    }
+    let previous: Vec<ResourceStatus> = ctx
+        .status
+        .snapshot()
+        .apps
+        .into_iter()
+        .find(|a| a.name == app)
+        .map(|a| a.resources)
+        .unwrap_or_default();
+    for old in &previous {
+        let _ = ctx.metrics.resource_health.remove_label_values(&[
+            app,
+            &old.kind,
+            &old.namespace,
+            &old.name,
+            &old.health,
+        ]);
+    }
+    for object in report.objects.iter().filter(|o| o.action != Action::Pruned) {
+        ctx.metrics
+            .resource_health
+            .with_label_values(&[
+                app,
+                &object.object.kind,
+                &object.object.namespace,
+                &object.object.name,
+                object.health.status.as_str(),
+            ])
+            .set(1);
+    }
+    if let Some(worst) = report.health {
+        for status in HealthStatus::ALL {
+            ctx.metrics
+                .app_health
+                .with_label_values(&[app, status.as_str()])
+                .set(i64::from(status == worst));
+        }
+    }
 }
 
 #[cfg(test)]

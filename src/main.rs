@@ -201,7 +201,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(sync(config, app))
         }
         Command::Diff { .. } => not_built("diff", "the cluster engine"),
-        Command::Render { .. } => not_built("render", "the renderer"),
+        Command::Render { app, worktree } => {
+            let config = load_config(global)?;
+            init_logging(global, "warn");
+            render(&config, &app, worktree)
+        }
         Command::Template { .. } => not_built("template", "the Helm template engine"),
         Command::Build { .. } => not_built("build", "image builds"),
     }
@@ -224,7 +228,9 @@ async fn sync(config: Config, app: Option<String>) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("the running plumb refused the sync"),
     }
-    let outcomes = plumb::reconcile::sync_once(&config, app.as_deref()).await?;
+    let metrics = std::sync::Arc::new(plumb::metrics::Metrics::new());
+    let cluster = connect_cluster(&config, metrics.clone()).await;
+    let outcomes = plumb::reconcile::sync_once(&config, cluster, metrics, app.as_deref()).await?;
     let mut failed = false;
     for (name, outcome) in outcomes {
         match &outcome.error {
@@ -244,6 +250,99 @@ async fn sync(config: Config, app: Option<String>) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A cluster client for one-off commands; `None` (with a warning) when the
+/// API server does not answer, so the caller reports it in its own terms.
+async fn connect_cluster(
+    config: &Config,
+    metrics: std::sync::Arc<plumb::metrics::Metrics>,
+) -> Option<plumb::cluster::apply::Cluster> {
+    use plumb::cluster::client;
+    let attempt = async {
+        let kube_config = client::kube_config(&config.cluster).await?;
+        let url = kube_config.cluster_url.to_string();
+        let kube = client::client(kube_config)?;
+        client::server_version(&kube, &url).await?;
+        Ok::<_, client::ClientError>(kube)
+    };
+    match attempt.await {
+        Ok(kube) => Some(plumb::cluster::apply::Cluster::new(kube, metrics)),
+        Err(e) => {
+            eprintln!("warning: {}", plumb::error_chain(&e));
+            None
+        }
+    }
+}
+
+/// `plumb render APP`: the objects plumb would apply, as YAML documents,
+/// from the committed tree (or the working tree with `--worktree`).
+fn render(config: &Config, app: &str, worktree: bool) -> anyhow::Result<ExitCode> {
+    let update = plumb::source::follow::read_once(&config.source, &config.state_dir)
+        .map_err(|e| anyhow::anyhow!("cannot read the source: {e}"))?;
+    let Some(spec) = update.manifest.apps.iter().find(|a| a.name == app) else {
+        let known: Vec<_> = update
+            .manifest
+            .apps
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        anyhow::bail!(
+            "no app named `{app}` in the repo manifest (apps: {})",
+            known.join(", ")
+        );
+    };
+    let objects = if worktree {
+        let plumb::config::RepoLocation::Local(repo) = &config.source.repo else {
+            anyhow::bail!("--worktree needs a local repo; source.repo is a URL");
+        };
+        let dir = repo
+            .join(&config.source.path)
+            .join(spec.path.trim_matches('/'));
+        let files = read_dir_files(&dir)?;
+        plumb::render::render_plain(&dir.display().to_string(), &files)?
+    } else {
+        plumb::reconcile::render_app(&config.source, &config.state_dir, spec, &update.revision.id)?
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for object in objects {
+        let text = format!(
+            "---\n# Source: {}\n{}",
+            object.origin,
+            serde_yaml_ng::to_string(&object.data)?
+        );
+        if let Err(e) = out.write_all(text.as_bytes()) {
+            // A closed pipe (`plumb render x | head`) is the reader's choice.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(ExitCode::SUCCESS);
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every file below `dir` on disk, as (path, content), in path order.
+fn read_dir_files(dir: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let entries = std::fs::read_dir(&current)
+            .with_context(|| format!("cannot read {}", current.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                out.push((path.display().to_string(), bytes));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// A command whose pipeline stage is not in this build: say so, never pretend.

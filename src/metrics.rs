@@ -69,6 +69,18 @@ pub struct Metrics {
     pub source_last_change_timestamp: Gauge,
     /// `plumb_webhook_requests_total{result}`: POST /hooks/git by outcome.
     pub webhook_requests_total: IntCounterVec,
+    /// `plumb_kube_requests_total{verb,code}`: calls to the Kubernetes API.
+    pub kube_requests_total: IntCounterVec,
+    /// `plumb_apply_objects_total{app,action}`: objects by what a reconcile
+    /// did to them (created, configured, unchanged, replaced, pruned).
+    pub apply_objects_total: IntCounterVec,
+    /// `plumb_resource_health{app,kind,namespace,name,status}`: 1 for the
+    /// status each managed object is in.
+    pub resource_health: IntGaugeVec,
+    /// `plumb_app_health{app,status}`: 1 for the app's worst object status.
+    pub app_health: IntGaugeVec,
+    /// `plumb_reconcile_stage_duration_seconds{app,stage}`: render, apply, wait, prune.
+    pub stage_duration: HistogramVec,
 }
 
 impl Metrics {
@@ -170,6 +182,51 @@ impl Metrics {
         )
         .expect("static metric definition is valid");
 
+        let kube_requests_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_kube_requests_total",
+                "Calls to the Kubernetes API by verb and HTTP code.",
+            ),
+            &["verb", "code"],
+        )
+        .expect("static metric definition is valid");
+        let apply_objects_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_apply_objects_total",
+                "Objects by what a reconcile did to them: created, configured, unchanged, replaced, pruned.",
+            ),
+            &["app", "action"],
+        )
+        .expect("static metric definition is valid");
+        let resource_health = IntGaugeVec::new(
+            Opts::new(
+                "plumb_resource_health",
+                "1 for the health status each managed object is in.",
+            ),
+            &["app", "kind", "namespace", "name", "status"],
+        )
+        .expect("static metric definition is valid");
+        let app_health = IntGaugeVec::new(
+            Opts::new(
+                "plumb_app_health",
+                "1 for the app's health: the worst of its objects.",
+            ),
+            &["app", "status"],
+        )
+        .expect("static metric definition is valid");
+        let stage_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "plumb_reconcile_stage_duration_seconds",
+                "Wall time of one stage of a reconcile: render, apply, wait, prune.",
+            )
+            .buckets(vec![
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+                300.0,
+            ]),
+            &["app", "stage"],
+        )
+        .expect("static metric definition is valid");
+
         for collector in [
             Box::new(build_info.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(cluster_up.clone()),
@@ -182,6 +239,11 @@ impl Metrics {
             Box::new(source_fetch_duration.clone()),
             Box::new(source_last_change_timestamp.clone()),
             Box::new(webhook_requests_total.clone()),
+            Box::new(kube_requests_total.clone()),
+            Box::new(apply_objects_total.clone()),
+            Box::new(resource_health.clone()),
+            Box::new(app_health.clone()),
+            Box::new(stage_duration.clone()),
         ] {
             registry
                 .register(collector)
@@ -207,6 +269,11 @@ impl Metrics {
             source_fetch_duration,
             source_last_change_timestamp,
             webhook_requests_total,
+            kube_requests_total,
+            apply_objects_total,
+            resource_health,
+            app_health,
+            stage_duration,
         }
     }
 

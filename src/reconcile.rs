@@ -1,18 +1,20 @@
-//! One reconcile of one app at one revision, start to finish.
-//!
-//! This module calls the pipeline's stages in order; it does not contain
-//! them. Stages built so far: read the app's directory from the revision.
-//! Rendering, image builds and applying to the cluster are added by their
-//! issues; until then a reconcile fails honestly at the first missing stage,
-//! so that status and metrics never claim a deploy that did not happen.
+//! One reconcile of one app at one revision, start to finish: read the app's
+//! files from the revision, render them, and hand the objects to the cluster
+//! engine. This module calls the stages in order; it does not contain them.
+//! Image builds and Helm charts plug in here when their issues land.
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::{info_span, Instrument};
 
+use crate::cluster::apply::Cluster;
+use crate::cluster::engine::{self, SyncReport};
 use crate::config::SourceConfig;
 use crate::manifest::AppSpec;
-use crate::metrics::ReconcileResult;
+use crate::metrics::{Metrics, ReconcileResult};
+use crate::render::{self, Object, RenderError};
 use crate::source::{short_id, Source, SourceError};
 
 /// Why a reconcile failed. The message names the app and what to do.
@@ -26,19 +28,26 @@ pub enum ReconcileError {
         #[source]
         source: Box<SourceError>,
     },
-    /// The app's `path` is not in the revision.
-    #[error("app `{app}`: path {path} does not exist at {revision} (hint: commit the directory, or fix `path` in plumb.yaml)")]
-    MissingPath {
+    /// The manifests do not render.
+    #[error("app `{app}`")]
+    Render {
         app: String,
-        path: String,
-        revision: String,
+        #[source]
+        source: Box<RenderError>,
+    },
+    /// No cluster to apply to.
+    #[error("app `{app}`: the Kubernetes API is not reachable; nothing was applied (hint: is Minikube running? `minikube status`; `plumb status` shows the cluster error)")]
+    NoCluster { app: String },
+    /// The cluster engine failed (apply, health, hook, prune).
+    #[error("app `{app}`")]
+    Sync {
+        app: String,
+        #[source]
+        source: Box<engine::SyncError>,
     },
     /// A stage panicked: a bug in plumb, reported instead of killing the daemon.
     #[error("app `{app}`: internal error: {message} (this is a bug in plumb; please report it)")]
     Panicked { app: String, message: String },
-    /// A pipeline stage this build does not have yet.
-    #[error("app `{app}`: the {stage} stage is not built into this version of plumb yet; nothing was applied")]
-    StageNotBuilt { app: String, stage: &'static str },
 }
 
 impl ReconcileError {
@@ -46,11 +55,25 @@ impl ReconcileError {
     pub fn kind(&self) -> &'static str {
         match self {
             ReconcileError::Source { .. } => "source",
-            ReconcileError::MissingPath { .. } => "missing_path",
-            ReconcileError::StageNotBuilt { .. } => "not_built",
+            ReconcileError::Render { .. } => "render",
+            ReconcileError::NoCluster { .. } => "no_cluster",
+            ReconcileError::Sync { source, .. } => source.kind(),
             ReconcileError::Panicked { .. } => "panic",
         }
     }
+}
+
+/// What a reconcile needs; built by the daemon for each one.
+#[derive(Clone)]
+pub struct ReconcileCtx {
+    /// Where the repo is.
+    pub source: SourceConfig,
+    /// Where mirrors live.
+    pub state_dir: PathBuf,
+    /// The cluster, when it has been reached.
+    pub cluster: Option<Cluster>,
+    /// Metric families.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The result of one reconcile, for status and metrics.
@@ -62,80 +85,103 @@ pub struct Outcome {
     pub took: Duration,
     /// The error, when it failed.
     pub error: Option<ReconcileError>,
+    /// What the cluster engine did, when it ran.
+    pub report: Option<SyncReport>,
+}
+
+/// Reads and renders an app's objects at a revision (blocking: git).
+///
+/// # Errors
+/// [`ReconcileError::Source`] or [`ReconcileError::Render`].
+pub fn render_app(
+    source: &SourceConfig,
+    state_dir: &Path,
+    app: &AppSpec,
+    revision: &str,
+) -> Result<Vec<Object>, ReconcileError> {
+    let source_error = |e: SourceError| ReconcileError::Source {
+        app: app.name.clone(),
+        path: app.path.clone(),
+        source: Box::new(e),
+    };
+    let repo = Source::open(source, state_dir).map_err(source_error)?;
+    let dir = app.path.trim_matches('/');
+    let files = repo.files_under(revision, dir).map_err(source_error)?;
+    let shown = repo.full_path(dir);
+    let files: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(p, bytes)| (format!("{shown}/{p}"), bytes))
+        .collect();
+    render::render_plain(&shown, &files).map_err(|source| ReconcileError::Render {
+        app: app.name.clone(),
+        source: Box::new(source),
+    })
 }
 
 /// Reconciles `app` at `revision`, inside a span carrying the app and revision.
-/// Git reads are blocking, so they run on the blocking pool.
-pub async fn reconcile(
-    source: &SourceConfig,
-    state_dir: &std::path::Path,
-    app: &AppSpec,
-    revision: &str,
-) -> Outcome {
+pub async fn reconcile(ctx: &ReconcileCtx, app: &AppSpec, revision: &str) -> Outcome {
     let span = info_span!("reconcile", app = %app.name, rev = %short_id(revision));
     let started = Instant::now();
-    let (source, state_dir) = (source.clone(), state_dir.to_path_buf());
-    let (task_app, task_rev) = (app.clone(), revision.to_string());
-    let result = async {
-        tokio::task::spawn_blocking(move || {
-            let source = Source::open(&source, &state_dir).map_err(|e| ReconcileError::Source {
-                app: task_app.name.clone(),
-                path: task_app.path.clone(),
-                source: Box::new(e),
-            })?;
-            run_stages(&source, &task_app, &task_rev)
-        })
-        .await
-        .unwrap_or_else(|join| {
-            Err(ReconcileError::Panicked {
-                app: app.name.clone(),
-                message: join.to_string(),
-            })
-        })
-    }
-    .instrument(span)
-    .await;
+    let (result, report) = run_stages(ctx, app, revision).instrument(span).await;
     let took = started.elapsed();
-    match result {
-        Ok(()) => Outcome {
-            result: ReconcileResult::Success,
-            took,
-            error: None,
+    Outcome {
+        result: if result.is_ok() {
+            ReconcileResult::Success
+        } else {
+            ReconcileResult::Failure
         },
-        Err(error) => Outcome {
-            result: ReconcileResult::Failure,
-            took,
-            error: Some(error),
-        },
+        took,
+        error: result.err(),
+        report,
     }
 }
 
-fn run_stages(source: &Source, app: &AppSpec, revision: &str) -> Result<(), ReconcileError> {
-    let path = app.path.trim_matches('/');
-    // The app's directory must exist at this revision: reading a file below
-    // it tells a missing directory from a present one without walking it.
-    match source.read_file(revision, path) {
-        Ok(Some(_)) => {}
-        Err(SourceError::NotAFile { .. }) => {}
-        Ok(None) => {
-            return Err(ReconcileError::MissingPath {
+async fn run_stages(
+    ctx: &ReconcileCtx,
+    app: &AppSpec,
+    revision: &str,
+) -> (Result<(), ReconcileError>, Option<SyncReport>) {
+    let render_started = Instant::now();
+    let (source, state_dir) = (ctx.source.clone(), ctx.state_dir.clone());
+    let (task_app, task_rev) = (app.clone(), revision.to_string());
+    let rendered =
+        tokio::task::spawn_blocking(move || render_app(&source, &state_dir, &task_app, &task_rev))
+            .await
+            .unwrap_or_else(|join| {
+                Err(ReconcileError::Panicked {
+                    app: app.name.clone(),
+                    message: join.to_string(),
+                })
+            });
+    ctx.metrics
+        .stage_duration
+        .with_label_values(&[&app.name, "render"])
+        .observe(render_started.elapsed().as_secs_f64());
+    let objects = match rendered {
+        Ok(objects) => objects,
+        Err(e) => return (Err(e), None),
+    };
+    let Some(cluster) = &ctx.cluster else {
+        return (
+            Err(ReconcileError::NoCluster {
                 app: app.name.clone(),
-                path: source.full_path(path),
-                revision: short_id(revision).to_string(),
-            })
-        }
-        Err(source_error) => {
-            return Err(ReconcileError::Source {
-                app: app.name.clone(),
-                path: source.full_path(path),
-                source: Box::new(source_error),
-            })
-        }
-    }
-    Err(ReconcileError::StageNotBuilt {
-        app: app.name.clone(),
-        stage: "render",
-    })
+            }),
+            None,
+        );
+    };
+    let apply_started = Instant::now();
+    let (report, result) = engine::sync(cluster, app, revision, objects).await;
+    ctx.metrics
+        .stage_duration
+        .with_label_values(&[&app.name, "apply"])
+        .observe(apply_started.elapsed().as_secs_f64());
+    (
+        result.map_err(|source| ReconcileError::Sync {
+            app: app.name.clone(),
+            source: Box::new(source),
+        }),
+        Some(report),
+    )
 }
 
 /// Errors of a one-off sync run by the CLI.
@@ -156,6 +202,8 @@ pub enum SyncError {
 /// [`SyncError`] when there is nothing to reconcile.
 pub async fn sync_once(
     config: &crate::config::Config,
+    cluster: Option<Cluster>,
+    metrics: Arc<Metrics>,
     app: Option<&str>,
 ) -> Result<Vec<(String, Outcome)>, SyncError> {
     let (source, state_dir) = (config.source.clone(), config.state_dir.clone());
@@ -183,15 +231,15 @@ pub async fn sync_once(
                 .join(", "),
         });
     }
+    let ctx = ReconcileCtx {
+        source: config.source.clone(),
+        state_dir: config.state_dir.clone(),
+        cluster,
+        metrics,
+    };
     let mut outcomes = Vec::new();
     for spec in apps {
-        let outcome = reconcile(
-            &config.source,
-            &config.state_dir,
-            &spec,
-            &update.revision.id,
-        )
-        .await;
+        let outcome = reconcile(&ctx, &spec, &update.revision.id).await;
         outcomes.push((spec.name, outcome));
     }
     Ok(outcomes)

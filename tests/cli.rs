@@ -69,7 +69,6 @@ fn commands_without_their_stage_say_so_and_exit_2() {
     for args in [
         vec!["sync", "--dry-run"],
         vec!["diff"],
-        vec!["render", "pakaura"],
         vec!["template", "r", "./chart"],
         vec!["build"],
     ] {

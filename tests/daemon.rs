@@ -62,13 +62,13 @@ fn follows_new_commits_and_reconciles_each_app() {
         (app["revision"] == first.as_str() && app["reconcile"].is_object()).then_some(app)
     });
     assert_eq!(app["name"], "demo");
-    // Nothing can be applied by this build yet, and status must not pretend.
+    // No cluster here: nothing was applied, and status must not pretend.
     assert_eq!(app["reconcile"]["result"], "failure");
     assert!(
         app["reconcile"]["error"]
             .as_str()
             .unwrap()
-            .contains("not built"),
+            .contains("Kubernetes API is not reachable; nothing was applied"),
         "{app}"
     );
     assert_eq!(

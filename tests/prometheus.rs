@@ -105,7 +105,7 @@ fn prometheus_scrapes_plumb_metrics() {
     assert_eq!(info["value"][1], "1");
 
     // The app's reconcile counter arrives with its app and result labels;
-    // the one reconcile so far failed (this build cannot apply yet).
+    // the one reconcile so far failed (no cluster in this test).
     let series = support::wait_until(Duration::from_secs(30), "plumb_reconcile_total", || {
         let series = prometheus.query("plumb_reconcile_total{app=\"demo\"}");
         let failed = series

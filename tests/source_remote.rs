@@ -505,10 +505,10 @@ fn plumb_sync_without_a_daemon_reconciles_once_itself() {
     let out = plumb(&["sync"], &config);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("reconciling once here"), "{stdout}");
-    // This build cannot apply yet: the reconcile fails and says so.
+    // No cluster here: the reconcile fails and says so.
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("demo: failure"), "{stdout}");
-    assert!(stdout.contains("not built"), "{stdout}");
+    assert!(stdout.contains("not reachable"), "{stdout}");
 }
 
 #[test]

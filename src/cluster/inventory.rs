@@ -127,7 +127,10 @@ impl Inventory {
     ///
     /// # Errors
     /// [`InventoryError`] when the key holds something else.
-    pub fn from_data(app: &str, data: &BTreeMap<String, String>) -> Result<Inventory, InventoryError> {
+    pub fn from_data(
+        app: &str,
+        data: &BTreeMap<String, String>,
+    ) -> Result<Inventory, InventoryError> {
         let Some(text) = data.get("inventory") else {
             return Ok(Inventory::default());
         };
@@ -215,7 +218,12 @@ pub enum PruneRefusal {
 ///
 /// # Errors
 /// [`PruneRefusal`] when the safety rules stop it.
-pub fn check_prune(mode: PruneMode, total: usize, desired: usize, delete: usize) -> Result<(), PruneRefusal> {
+pub fn check_prune(
+    mode: PruneMode,
+    total: usize,
+    desired: usize,
+    delete: usize,
+) -> Result<(), PruneRefusal> {
     if mode == PruneMode::Force || delete == 0 {
         return Ok(());
     }
@@ -244,7 +252,9 @@ impl std::fmt::Display for KeepReason {
         f.write_str(match self {
             KeepReason::NotOurs => "it does not carry plumb's labels for this app",
             KeepReason::Disabled => "it is annotated plumb.dev/prune: disabled",
-            KeepReason::ClaimTemplate => "it is a PersistentVolumeClaim of a StatefulSet's volumeClaimTemplates",
+            KeepReason::ClaimTemplate => {
+                "it is a PersistentVolumeClaim of a StatefulSet's volumeClaimTemplates"
+            }
         })
     }
 }
@@ -279,7 +289,11 @@ mod tests {
 
     fn r(kind: &str, ns: &str, name: &str) -> ObjRef {
         ObjRef {
-            group: if kind == "Deployment" { "apps".into() } else { String::new() },
+            group: if kind == "Deployment" {
+                "apps".into()
+            } else {
+                String::new()
+            },
             version: "v1".into(),
             kind: kind.into(),
             namespace: ns.into(),
@@ -307,7 +321,9 @@ mod tests {
         let back = Inventory::from_data("app", &data).unwrap();
         assert_eq!(back.entries.len(), 2);
         assert_eq!(back.entries[0].object.kind, "Namespace", "sorted");
-        assert!(Inventory::from_data("app", &BTreeMap::new()).unwrap().is_empty());
+        assert!(Inventory::from_data("app", &BTreeMap::new())
+            .unwrap()
+            .is_empty());
         let bad = BTreeMap::from([("inventory".to_string(), "{".to_string())]);
         let err = Inventory::from_data("app", &bad).unwrap_err().to_string();
         assert!(err.contains("plumb-system/plumb-inventory-app"), "{err}");
@@ -338,10 +354,17 @@ mod tests {
     #[test]
     fn safety_rules() {
         assert_eq!(check_prune(PruneMode::On, 4, 3, 1), Ok(()));
-        assert_eq!(check_prune(PruneMode::On, 4, 2, 2), Ok(()), "exactly half is allowed");
+        assert_eq!(
+            check_prune(PruneMode::On, 4, 2, 2),
+            Ok(()),
+            "exactly half is allowed"
+        );
         assert_eq!(
             check_prune(PruneMode::On, 4, 1, 3),
-            Err(PruneRefusal::TooMany { delete: 3, total: 4 })
+            Err(PruneRefusal::TooMany {
+                delete: 3,
+                total: 4
+            })
         );
         assert_eq!(
             check_prune(PruneMode::On, 4, 0, 4),

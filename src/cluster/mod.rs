@@ -2,7 +2,9 @@
 //! the agent config and proving the API server answers. Apply, inventory,
 //! prune, order, health and drift arrive with the cluster-engine issue.
 
+pub mod apply;
 pub mod client;
+pub mod engine;
 pub mod health;
 pub mod inventory;
 pub mod order;

@@ -1,0 +1,424 @@
+//! The thin layer that talks to the Kubernetes API for the cluster engine:
+//! discovery (cached per kind), server-side apply with field manager
+//! `plumb`, get, delete, namespaces and the inventory ConfigMap. Every call
+//! is counted in `plumb_kube_requests_total{verb,code}` and every error names
+//! the object and the verb.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kube::api::{
+    Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams, PropagationPolicy,
+};
+use kube::core::GroupVersionKind;
+use kube::discovery::{ApiCapabilities, ApiResource, Scope};
+use serde_json::{json, Value};
+
+use super::inventory::{self, Inventory, ObjRef};
+use crate::metrics::Metrics;
+
+/// The field manager plumb applies with.
+pub const FIELD_MANAGER: &str = "plumb";
+
+/// Errors from the API, each naming the object and what was tried.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The API server does not know the kind.
+    #[error("{object}: the cluster has no kind {kind} in {api_version} (hint: is its CustomResourceDefinition installed? put the CRD in an earlier wave, or check apiVersion)")]
+    UnknownKind {
+        object: String,
+        api_version: String,
+        kind: String,
+    },
+    /// RBAC refused the call.
+    #[error("{object}: {verb} forbidden: {message} (hint: grant plumb's service account `{verb}` on {kind}, see deploy/kubernetes/plumb.yaml)")]
+    Forbidden {
+        object: String,
+        verb: &'static str,
+        kind: String,
+        message: String,
+    },
+    /// Another field manager owns fields plumb wants to set.
+    #[error("{object}: apply conflicts with other field managers: {message} (hint: the object was created outside plumb; add plumb's labels or remove the conflicting fields)")]
+    Conflict { object: String, message: String },
+    /// The API server rejected the object (validation, immutable field).
+    #[error("{object}: {verb} rejected: {message}")]
+    Invalid {
+        object: String,
+        verb: &'static str,
+        message: String,
+        /// Whether the rejection is about an immutable field.
+        immutable: bool,
+    },
+    /// Any other API or transport error.
+    #[error("{object}: {verb} failed")]
+    Api {
+        object: String,
+        verb: &'static str,
+        #[source]
+        source: kube::Error,
+    },
+    /// The inventory ConfigMap holds something unreadable.
+    #[error(transparent)]
+    Inventory(#[from] inventory::InventoryError),
+}
+
+impl ApplyError {
+    /// A stable label for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ApplyError::UnknownKind { .. } => "unknown_kind",
+            ApplyError::Forbidden { .. } => "forbidden",
+            ApplyError::Conflict { .. } => "conflict",
+            ApplyError::Invalid {
+                immutable: true, ..
+            } => "immutable",
+            ApplyError::Invalid { .. } => "invalid",
+            ApplyError::Api { .. } => "api",
+            ApplyError::Inventory(_) => "inventory",
+        }
+    }
+}
+
+/// Whether an API message is the "field is immutable" rejection.
+pub fn is_immutable_message(message: &str) -> bool {
+    message.contains("field is immutable")
+        || message.contains("Forbidden: updates to statefulset spec for fields other than")
+        || message.contains("may not change once set")
+}
+
+/// Discovered kinds: (apiVersion, kind) → (resource, namespaced).
+type KindCache = Arc<Mutex<HashMap<(String, String), (ApiResource, bool)>>>;
+
+/// A Kubernetes client with a discovery cache.
+#[derive(Clone)]
+pub struct Cluster {
+    client: kube::Client,
+    metrics: Arc<Metrics>,
+    kinds: KindCache,
+}
+
+impl Cluster {
+    /// Wraps a client.
+    pub fn new(client: kube::Client, metrics: Arc<Metrics>) -> Cluster {
+        Cluster {
+            client,
+            metrics,
+            kinds: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The underlying client (for watches).
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    fn count(&self, verb: &str, result: &Result<impl Sized, kube::Error>) {
+        let code = match result {
+            Ok(_) => "200".to_string(),
+            Err(kube::Error::Api(status)) => status.code.to_string(),
+            Err(_) => "error".to_string(),
+        };
+        self.metrics
+            .kube_requests_total
+            .with_label_values(&[verb, &code])
+            .inc();
+    }
+
+    /// The API resource of a kind and whether it is namespaced, from the
+    /// cache or one discovery call. Unknown kinds are looked up again each
+    /// time, so a CRD applied earlier in the same sync is found.
+    ///
+    /// # Errors
+    /// [`ApplyError::UnknownKind`].
+    pub async fn resolve(
+        &self,
+        api_version: &str,
+        kind: &str,
+        object: &str,
+    ) -> Result<(ApiResource, bool), ApplyError> {
+        let key = (api_version.to_string(), kind.to_string());
+        if let Some(found) = self.kinds.lock().ok().and_then(|k| k.get(&key).cloned()) {
+            return Ok(found);
+        }
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", api_version),
+        };
+        let gvk = GroupVersionKind::gvk(group, version, kind);
+        let result = kube::discovery::pinned_kind(&self.client, &gvk).await;
+        self.count("discover", &result);
+        match result {
+            Ok((resource, caps)) => {
+                let found = (resource, namespaced(&caps));
+                if let Ok(mut kinds) = self.kinds.lock() {
+                    kinds.insert(key, found.clone());
+                }
+                Ok(found)
+            }
+            Err(_) => Err(ApplyError::UnknownKind {
+                object: object.to_string(),
+                api_version: api_version.to_string(),
+                kind: kind.to_string(),
+            }),
+        }
+    }
+
+    fn api(&self, resource: &ApiResource, namespace: &str) -> Api<DynamicObject> {
+        if namespace.is_empty() {
+            Api::all_with(self.client.clone(), resource)
+        } else {
+            Api::namespaced_with(self.client.clone(), namespace, resource)
+        }
+    }
+
+    fn error(&self, object: &ObjRef, verb: &'static str, e: kube::Error) -> ApplyError {
+        let object_text = object.to_string();
+        match e {
+            kube::Error::Api(status) if status.is_forbidden() => ApplyError::Forbidden {
+                object: object_text,
+                verb,
+                kind: object.kind.clone(),
+                message: status.message.clone(),
+            },
+            kube::Error::Api(status) if status.is_conflict() && verb == "apply" => {
+                ApplyError::Conflict {
+                    object: object_text,
+                    message: status.message.clone(),
+                }
+            }
+            kube::Error::Api(status) if status.is_invalid() || status.code == 422 => {
+                ApplyError::Invalid {
+                    object: object_text,
+                    verb,
+                    immutable: is_immutable_message(&status.message),
+                    message: status.message.clone(),
+                }
+            }
+            other => ApplyError::Api {
+                object: object_text,
+                verb,
+                source: other,
+            },
+        }
+    }
+
+    /// Reads a live object; `None` when it does not exist.
+    ///
+    /// # Errors
+    /// [`ApplyError`] for anything but not-found.
+    pub async fn get(&self, object: &ObjRef) -> Result<Option<Value>, ApplyError> {
+        let (resource, _) = self
+            .resolve(&object.api_version(), &object.kind, &object.to_string())
+            .await?;
+        let result = self
+            .api(&resource, &object.namespace)
+            .get_opt(&object.name)
+            .await;
+        self.count("get", &result);
+        match result {
+            Ok(found) => Ok(found.map(|o| serde_json::to_value(o).unwrap_or(Value::Null))),
+            Err(e) => Err(self.error(object, "get", e)),
+        }
+    }
+
+    /// Server-side applies `data` as field manager `plumb`; `force` takes
+    /// over fields another manager changed (used for objects plumb applied
+    /// before, so `kubectl edit` does not block the next deploy).
+    ///
+    /// # Errors
+    /// [`ApplyError`], with conflicts and immutable fields told apart.
+    pub async fn apply(
+        &self,
+        object: &ObjRef,
+        data: &Value,
+        force: bool,
+        dry_run: bool,
+    ) -> Result<Value, ApplyError> {
+        let (resource, _) = self
+            .resolve(&object.api_version(), &object.kind, &object.to_string())
+            .await?;
+        let mut params = PatchParams::apply(FIELD_MANAGER);
+        params.force = force;
+        params.dry_run = dry_run;
+        let result = self
+            .api(&resource, &object.namespace)
+            .patch(&object.name, &params, &Patch::Apply(data))
+            .await;
+        self.count(if dry_run { "apply-dry-run" } else { "apply" }, &result);
+        match result {
+            Ok(applied) => Ok(serde_json::to_value(applied).unwrap_or(Value::Null)),
+            Err(e) => Err(self.error(object, "apply", e)),
+        }
+    }
+
+    /// Deletes an object. `foreground` waits for dependents (used before a
+    /// re-create); otherwise they go in the background. Not-found is fine.
+    ///
+    /// # Errors
+    /// [`ApplyError`] for anything but not-found.
+    pub async fn delete(&self, object: &ObjRef, foreground: bool) -> Result<(), ApplyError> {
+        let (resource, _) = self
+            .resolve(&object.api_version(), &object.kind, &object.to_string())
+            .await?;
+        let params = DeleteParams {
+            propagation_policy: Some(if foreground {
+                PropagationPolicy::Foreground
+            } else {
+                PropagationPolicy::Background
+            }),
+            ..DeleteParams::default()
+        };
+        let result = self
+            .api(&resource, &object.namespace)
+            .delete(&object.name, &params)
+            .await;
+        self.count("delete", &result);
+        match result {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.is_not_found() => Ok(()),
+            Err(e) => Err(self.error(object, "delete", e)),
+        }
+    }
+
+    /// Deletes and waits until the object is gone (at most `timeout`).
+    ///
+    /// # Errors
+    /// [`ApplyError`] from the delete or the reads.
+    pub async fn delete_and_wait(
+        &self,
+        object: &ObjRef,
+        timeout: Duration,
+    ) -> Result<bool, ApplyError> {
+        self.delete(object, true).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.get(object).await?.is_none() {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Creates a namespace if it is missing (labelled as plumb's).
+    ///
+    /// # Errors
+    /// [`ApplyError`].
+    pub async fn ensure_namespace(&self, name: &str, app: &str) -> Result<bool, ApplyError> {
+        let object = namespace_ref(name);
+        if self.get(&object).await?.is_some() {
+            return Ok(false);
+        }
+        let (resource, _) = self.resolve("v1", "Namespace", &object.to_string()).await?;
+        let data: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": {
+                inventory::MANAGED_BY.0: inventory::MANAGED_BY.1,
+                inventory::APP_LABEL: app,
+            }},
+        }))
+        .map_err(|e| ApplyError::Invalid {
+            object: object.to_string(),
+            verb: "create",
+            message: e.to_string(),
+            immutable: false,
+        })?;
+        let result = self
+            .api(&resource, "")
+            .create(&PostParams::default(), &data)
+            .await;
+        self.count("create", &result);
+        match result {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(status)) if status.is_already_exists() => Ok(false),
+            Err(e) => Err(self.error(&object, "create", e)),
+        }
+    }
+
+    /// Reads an app's inventory; empty when it has none yet.
+    ///
+    /// # Errors
+    /// [`ApplyError`].
+    pub async fn read_inventory(&self, app: &str) -> Result<Inventory, ApplyError> {
+        let object = inventory_ref(app);
+        match self.get(&object).await? {
+            None => Ok(Inventory::default()),
+            Some(live) => {
+                let data: std::collections::BTreeMap<String, String> =
+                    serde_json::from_value(live["data"].clone()).unwrap_or_default();
+                Ok(Inventory::from_data(app, &data)?)
+            }
+        }
+    }
+
+    /// Writes an app's inventory (creating `plumb-system` if needed).
+    ///
+    /// # Errors
+    /// [`ApplyError`].
+    pub async fn write_inventory(
+        &self,
+        app: &str,
+        inventory: &Inventory,
+    ) -> Result<(), ApplyError> {
+        self.ensure_namespace(inventory::NAMESPACE, "plumb").await?;
+        let object = inventory_ref(app);
+        let data = json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": object.name,
+                "namespace": object.namespace,
+                "labels": {inventory::MANAGED_BY.0: inventory::MANAGED_BY.1, inventory::APP_LABEL: app},
+            },
+            "data": inventory.to_data(),
+        });
+        self.apply(&object, &data, true, false).await.map(|_| ())
+    }
+}
+
+fn namespaced(caps: &ApiCapabilities) -> bool {
+    caps.scope == Scope::Namespaced
+}
+
+/// The identity of a Namespace.
+pub fn namespace_ref(name: &str) -> ObjRef {
+    ObjRef {
+        group: String::new(),
+        version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: String::new(),
+        name: name.to_string(),
+    }
+}
+
+/// The identity of an app's inventory ConfigMap.
+pub fn inventory_ref(app: &str) -> ObjRef {
+    ObjRef {
+        group: String::new(),
+        version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: inventory::NAMESPACE.into(),
+        name: inventory::configmap_name(app),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn immutable_rejections_are_recognised() {
+        assert!(is_immutable_message(
+            "Job.batch \"migrate\" is invalid: spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable"
+        ));
+        assert!(is_immutable_message(
+            "StatefulSet.apps \"db\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+        ));
+        assert!(!is_immutable_message("spec.replicas: Invalid value: -1"));
+    }
+}

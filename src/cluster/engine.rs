@@ -1,0 +1,555 @@
+//! Applying one app's plan to the cluster: hooks, waves in kind order with a
+//! health wait after each, immutable-field replacement, prune within the
+//! safety rules, and the new inventory. The decisions (order, health, prune
+//! set, safety) are the pure modules'; this runs them against [`Cluster`].
+//!
+//! # Guarantees
+//! - An object whose desired hash matches the inventory and that still
+//!   exists is not written: a no-op reconcile makes zero write calls.
+//! - Prune deletes only inventory members no longer desired, that carry
+//!   plumb's labels for this app and are not opted out.
+//! - The inventory is written only when it changed, after the apply, and
+//!   keeps objects whose delete failed so the next reconcile retries them.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use serde_json::{json, Value};
+use tracing::{info, warn};
+
+use super::apply::{ApplyError, Cluster};
+use super::health::{self, Health, HealthStatus};
+use super::inventory::{self, Entry, Inventory, KeepReason, ObjRef, PruneMode, PruneRefusal};
+use super::order::{self, Hook, Plan};
+use crate::manifest::AppSpec;
+use crate::render::Object;
+
+/// How many objects of one kind group are applied at once.
+pub const CONCURRENCY: usize = 8;
+/// How often health is polled while waiting.
+const POLL: Duration = Duration::from_millis(300);
+
+/// What a reconcile did to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// It did not exist and was created.
+    Created,
+    /// It existed and was changed.
+    Configured,
+    /// Its desired state had not changed: nothing written.
+    Unchanged,
+    /// An immutable field changed: deleted and created again.
+    Replaced,
+    /// It left git and was deleted.
+    Pruned,
+}
+
+impl Action {
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Configured => "configured",
+            Action::Unchanged => "unchanged",
+            Action::Replaced => "replaced",
+            Action::Pruned => "pruned",
+        }
+    }
+}
+
+/// Why a sync failed. Each names the object and gives a hint.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// An ordering annotation is bad.
+    #[error(transparent)]
+    Order(#[from] order::OrderError),
+    /// An API call failed.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// An immutable field changed on an object plumb may not replace.
+    #[error("{object}: an immutable field changed and this kind is not replaced automatically (hint: {hint})")]
+    ImmutableNotReplaced { object: String, hint: &'static str },
+    /// A wave did not become healthy in time.
+    #[error("wave {wave}: {object} not healthy after {secs}s: {status}: {reason}")]
+    Unhealthy {
+        wave: i64,
+        object: String,
+        secs: u64,
+        status: HealthStatus,
+        reason: String,
+    },
+    /// A hook failed.
+    #[error("hook {object} failed: {reason}")]
+    HookFailed { object: String, reason: String },
+    /// Prune was refused by a safety rule (everything else was applied).
+    #[error(transparent)]
+    PruneRefused(#[from] PruneRefusal),
+}
+
+impl SyncError {
+    /// A stable label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SyncError::Order(_) => "order",
+            SyncError::Apply(e) => e.kind(),
+            SyncError::ImmutableNotReplaced { .. } => "immutable",
+            SyncError::Unhealthy { .. } => "unhealthy",
+            SyncError::HookFailed { .. } => "hook_failed",
+            SyncError::PruneRefused(_) => "prune_refused",
+        }
+    }
+}
+
+/// One managed object's outcome.
+#[derive(Debug, Clone)]
+pub struct ObjectReport {
+    /// Which object.
+    pub object: ObjRef,
+    /// What was done.
+    pub action: Action,
+    /// Its health at the end.
+    pub health: Health,
+}
+
+/// The result of a sync, also when it failed part-way.
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    /// Every desired object handled, in apply order, then the pruned ones.
+    pub objects: Vec<ObjectReport>,
+    /// Objects that left git but were kept, and why.
+    pub kept: Vec<(ObjRef, KeepReason)>,
+    /// The worst health of the app's objects.
+    pub health: Option<HealthStatus>,
+}
+
+/// A desired object, prepared for the cluster.
+#[derive(Debug, Clone)]
+struct Prepared {
+    object: ObjRef,
+    data: Value,
+    hash: String,
+}
+
+/// Deploys an app's objects at `revision`: the whole pipeline after render.
+/// On failure the report holds what was done so far; the inventory is
+/// written for everything applied either way.
+pub async fn sync(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    objects: Vec<Object>,
+) -> (SyncReport, Result<(), SyncError>) {
+    let mut report = SyncReport::default();
+    let old = match cluster.read_inventory(&app.name).await {
+        Ok(inv) => inv,
+        Err(e) => return (report, Err(e.into())),
+    };
+    let mut entries: BTreeMap<(String, String, String, String), Entry> = BTreeMap::new();
+    let result = run(
+        cluster,
+        app,
+        revision,
+        objects,
+        &old,
+        &mut entries,
+        &mut report,
+    )
+    .await;
+
+    // Prune only after everything desired is applied and healthy.
+    let result = match result {
+        Ok(()) => prune(cluster, app, &old, &mut entries, &mut report).await,
+        Err(e) => {
+            // Keep every old member we did not touch, so a failed sync never
+            // forgets what to prune later.
+            for entry in &old.entries {
+                entries
+                    .entry(entry.object.key())
+                    .or_insert_with(|| entry.clone());
+            }
+            Err(e)
+        }
+    };
+
+    let new = Inventory {
+        entries: entries.into_values().collect(),
+    };
+    if new.to_data() != old.to_data() {
+        if let Err(e) = cluster.write_inventory(&app.name, &new).await {
+            warn!(app = %app.name, error = %crate::error_chain(&e), "cannot write the inventory");
+            if result.is_ok() {
+                return (report, Err(e.into()));
+            }
+        }
+    }
+    report.health = Some(health::worst(report.objects.iter().map(|o| &o.health)));
+    (report, result)
+}
+
+async fn run(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    objects: Vec<Object>,
+    old: &Inventory,
+    entries: &mut BTreeMap<(String, String, String, String), Entry>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let plan: Plan = order::plan(objects, old.is_empty())?;
+    cluster.ensure_namespace(&app.namespace, &app.name).await?;
+
+    for group in &plan.pre_hooks {
+        run_hooks(cluster, app, revision, group).await?;
+    }
+    for wave in &plan.waves {
+        let mut applied = Vec::new();
+        for group in &wave.groups {
+            // The futures are made first so the stream holds no closure (a
+            // closure over borrowed objects trips Send inference in spawn).
+            let pending: Vec<_> = group
+                .iter()
+                .map(|object| apply_one(cluster, app, revision, object, old))
+                .collect();
+            let results: Vec<Result<(Prepared, Action), SyncError>> =
+                stream::iter(pending).buffered(CONCURRENCY).collect().await;
+            let mut first_error = None;
+            for result in results {
+                match result {
+                    Ok((prepared, action)) => {
+                        let previous = old.get(&prepared.object);
+                        let revision = match (action, previous) {
+                            (Action::Unchanged, Some(entry)) => entry.revision.clone(),
+                            _ => revision.to_string(),
+                        };
+                        entries.insert(
+                            prepared.object.key(),
+                            Entry {
+                                object: prepared.object.clone(),
+                                hash: prepared.hash.clone(),
+                                revision,
+                            },
+                        );
+                        if action != Action::Unchanged {
+                            info!(app = %app.name, object = %prepared.object, action = action.as_str(), "applied");
+                        }
+                        applied.push((prepared, action));
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            if let Some(e) = first_error {
+                push_reports(cluster, report, &applied).await;
+                return Err(e);
+            }
+            // CRDs must be established before objects of their kinds.
+            if group.iter().any(|o| o.kind() == "CustomResourceDefinition") {
+                let crds: Vec<_> = applied
+                    .iter()
+                    .filter(|(p, _)| p.object.kind == "CustomResourceDefinition")
+                    .map(|(p, _)| p.object.clone())
+                    .collect();
+                wait_healthy(cluster, wave.number, &crds, Duration::from_secs(60)).await?;
+            }
+        }
+        let refs: Vec<ObjRef> = applied.iter().map(|(p, _)| p.object.clone()).collect();
+        let waited = wait_healthy(cluster, wave.number, &refs, app.timeout).await;
+        push_reports(cluster, report, &applied).await;
+        waited?;
+    }
+    for group in &plan.post_hooks {
+        run_hooks(cluster, app, revision, group).await?;
+    }
+    Ok(())
+}
+
+async fn push_reports(cluster: &Cluster, report: &mut SyncReport, applied: &[(Prepared, Action)]) {
+    for (prepared, action) in applied {
+        let health = match cluster.get(&prepared.object).await {
+            Ok(Some(live)) => health::health(&prepared.object.kind, &live),
+            _ => Health::missing(),
+        };
+        report.objects.push(ObjectReport {
+            object: prepared.object.clone(),
+            action: *action,
+            health,
+        });
+    }
+}
+
+/// Sets the namespace, labels and revision annotation; hashes what decides
+/// whether to write (everything but the revision annotation).
+async fn prepare(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    object: &Object,
+) -> Result<Prepared, SyncError> {
+    let shown = format!("{} ({} `{}`)", object.origin, object.kind(), object.name());
+    let (_, namespaced) = cluster
+        .resolve(object.api_version(), object.kind(), &shown)
+        .await?;
+    let mut data = object.data.clone();
+    let namespace = if namespaced {
+        let ns = object.namespace().unwrap_or(&app.namespace).to_string();
+        data["metadata"]["namespace"] = json!(ns);
+        ns
+    } else {
+        if let Some(meta) = data["metadata"].as_object_mut() {
+            meta.remove("namespace");
+        }
+        String::new()
+    };
+    data["metadata"]["labels"][inventory::MANAGED_BY.0] = json!(inventory::MANAGED_BY.1);
+    data["metadata"]["labels"][inventory::APP_LABEL] = json!(app.name);
+    let hash = inventory::desired_hash(&data);
+    data["metadata"]["annotations"][inventory::REVISION_ANNOTATION] = json!(revision);
+    Ok(Prepared {
+        object: ObjRef::of(&data, &namespace),
+        data,
+        hash,
+    })
+}
+
+async fn apply_one(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    object: &Object,
+    old: &Inventory,
+) -> Result<(Prepared, Action), SyncError> {
+    let prepared = prepare(cluster, app, revision, object).await?;
+    let previous = old.get(&prepared.object);
+    let live = cluster.get(&prepared.object).await?;
+    if let (Some(entry), Some(_)) = (previous, &live) {
+        if entry.hash == prepared.hash {
+            return Ok((prepared, Action::Unchanged));
+        }
+    }
+    // Force only over objects plumb applied before: a field someone changed
+    // by hand is plumb's to take back; a stranger's object is not.
+    let force = previous.is_some();
+    match cluster
+        .apply(&prepared.object, &prepared.data, force, false)
+        .await
+    {
+        Ok(_) => Ok((
+            prepared,
+            if live.is_some() {
+                Action::Configured
+            } else {
+                Action::Created
+            },
+        )),
+        Err(ApplyError::Invalid {
+            immutable: true, ..
+        }) => {
+            replace(cluster, &prepared, object).await?;
+            Ok((prepared, Action::Replaced))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes (foreground, waiting until gone) and re-creates an object whose
+/// immutable field changed. Never for PVCs; StatefulSets only when annotated
+/// `plumb.dev/replace: allowed`.
+async fn replace(cluster: &Cluster, prepared: &Prepared, object: &Object) -> Result<(), SyncError> {
+    let shown = prepared.object.to_string();
+    match prepared.object.kind.as_str() {
+        "PersistentVolumeClaim" => {
+            return Err(SyncError::ImmutableNotReplaced {
+                object: shown,
+                hint: "a claim holds data and is never replaced by plumb; change it by hand or give it a new name",
+            })
+        }
+        "StatefulSet" if object.annotation("plumb.dev/replace") != Some("allowed") => {
+            return Err(SyncError::ImmutableNotReplaced {
+                object: shown,
+                hint: "annotate the StatefulSet plumb.dev/replace: allowed to let plumb delete and re-create it (its PVCs stay)",
+            })
+        }
+        _ => {}
+    }
+    warn!(object = %shown, "immutable field changed: deleting and re-creating");
+    cluster
+        .delete_and_wait(&prepared.object, Duration::from_secs(120))
+        .await?;
+    cluster
+        .apply(&prepared.object, &prepared.data, true, false)
+        .await?;
+    Ok(())
+}
+
+async fn run_hooks(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    hooks: &[Hook],
+) -> Result<(), SyncError> {
+    for hook in hooks {
+        let prepared = prepare(cluster, app, revision, &hook.object).await?;
+        if hook.delete.before_creation {
+            cluster
+                .delete_and_wait(&prepared.object, Duration::from_secs(120))
+                .await?;
+        }
+        cluster
+            .apply(&prepared.object, &prepared.data, true, false)
+            .await?;
+        info!(app = %app.name, hook = %prepared.object, weight = hook.weight, "hook started");
+        let outcome = wait_hook(cluster, &prepared.object, app.timeout).await;
+        let delete = match &outcome {
+            Ok(()) => hook.delete.on_success,
+            Err(_) => hook.delete.on_failure,
+        };
+        if delete {
+            cluster.delete(&prepared.object, false).await?;
+        }
+        outcome?;
+    }
+    Ok(())
+}
+
+async fn wait_hook(cluster: &Cluster, object: &ObjRef, timeout: Duration) -> Result<(), SyncError> {
+    let started = Instant::now();
+    loop {
+        let health = match cluster.get(object).await? {
+            Some(live) => health::health(&object.kind, &live),
+            None => Health::missing(),
+        };
+        match health.status {
+            HealthStatus::Healthy => return Ok(()),
+            HealthStatus::Degraded => {
+                return Err(SyncError::HookFailed {
+                    object: object.to_string(),
+                    reason: health.reason.unwrap_or_default(),
+                })
+            }
+            _ if started.elapsed() >= timeout => {
+                return Err(SyncError::HookFailed {
+                    object: object.to_string(),
+                    reason: format!(
+                        "not complete after {}s: {}",
+                        timeout.as_secs(),
+                        health.reason.unwrap_or_default()
+                    ),
+                })
+            }
+            _ => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+async fn wait_healthy(
+    cluster: &Cluster,
+    wave: i64,
+    objects: &[ObjRef],
+    timeout: Duration,
+) -> Result<(), SyncError> {
+    let started = Instant::now();
+    loop {
+        let mut worst: Option<(ObjRef, Health)> = None;
+        for object in objects {
+            let health = match cluster.get(object).await? {
+                Some(live) => health::health(&object.kind, &live),
+                None => Health::missing(),
+            };
+            if health.status != HealthStatus::Healthy
+                && worst.as_ref().is_none_or(|(_, w)| health.status > w.status)
+            {
+                worst = Some((object.clone(), health));
+            }
+        }
+        let Some((object, health)) = worst else {
+            return Ok(());
+        };
+        if started.elapsed() >= timeout {
+            return Err(SyncError::Unhealthy {
+                wave,
+                object: object.to_string(),
+                secs: timeout.as_secs(),
+                status: health.status,
+                reason: health.reason.unwrap_or_default(),
+            });
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn prune(
+    cluster: &Cluster,
+    app: &AppSpec,
+    old: &Inventory,
+    entries: &mut BTreeMap<(String, String, String, String), Entry>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let desired: Vec<ObjRef> = entries.values().map(|e| e.object.clone()).collect();
+    let gone = inventory::prune_set(old, &desired);
+    let keep_all = |entries: &mut BTreeMap<_, _>| {
+        for object in &gone {
+            if let Some(entry) = old.get(object) {
+                entries.insert(object.key(), entry.clone());
+            }
+        }
+    };
+    if app.prune == PruneMode::Off {
+        keep_all(entries);
+        return Ok(());
+    }
+    if let Err(refusal) =
+        inventory::check_prune(app.prune, old.entries.len(), desired.len(), gone.len())
+    {
+        warn!(app = %app.name, reason = %refusal, "prune refused");
+        keep_all(entries);
+        return Err(refusal.into());
+    }
+    let mut first_error = None;
+    for object in gone {
+        let live = match cluster.get(&object).await {
+            Ok(live) => live,
+            Err(e) => {
+                keep_entry(old, &object, entries);
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        let Some(live) = live else { continue };
+        if let Err(reason) = inventory::may_prune(&live, &app.name) {
+            info!(app = %app.name, object = %object, reason = %reason, "not pruned");
+            report.kept.push((object, reason));
+            continue;
+        }
+        match cluster.delete(&object, false).await {
+            Ok(()) => {
+                info!(app = %app.name, object = %object, "pruned");
+                report.objects.push(ObjectReport {
+                    object,
+                    action: Action::Pruned,
+                    health: Health::missing(),
+                });
+            }
+            Err(e) => {
+                // Kept in the inventory so the next reconcile tries again.
+                keep_entry(old, &object, entries);
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+fn keep_entry(
+    old: &Inventory,
+    object: &ObjRef,
+    entries: &mut BTreeMap<(String, String, String, String), Entry>,
+) {
+    if let Some(entry) = old.get(object) {
+        entries.insert(object.key(), entry.clone());
+    }
+}

@@ -291,7 +291,14 @@ impl Cluster {
         object: &ObjRef,
         timeout: Duration,
     ) -> Result<bool, ApplyError> {
-        self.delete(object, true).await?;
+        // Workloads go in the foreground, so their pods are gone before a
+        // re-created one starts; other kinds have no dependents worth
+        // waiting for (and foreground deletion needs the garbage collector).
+        let foreground = matches!(
+            object.kind.as_str(),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob"
+        );
+        self.delete(object, foreground).await?;
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if self.get(object).await?.is_none() {

@@ -89,7 +89,9 @@ fn start() -> Result<ApiServer, String> {
     let etcd = find_etcd(&assets).ok_or("no etcd binary (apt-get install etcd-server)")?;
 
     // The directory lives as long as the test process: it is never removed
-    // while the processes may still use it.
+    // while the processes may still use it. Ones left by earlier runs (over
+    // an hour old) are cleared here instead.
+    remove_stale_dirs();
     let dir = tempfile::Builder::new()
         .prefix("plumb-envtest-")
         .tempdir()
@@ -202,6 +204,28 @@ fn start() -> Result<ApiServer, String> {
     )
     .map_err(|e| e.to_string())?;
     Ok(ApiServer { kubeconfig, url })
+}
+
+fn remove_stale_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if stale
+            && entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("plumb-envtest-")
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {

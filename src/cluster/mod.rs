@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod drift;
 pub mod engine;
 pub mod health;
 pub mod inventory;

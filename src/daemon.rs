@@ -11,11 +11,12 @@
 //! - Shutdown (SIGINT/SIGTERM) cancels every task; an in-flight reconcile is
 //!   abandoned between stages, and the HTTP server finishes open requests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -24,8 +25,12 @@ use tracing::{debug, info, warn};
 use crate::build::docker;
 use crate::cluster::apply::Cluster;
 use crate::cluster::client as kube_client;
+use crate::cluster::drift::DriftBackoff;
+use crate::cluster::engine;
 use crate::cluster::engine::{Action, SyncReport};
 use crate::cluster::health::HealthStatus;
+use crate::cluster::inventory::ObjRef;
+use crate::cluster::watch::{DriftWatch, Seen};
 use crate::config::Config;
 use crate::error_chain;
 use crate::http::{self, HttpState};
@@ -61,6 +66,8 @@ pub enum TriggerReason {
     Interval,
     /// `plumb sync` asked.
     Sync,
+    /// The Kubernetes API answered again after not answering.
+    ClusterReachable,
 }
 
 impl std::fmt::Display for TriggerReason {
@@ -69,6 +76,7 @@ impl std::fmt::Display for TriggerReason {
             TriggerReason::NewRevision => "new-revision",
             TriggerReason::Interval => "interval",
             TriggerReason::Sync => "sync",
+            TriggerReason::ClusterReachable => "cluster-reachable",
         })
     }
 }
@@ -391,9 +399,19 @@ async fn dispatch(
     let mut interval = tokio::time::interval(ctx.config.reconcile_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await; // the first tick is immediate; the first revision triggers first
+    let mut cluster_rx = ctx.cluster.subscribe();
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
+            // The cluster became reachable (at start, or after an outage):
+            // everything that failed for want of it goes again now.
+            Ok(()) = cluster_rx.changed() => {
+                let reachable = cluster_rx.borrow_and_update().is_some();
+                if let (true, Some((revision, manifest))) = (reachable, &good) {
+                    seq += 1;
+                    trigger_all(&queues, revision, manifest, TriggerReason::ClusterReachable, None, seq);
+                }
+            }
             update = updates.recv() => {
                 let Some(update) = update else { break };
                 for app in &update.manifest.apps {
@@ -449,39 +467,66 @@ fn trigger_all(
     }
 }
 
-/// One app's queue: reconciles the newest trigger, records the outcome.
+/// The work an app's task does; one implementation runs the real stages,
+/// the tests have another that records what it was asked.
+trait Worker {
+    /// A full reconcile at the trigger's revision.
+    fn reconcile(&mut self, trigger: Trigger) -> impl std::future::Future<Output = ()> + Send;
+    /// A change seen on a managed object: correct it if it drifted.
+    fn drift(&mut self, seen: Seen) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// One app's task: reconciles the newest trigger and corrects drift, one
+/// thing at a time, so a correction never races a deploy of the same app.
 async fn app_queue(
     ctx: Arc<Ctx>,
     name: String,
     rx: watch::Receiver<Option<Trigger>>,
     cancel: CancellationToken,
 ) {
-    run_queue(rx, cancel, |trigger| {
-        let (ctx, name) = (ctx.clone(), name.clone());
-        async move { reconcile_and_record(&ctx, &name, trigger).await }
-    })
-    .await;
+    let (drift_tx, drift_rx) = mpsc::channel(1024);
+    let mut worker = AppWorker {
+        ctx,
+        name,
+        drift_tx,
+        desired: HashMap::new(),
+        watch: None,
+        backoff: DriftBackoff::new(),
+        normalized: HashMap::new(),
+        delayed: HashSet::new(),
+    };
+    run_queue(rx, drift_rx, cancel, &mut worker).await;
 }
 
-/// Waits for a trigger, hands the newest one to `handle`, repeats. Triggers
-/// that arrive while `handle` runs collapse into one: the `watch` channel
-/// keeps only the last value. Cancellation abandons an in-flight `handle`.
-async fn run_queue<F, Fut>(
+/// Waits for work and does it: the newest trigger (triggers that arrive
+/// while a reconcile runs collapse into one, as the `watch` channel keeps
+/// only the last value) or a drift signal. Cancellation abandons in-flight
+/// work.
+async fn run_queue<W: Worker>(
     mut rx: watch::Receiver<Option<Trigger>>,
+    mut drift_rx: mpsc::Receiver<Seen>,
     cancel: CancellationToken,
-    mut handle: F,
-) where
-    F: FnMut(Trigger) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
+    worker: &mut W,
+) {
     loop {
-        tokio::select! {
+        let trigger = tokio::select! {
             _ = cancel.cancelled() => return,
-            changed = rx.changed() => if changed.is_err() { return },
-        }
-        let Some(trigger) = rx.borrow_and_update().clone() else {
-            continue;
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                rx.borrow_and_update().clone()
+            }
+            seen = drift_rx.recv() => {
+                let Some(seen) = seen else { continue };
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    () = worker.drift(seen) => {}
+                }
+                continue;
+            }
         };
+        let Some(trigger) = trigger else { continue };
         let app = trigger.app.name.clone();
         debug!(app = %app, rev = %short_id(&trigger.revision), reason = %trigger.reason, "reconcile triggered");
         tokio::select! {
@@ -489,13 +534,175 @@ async fn run_queue<F, Fut>(
                 info!(app = %app, "shutdown: abandoning the in-flight reconcile");
                 return;
             }
-            () = handle(trigger) => {}
+            () = worker.reconcile(trigger) => {}
         }
     }
 }
 
-/// Runs one reconcile and records it in metrics, logs and status.
-async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
+/// The real worker: stages, status, metrics, and the app's drift watch.
+struct AppWorker {
+    ctx: Arc<Ctx>,
+    name: String,
+    drift_tx: mpsc::Sender<Seen>,
+    /// What plumb last applied, by object identity: the fast path re-applies
+    /// from here without rendering.
+    desired: HashMap<(String, String, String, String), (ObjRef, Value)>,
+    watch: Option<DriftWatch>,
+    backoff: DriftBackoff,
+    /// Paths the API server rewrites, per object: not drift.
+    normalized: HashMap<(String, String, String, String), Vec<String>>,
+    /// Objects with a delayed re-check pending (backoff), so a fight makes
+    /// one timer, not one per event.
+    delayed: HashSet<(String, String, String, String)>,
+}
+
+impl Worker for AppWorker {
+    async fn reconcile(&mut self, trigger: Trigger) {
+        let report = reconcile_and_record(&self.ctx, &self.name, trigger).await;
+        if let Some((report, succeeded)) = report {
+            if succeeded {
+                self.desired.clear();
+            }
+            for object in &report.objects {
+                match (&object.desired, object.action) {
+                    (_, Action::Pruned) | (None, _) => {
+                        self.desired.remove(&object.object.key());
+                    }
+                    (Some(desired), _) => {
+                        let key = object.object.key();
+                        if self.desired.get(&key).map(|(_, d)| d) != Some(desired) {
+                            self.normalized.remove(&key);
+                        }
+                        self.desired
+                            .insert(key, (object.object.clone(), desired.clone()));
+                    }
+                }
+            }
+            self.restart_watch().await;
+        }
+    }
+
+    async fn drift(&mut self, seen: Seen) {
+        let key = seen.object.key();
+        let Some((object, desired)) = self.desired.get(&key).cloned() else {
+            return;
+        };
+        let Some(cluster) = self.ctx.cluster.borrow().clone() else {
+            return;
+        };
+        if crate::cluster::drift::ignored(&desired) {
+            return;
+        }
+        let wait = self.backoff.wait(&key.3, std::time::Instant::now());
+        if !wait.is_zero() {
+            if self.delayed.insert(key.clone()) {
+                warn!(app = %self.name, object = %object, wait_ms = wait.as_millis() as u64, "object keeps drifting: something is fighting plumb; backing off");
+                let (tx, cluster, object) =
+                    (self.drift_tx.clone(), cluster.clone(), object.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    if let Ok(live) = cluster.get(&object).await {
+                        let _ = tx.send(Seen { object, live }).await;
+                    }
+                });
+            }
+            return;
+        }
+        self.delayed.remove(&key);
+        let normalized = self.normalized.get(&key).cloned().unwrap_or_default();
+        match engine::correct_drift(&cluster, &object, &desired, seen.live.as_ref(), &normalized)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(correction)) => {
+                self.backoff.corrected(&key.3, std::time::Instant::now());
+                let manager = correction
+                    .by
+                    .as_ref()
+                    .map(|a| a.manager.clone())
+                    .unwrap_or_else(|| {
+                        if seen.live.is_none() {
+                            "deleted".to_string()
+                        } else {
+                            "unknown".to_string()
+                        }
+                    });
+                let by = correction
+                    .by
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| manager.clone());
+                let what = correction.paths.join(", ");
+                info!(app = %self.name, object = %object, by = %by, fields = %what, "drift corrected");
+                self.ctx
+                    .metrics
+                    .drift_corrections_total
+                    .with_label_values(&[&self.name, &object.kind, &manager])
+                    .inc();
+                cluster
+                    .event(
+                        &correction.applied,
+                        "DriftCorrected",
+                        format!("plumb restored {what} changed by {by}"),
+                    )
+                    .await;
+                if !correction.normalized.is_empty() {
+                    self.normalized.insert(key, correction.normalized);
+                }
+            }
+            Err(e) => {
+                warn!(app = %self.name, object = %object, error = %error_chain(&e), "cannot correct drift");
+            }
+        }
+    }
+}
+
+impl AppWorker {
+    /// (Re)starts the drift watch when the set of kinds changed.
+    async fn restart_watch(&mut self) {
+        let Some(cluster) = self.ctx.cluster.borrow().clone() else {
+            return;
+        };
+        let mut kinds: Vec<(String, String)> = self
+            .desired
+            .values()
+            .map(|(o, _)| (o.api_version(), o.kind.clone()))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        if self
+            .watch
+            .as_ref()
+            .is_some_and(|w| w.kinds() == kinds.as_slice())
+        {
+            return;
+        }
+        let mut resources = Vec::new();
+        for (api_version, kind) in &kinds {
+            match cluster.resolve(api_version, kind, kind).await {
+                Ok((resource, _)) => resources.push(resource),
+                Err(e) => {
+                    warn!(app = %self.name, error = %error_chain(&e), "cannot watch a kind for drift")
+                }
+            }
+        }
+        self.watch = None;
+        self.watch = Some(crate::cluster::watch::start(
+            cluster.client(),
+            &self.name,
+            resources,
+            self.drift_tx.clone(),
+        ));
+    }
+}
+
+/// Runs one reconcile and records it in metrics, logs and status; returns
+/// the engine's report and whether the reconcile succeeded.
+async fn reconcile_and_record(
+    ctx: &Ctx,
+    name: &str,
+    trigger: Trigger,
+) -> Option<(SyncReport, bool)> {
     let reconcile_ctx = ReconcileCtx {
         source: ctx.config.source.clone(),
         state_dir: ctx.config.state_dir.clone(),
@@ -545,6 +752,8 @@ async fn reconcile_and_record(ctx: &Ctx, name: &str, trigger: Trigger) {
             error: error_text,
         });
     });
+    let succeeded = outcome.error.is_none();
+    outcome.report.map(|report| (report, succeeded))
 }
 
 /// Counts what the engine did and sets the health gauges of the app's
@@ -634,57 +843,103 @@ mod tests {
         }
     }
 
+    /// Records what it was asked; the first reconcile waits for `release`;
+    /// `stuck` makes every reconcile hang.
+    #[derive(Clone, Default)]
+    struct TestWorker {
+        handled: Arc<std::sync::Mutex<Vec<String>>>,
+        release: Arc<tokio::sync::Notify>,
+        started: Arc<tokio::sync::Notify>,
+        stuck: bool,
+    }
+
+    impl Worker for TestWorker {
+        async fn reconcile(&mut self, t: Trigger) {
+            self.handled
+                .lock()
+                .unwrap()
+                .push(format!("reconcile {}", t.seq));
+            if self.stuck {
+                std::future::pending::<()>().await;
+            }
+            if t.seq == 1 {
+                self.started.notify_one();
+                self.release.notified().await;
+            }
+        }
+        async fn drift(&mut self, seen: Seen) {
+            self.handled
+                .lock()
+                .unwrap()
+                .push(format!("drift {}", seen.object.name));
+        }
+    }
+
+    fn seen(name: &str) -> Seen {
+        Seen {
+            object: ObjRef {
+                group: String::new(),
+                version: "v1".into(),
+                kind: "ConfigMap".into(),
+                namespace: "demo".into(),
+                name: name.into(),
+            },
+            live: None,
+        }
+    }
+
     #[tokio::test]
     async fn a_burst_during_a_reconcile_is_one_reconcile_of_the_newest() {
         let (tx, rx) = watch::channel(None);
+        let (drift_tx, drift_rx) = mpsc::channel(8);
         let cancel = CancellationToken::new();
-        let handled = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let release = Arc::new(tokio::sync::Notify::new());
-        let started = Arc::new(tokio::sync::Notify::new());
-        let queue = tokio::spawn(run_queue(rx, cancel.clone(), {
-            let (handled, release, started) = (handled.clone(), release.clone(), started.clone());
-            move |t: Trigger| {
-                let (handled, release, started) =
-                    (handled.clone(), release.clone(), started.clone());
-                async move {
-                    handled.lock().unwrap().push(t.seq);
-                    if t.seq == 1 {
-                        started.notify_one();
-                        release.notified().await;
-                    }
-                }
-            }
-        }));
+        let worker = TestWorker::default();
+        let queue = tokio::spawn({
+            let (cancel, mut worker) = (cancel.clone(), worker.clone());
+            async move { run_queue(rx, drift_rx, cancel, &mut worker).await }
+        });
         tx.send_replace(Some(trigger(1)));
-        tokio::time::timeout(Duration::from_secs(5), started.notified())
+        tokio::time::timeout(Duration::from_secs(5), worker.started.notified())
             .await
             .expect("the first reconcile starts");
         for seq in 2..=5 {
             tx.send_replace(Some(trigger(seq)));
         }
-        release.notify_one();
+        // Drift seen during a reconcile waits for it: one writer per app.
+        drift_tx.send(seen("a")).await.unwrap();
+        worker.release.notify_one();
         tokio::time::timeout(Duration::from_secs(5), async {
-            while handled.lock().unwrap().len() < 2 {
+            while worker.handled.lock().unwrap().len() < 3 {
                 tokio::task::yield_now().await;
             }
         })
         .await
-        .expect("the burst is reconciled");
+        .expect("the burst and the drift are handled");
         cancel.cancel();
         tokio::time::timeout(Duration::from_secs(5), queue)
             .await
             .expect("the queue stops on cancel")
             .unwrap();
-        assert_eq!(*handled.lock().unwrap(), [1, 5]);
+        let handled = worker.handled.lock().unwrap().clone();
+        assert_eq!(handled[0], "reconcile 1");
+        let mut rest = handled[1..].to_vec();
+        rest.sort();
+        assert_eq!(rest, ["drift a", "reconcile 5"]);
     }
 
     #[tokio::test]
     async fn cancel_abandons_an_in_flight_reconcile() {
         let (tx, rx) = watch::channel(None);
+        let (_drift_tx, drift_rx) = mpsc::channel(1);
         let cancel = CancellationToken::new();
-        let queue = tokio::spawn(run_queue(rx, cancel.clone(), |_t: Trigger| {
-            std::future::pending::<()>()
-        }));
+        let mut worker = TestWorker {
+            stuck: true,
+            ..TestWorker::default()
+        };
+        let queue = tokio::spawn({
+            let cancel = cancel.clone();
+            async move { run_queue(rx, drift_rx, cancel, &mut worker).await }
+        });
         tx.send_replace(Some(trigger(1)));
         tokio::task::yield_now().await;
         cancel.cancel();

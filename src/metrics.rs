@@ -81,6 +81,8 @@ pub struct Metrics {
     pub app_health: IntGaugeVec,
     /// `plumb_reconcile_stage_duration_seconds{app,stage}`: render, apply, wait, prune.
     pub stage_duration: HistogramVec,
+    /// `plumb_drift_corrections_total{app,kind,manager}`: objects put back.
+    pub drift_corrections_total: IntCounterVec,
 }
 
 impl Metrics {
@@ -227,6 +229,15 @@ impl Metrics {
         )
         .expect("static metric definition is valid");
 
+        let drift_corrections_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_drift_corrections_total",
+                "Managed objects put back after a change outside plumb, by the manager that changed them.",
+            ),
+            &["app", "kind", "manager"],
+        )
+        .expect("static metric definition is valid");
+
         for collector in [
             Box::new(build_info.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(cluster_up.clone()),
@@ -244,6 +255,7 @@ impl Metrics {
             Box::new(resource_health.clone()),
             Box::new(app_health.clone()),
             Box::new(stage_duration.clone()),
+            Box::new(drift_corrections_total.clone()),
         ] {
             registry
                 .register(collector)
@@ -274,6 +286,7 @@ impl Metrics {
             resource_health,
             app_health,
             stage_duration,
+            drift_corrections_total,
         }
     }
 

@@ -347,6 +347,44 @@ impl Cluster {
         }
     }
 
+    /// Records a Kubernetes Event on `object` (its live JSON, for the uid),
+    /// as `kubectl describe` shows it. Failures are logged, never fatal.
+    pub async fn event(&self, object: &Value, reason: &str, note: String) {
+        use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+        let reference = k8s_openapi::api::core::v1::ObjectReference {
+            api_version: object["apiVersion"].as_str().map(str::to_string),
+            kind: object["kind"].as_str().map(str::to_string),
+            name: object["metadata"]["name"].as_str().map(str::to_string),
+            namespace: object["metadata"]["namespace"].as_str().map(str::to_string),
+            uid: object["metadata"]["uid"].as_str().map(str::to_string),
+            resource_version: object["metadata"]["resourceVersion"]
+                .as_str()
+                .map(str::to_string),
+            ..Default::default()
+        };
+        let recorder = Recorder::new(
+            self.client.clone(),
+            Reporter {
+                controller: FIELD_MANAGER.to_string(),
+                instance: None,
+            },
+        );
+        let mut note = note;
+        note.truncate(1000);
+        let event = Event {
+            type_: EventType::Normal,
+            reason: reason.to_string(),
+            note: Some(note),
+            action: reason.to_string(),
+            secondary: None,
+        };
+        let result = recorder.publish(&event, &reference).await;
+        self.count("event", &result);
+        if let Err(e) = result {
+            tracing::debug!(error = %e, reason, "cannot record an event");
+        }
+    }
+
     /// Reads an app's inventory; empty when it has none yet.
     ///
     /// # Errors

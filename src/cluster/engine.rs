@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use tracing::{info, warn};
 
 use super::apply::{ApplyError, Cluster};
+use super::drift;
 use super::health::{self, Health, HealthStatus};
 use super::inventory::{self, Entry, Inventory, KeepReason, ObjRef, PruneMode, PruneRefusal};
 use super::order::{self, Hook, Plan};
@@ -110,6 +111,9 @@ pub struct ObjectReport {
     pub action: Action,
     /// Its health at the end.
     pub health: Health,
+    /// The object as plumb applies it (labels, namespace, revision set);
+    /// `None` for pruned objects. Drift correction re-applies exactly this.
+    pub desired: Option<Value>,
 }
 
 /// The result of a sync, also when it failed part-way.
@@ -275,6 +279,7 @@ async fn push_reports(cluster: &Cluster, report: &mut SyncReport, applied: &[(Pr
             object: prepared.object.clone(),
             action: *action,
             health,
+            desired: Some(prepared.data.clone()),
         });
     }
 }
@@ -529,6 +534,7 @@ async fn prune(
                     object,
                     action: Action::Pruned,
                     health: Health::missing(),
+                    desired: None,
                 });
             }
             Err(e) => {
@@ -552,4 +558,58 @@ fn keep_entry(
     if let Some(entry) = old.get(object) {
         entries.insert(object.key(), entry.clone());
     }
+}
+
+/// A drift correction that was made.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    /// Which object.
+    pub object: ObjRef,
+    /// The desired fields that differed, or `["(deleted)"]`.
+    pub paths: Vec<String>,
+    /// Who changed it last, when the live object says.
+    pub by: Option<drift::Attribution>,
+    /// Fields that still differ right after re-applying: the API server
+    /// normalizes them (e.g. `0.5` CPU to `500m`), so they are not drift.
+    pub normalized: Vec<String>,
+    /// The object as applied.
+    pub applied: Value,
+}
+
+/// Checks one changed or deleted object against what plumb applied and, if
+/// it drifted, re-applies just that object (no render). `normalized` lists
+/// paths the server is known to rewrite, which are not drift.
+///
+/// # Errors
+/// [`ApplyError`] from the re-apply.
+pub async fn correct_drift(
+    cluster: &Cluster,
+    object: &ObjRef,
+    desired: &Value,
+    live: Option<&Value>,
+    normalized: &[String],
+) -> Result<Option<Correction>, ApplyError> {
+    if drift::ignored(desired) {
+        return Ok(None);
+    }
+    let paths: Vec<String> = match live {
+        None => vec!["(deleted)".to_string()],
+        Some(live) => drift::differences(desired, live)
+            .into_iter()
+            .filter(|p| !normalized.contains(p))
+            .collect(),
+    };
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let by = live.and_then(|l| drift::attribution(l, super::apply::FIELD_MANAGER));
+    let applied = cluster.apply(object, desired, true, false).await?;
+    let normalized = drift::differences(desired, &applied);
+    Ok(Some(Correction {
+        object: object.clone(),
+        paths,
+        by,
+        normalized,
+        applied,
+    }))
 }

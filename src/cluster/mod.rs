@@ -9,3 +9,4 @@ pub mod engine;
 pub mod health;
 pub mod inventory;
 pub mod order;
+pub mod watch;

@@ -191,16 +191,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync { app, dry_run } => {
-            if dry_run {
-                return not_built("sync --dry-run", "the cluster engine");
-            }
             let config = load_config(global)?;
+            if dry_run {
+                init_logging(global, "warn");
+                let runtime =
+                    tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+                return runtime.block_on(preview(config, app, false));
+            }
             init_logging(global, "warn");
             let runtime =
                 tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
             runtime.block_on(sync(config, app))
         }
-        Command::Diff { .. } => not_built("diff", "the cluster engine"),
+        Command::Diff { app } => {
+            let config = match load_config(global) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {}", plumb::error_chain(&e));
+                    return Ok(ExitCode::from(EXIT_USAGE));
+                }
+            };
+            init_logging(global, "warn");
+            let runtime =
+                tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            // Like `kubectl diff`: 0 no differences, 1 differences, 2 error.
+            match runtime.block_on(preview(config, app, true)) {
+                Ok(code) => Ok(code),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    Ok(ExitCode::from(EXIT_USAGE))
+                }
+            }
+        }
         Command::Render { app, worktree } => {
             let config = load_config(global)?;
             init_logging(global, "warn");
@@ -246,6 +268,78 @@ async fn sync(config: Config, app: Option<String>) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `plumb diff` (`diffs`: print unified diffs; exit 1 when anything would
+/// change) and `plumb sync --dry-run` (print the plan; exit 0).
+async fn preview(config: Config, app: Option<String>, diffs: bool) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let metrics = std::sync::Arc::new(plumb::metrics::Metrics::new());
+    let Some(cluster) = connect_cluster(&config, metrics).await else {
+        anyhow::bail!(
+            "cannot reach the Kubernetes API (hint: is Minikube running? `minikube status`)"
+        );
+    };
+    let previews = plumb::reconcile::preview_apps(&config, &cluster, app.as_deref()).await?;
+    let mut out = std::io::stdout().lock();
+    let mut changed = false;
+    let mut failed = None;
+    for (name, result) in previews {
+        let preview = match result {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {}", plumb::error_chain(&e));
+                failed = Some(e);
+                continue;
+            }
+        };
+        if !diffs {
+            let _ = writeln!(out, "app {name}:");
+        }
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for item in &preview.items {
+            changed |= item.planned.changes();
+            *counts.entry(item.planned.as_str()).or_default() += 1;
+            if diffs {
+                let _ = out.write_all(item.diff.as_bytes());
+            } else {
+                let note = match &item.planned {
+                    plumb::cluster::engine::Planned::Keep(reason) => format!("  ({reason})"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<22} {:<10} {}{note}",
+                    item.phase,
+                    item.planned.as_str(),
+                    item.object
+                );
+            }
+        }
+        if let Some(refusal) = &preview.prune_refused {
+            let _ = writeln!(out, "  prune refused: {refusal}");
+        }
+        if !diffs {
+            let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            let _ = writeln!(
+                out,
+                "  summary: {}",
+                if summary.is_empty() {
+                    "nothing".into()
+                } else {
+                    summary.join(", ")
+                }
+            );
+        }
+    }
+    if failed.is_some() {
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    Ok(if diffs && changed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -244,3 +244,70 @@ pub async fn sync_once(
     }
     Ok(outcomes)
 }
+
+/// What a sync of each app (or one) would do now, with nothing changed in
+/// the cluster: for `plumb diff` and `plumb sync --dry-run`.
+///
+/// # Errors
+/// [`SyncError`] when the source cannot be read or the app is unknown; each
+/// app's own failure is in its entry.
+pub async fn preview_apps(
+    config: &crate::config::Config,
+    cluster: &Cluster,
+    app: Option<&str>,
+) -> Result<Vec<(String, Result<engine::Preview, ReconcileError>)>, SyncError> {
+    let (source, state_dir) = (config.source.clone(), config.state_dir.clone());
+    let update =
+        tokio::task::spawn_blocking(move || crate::source::follow::read_once(&source, &state_dir))
+            .await
+            .map_err(|e| SyncError::Source(e.to_string()))?
+            .map_err(SyncError::Source)?;
+    let apps: Vec<_> = update
+        .manifest
+        .apps
+        .iter()
+        .filter(|a| app.is_none_or(|name| a.name == name))
+        .cloned()
+        .collect();
+    if let (Some(name), true) = (app, apps.is_empty()) {
+        return Err(SyncError::UnknownApp {
+            app: name.to_string(),
+            known: update
+                .manifest
+                .apps
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let mut out = Vec::new();
+    for spec in apps {
+        let (source, state_dir, task_app, rev) = (
+            config.source.clone(),
+            config.state_dir.clone(),
+            spec.clone(),
+            update.revision.id.clone(),
+        );
+        let rendered =
+            tokio::task::spawn_blocking(move || render_app(&source, &state_dir, &task_app, &rev))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(ReconcileError::Panicked {
+                        app: spec.name.clone(),
+                        message: e.to_string(),
+                    })
+                });
+        let result = match rendered {
+            Ok(objects) => engine::preview(cluster, &spec, &update.revision.id, objects)
+                .await
+                .map_err(|source| ReconcileError::Sync {
+                    app: spec.name.clone(),
+                    source: Box::new(source),
+                }),
+            Err(e) => Err(e),
+        };
+        out.push((spec.name, result));
+    }
+    Ok(out)
+}

@@ -613,3 +613,198 @@ pub async fn correct_drift(
         applied,
     }))
 }
+
+/// What a sync would do to one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Planned {
+    /// It does not exist: it would be created.
+    Create,
+    /// It exists and would change.
+    Update,
+    /// It exists and would not change.
+    Unchanged,
+    /// An immutable field changed: it would be deleted and re-created.
+    Replace,
+    /// It left git: it would be deleted.
+    Prune,
+    /// It left git but would be kept, and why.
+    Keep(KeepReason),
+}
+
+impl Planned {
+    /// The word shown in plans.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Planned::Create => "create",
+            Planned::Update => "update",
+            Planned::Unchanged => "unchanged",
+            Planned::Replace => "replace",
+            Planned::Prune => "delete",
+            Planned::Keep(_) => "keep",
+        }
+    }
+
+    /// Whether the cluster would change.
+    pub fn changes(&self) -> bool {
+        matches!(
+            self,
+            Planned::Create | Planned::Update | Planned::Replace | Planned::Prune
+        )
+    }
+}
+
+/// One line of a preview.
+#[derive(Debug, Clone)]
+pub struct PreviewItem {
+    /// `pre-hook (weight N)`, `wave N`, `post-hook (weight N)` or `prune`.
+    pub phase: String,
+    /// Which object.
+    pub object: ObjRef,
+    /// What would happen.
+    pub planned: Planned,
+    /// Unified diff of live vs what the API server would store (masked).
+    pub diff: String,
+}
+
+/// What a sync would do, computed with reads and server-side dry-run
+/// applies only: nothing in the cluster changes.
+#[derive(Debug, Default)]
+pub struct Preview {
+    /// Every object, in the order a sync would handle it.
+    pub items: Vec<PreviewItem>,
+    /// Set when the prune would be refused by a safety rule.
+    pub prune_refused: Option<PruneRefusal>,
+}
+
+/// Computes what [`sync`] would do, for `plumb diff` and `plumb sync --dry-run`.
+///
+/// # Errors
+/// [`SyncError`] when the plan cannot be made or the API refuses a read or
+/// a dry-run.
+pub async fn preview(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    objects: Vec<Object>,
+) -> Result<Preview, SyncError> {
+    let old = cluster.read_inventory(&app.name).await?;
+    // Kinds that a CRD in this very plan defines cannot be resolved yet.
+    let planned_kinds: Vec<String> = objects
+        .iter()
+        .filter(|o| o.kind() == "CustomResourceDefinition")
+        .filter_map(|o| o.data["spec"]["names"]["kind"].as_str().map(str::to_string))
+        .collect();
+    let plan = order::plan(objects, old.is_empty())?;
+    let mut preview = Preview::default();
+    let mut desired = Vec::new();
+    let hooks = |groups: &Vec<Vec<Hook>>, when: &str| -> Vec<(String, Object)> {
+        groups
+            .iter()
+            .flatten()
+            .map(|h| {
+                (
+                    format!("{when}-hook (weight {})", h.weight),
+                    h.object.clone(),
+                )
+            })
+            .collect()
+    };
+    let mut staged: Vec<(String, Object)> = hooks(&plan.pre_hooks, "pre");
+    for wave in &plan.waves {
+        staged.extend(
+            wave.objects()
+                .map(|o| (format!("wave {}", wave.number), o.clone())),
+        );
+    }
+    staged.extend(hooks(&plan.post_hooks, "post"));
+
+    for (phase, object) in staged {
+        let prepared = match prepare(cluster, app, revision, &object).await {
+            Ok(p) => p,
+            Err(SyncError::Apply(ApplyError::UnknownKind { .. }))
+                if planned_kinds.iter().any(|k| k == object.kind()) =>
+            {
+                let namespace = object.namespace().unwrap_or(&app.namespace).to_string();
+                let reference = ObjRef::of(&object.data, &namespace);
+                preview.items.push(PreviewItem {
+                    phase,
+                    diff: super::diff::unified(&reference.to_string(), None, Some(&object.data)),
+                    object: reference,
+                    planned: Planned::Create,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        desired.push(prepared.object.clone());
+        let title = prepared.object.to_string();
+        let live = cluster.get(&prepared.object).await?;
+        let (planned, diff) = match &live {
+            None => (
+                Planned::Create,
+                super::diff::unified(&title, None, Some(&prepared.data)),
+            ),
+            Some(live) => match cluster
+                .apply(&prepared.object, &prepared.data, true, true)
+                .await
+            {
+                Ok(result) => {
+                    // The revision annotation alone is not a change.
+                    let mut result = result;
+                    result["metadata"]["annotations"][inventory::REVISION_ANNOTATION] =
+                        live["metadata"]["annotations"][inventory::REVISION_ANNOTATION].clone();
+                    let diff = super::diff::unified(&title, Some(live), Some(&result));
+                    if diff.is_empty() {
+                        (Planned::Unchanged, diff)
+                    } else {
+                        (Planned::Update, diff)
+                    }
+                }
+                Err(ApplyError::Invalid {
+                    immutable: true, ..
+                }) => (
+                    Planned::Replace,
+                    super::diff::unified(&title, Some(live), Some(&prepared.data)),
+                ),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        preview.items.push(PreviewItem {
+            phase,
+            object: prepared.object,
+            planned,
+            diff,
+        });
+    }
+
+    if app.prune == PruneMode::Off {
+        return Ok(preview);
+    }
+    let gone = inventory::prune_set(&old, &desired);
+    if let Err(refusal) =
+        inventory::check_prune(app.prune, old.entries.len(), desired.len(), gone.len())
+    {
+        preview.prune_refused = Some(refusal);
+        return Ok(preview);
+    }
+    for object in gone {
+        let Some(live) = cluster.get(&object).await? else {
+            continue;
+        };
+        let title = object.to_string();
+        let (planned, diff) = match inventory::may_prune(&live, &app.name) {
+            Ok(()) => (
+                Planned::Prune,
+                super::diff::unified(&title, Some(&live), None),
+            ),
+            Err(reason) => (Planned::Keep(reason), String::new()),
+        };
+        preview.items.push(PreviewItem {
+            phase: "prune".into(),
+            object,
+            planned,
+            diff,
+        });
+    }
+    Ok(preview)
+}

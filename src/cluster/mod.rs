@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod diff;
 pub mod drift;
 pub mod engine;
 pub mod health;

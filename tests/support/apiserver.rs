@@ -21,9 +21,15 @@ pub struct ApiServer {
     pub kubeconfig: PathBuf,
     /// `https://127.0.0.1:PORT`, or the external cluster's server.
     pub url: String,
+    /// A kubeconfig for user `limited`, who has no rights until a test
+    /// grants some (envtest only: `None` for an external cluster).
+    pub limited_kubeconfig: Option<PathBuf>,
 }
 
 static SHARED: OnceLock<Result<ApiServer, String>> = OnceLock::new();
+
+/// The token of the `limited` user.
+const LIMITED_TOKEN: &str = "plumb-envtest-limited-token";
 
 /// The API server for this test binary, started on first use; `Err` says
 /// why there is none (the caller prints it as a SKIPPED line).
@@ -75,6 +81,7 @@ fn start() -> Result<ApiServer, String> {
             return Ok(ApiServer {
                 kubeconfig: PathBuf::from(path),
                 url,
+                limited_kubeconfig: None,
             });
         }
     }
@@ -115,7 +122,9 @@ fn start() -> Result<ApiServer, String> {
     let token = "plumb-envtest-admin-token";
     std::fs::write(
         dir.join("tokens.csv"),
-        format!("{token},admin,admin-uid,\"system:masters\"\n"),
+        format!(
+            "{token},admin,admin-uid,\"system:masters\"\n{LIMITED_TOKEN},limited,limited-uid\n"
+        ),
     )
     .map_err(|e| e.to_string())?;
 
@@ -194,16 +203,23 @@ fn start() -> Result<ApiServer, String> {
         ));
     }
 
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: envtest\n  cluster:\n    server: {url}\n    certificate-authority: {ca}\ncontexts:\n- name: envtest\n  context:\n    cluster: envtest\n    user: admin\ncurrent-context: envtest\nusers:\n- name: admin\n  user:\n    token: {token}\n",
-            ca = cert_dir.join("apiserver.crt").display()
-        ),
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(ApiServer { kubeconfig, url })
+    let write_kubeconfig = |name: &str, token: &str| -> Result<PathBuf, String> {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: envtest\n  cluster:\n    server: {url}\n    certificate-authority: {ca}\ncontexts:\n- name: envtest\n  context:\n    cluster: envtest\n    user: u\ncurrent-context: envtest\nusers:\n- name: u\n  user:\n    token: {token}\n",
+                ca = cert_dir.join("apiserver.crt").display()
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(path)
+    };
+    Ok(ApiServer {
+        kubeconfig: write_kubeconfig("kubeconfig", token)?,
+        url: url.clone(),
+        limited_kubeconfig: Some(write_kubeconfig("kubeconfig-limited", LIMITED_TOKEN)?),
+    })
 }
 
 fn remove_stale_dirs() {

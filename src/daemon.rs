@@ -68,6 +68,8 @@ pub enum TriggerReason {
     Sync,
     /// The Kubernetes API answered again after not answering.
     ClusterReachable,
+    /// The last reconcile failed; trying again after a backoff.
+    Retry,
 }
 
 impl std::fmt::Display for TriggerReason {
@@ -77,6 +79,7 @@ impl std::fmt::Display for TriggerReason {
             TriggerReason::Interval => "interval",
             TriggerReason::Sync => "sync",
             TriggerReason::ClusterReachable => "cluster-reachable",
+            TriggerReason::Retry => "retry",
         })
     }
 }
@@ -392,7 +395,7 @@ async fn dispatch(
     mut updates: mpsc::Receiver<SourceUpdate>,
     cancel: CancellationToken,
 ) {
-    let mut queues: HashMap<String, watch::Sender<Option<Trigger>>> = HashMap::new();
+    let mut queues: HashMap<String, Arc<watch::Sender<Option<Trigger>>>> = HashMap::new();
     let mut app_tasks = JoinSet::new();
     let mut good: Option<(String, RepoManifest)> = None;
     let mut seq = 0u64;
@@ -417,9 +420,10 @@ async fn dispatch(
                 for app in &update.manifest.apps {
                     if !queues.contains_key(&app.name) {
                         let (tx, rx) = watch::channel(None);
+                        let tx = Arc::new(tx);
                         ctx.metrics.register_app(&app.name);
                         ctx.status.update_app(&app.name, |_| {});
-                        app_tasks.spawn(app_queue(ctx.clone(), app.name.clone(), rx, cancel.clone()));
+                        app_tasks.spawn(app_queue(ctx.clone(), app.name.clone(), rx, tx.clone(), cancel.clone()));
                         queues.insert(app.name.clone(), tx);
                     }
                 }
@@ -444,7 +448,7 @@ async fn dispatch(
 }
 
 fn trigger_all(
-    queues: &HashMap<String, watch::Sender<Option<Trigger>>>,
+    queues: &HashMap<String, Arc<watch::Sender<Option<Trigger>>>>,
     revision: &str,
     manifest: &RepoManifest,
     reason: TriggerReason,
@@ -482,12 +486,16 @@ async fn app_queue(
     ctx: Arc<Ctx>,
     name: String,
     rx: watch::Receiver<Option<Trigger>>,
+    requeue: Arc<watch::Sender<Option<Trigger>>>,
     cancel: CancellationToken,
 ) {
     let (drift_tx, drift_rx) = mpsc::channel(1024);
+    let retry_max = ctx.config.reconcile_interval;
     let mut worker = AppWorker {
         ctx,
         name,
+        requeue,
+        retry: Backoff::new(Duration::from_secs(5), retry_max),
         drift_tx,
         desired: HashMap::new(),
         watch: None,
@@ -543,6 +551,11 @@ async fn run_queue<W: Worker>(
 struct AppWorker {
     ctx: Arc<Ctx>,
     name: String,
+    /// The app's own queue, for retrying a failed reconcile.
+    requeue: Arc<watch::Sender<Option<Trigger>>>,
+    /// Delay before retrying a failed reconcile: 5 s doubling up to the
+    /// reconcile interval; reset by a success.
+    retry: Backoff,
     drift_tx: mpsc::Sender<Seen>,
     /// What plumb last applied, by object identity: the fast path re-applies
     /// from here without rendering.
@@ -558,7 +571,29 @@ struct AppWorker {
 
 impl Worker for AppWorker {
     async fn reconcile(&mut self, trigger: Trigger) {
-        let report = reconcile_and_record(&self.ctx, &self.name, trigger).await;
+        let report = reconcile_and_record(&self.ctx, &self.name, trigger.clone()).await;
+        // Retry a failed reconcile with backoff, unless something newer has
+        // been queued by then. Only failures in the cluster (an unhealthy
+        // wave, an API error) can heal by themselves; a render error waits
+        // for a commit, and a missing cluster for the cluster to answer.
+        let engine_failed = matches!(report, Some((_, false)));
+        if matches!(report, Some((_, true))) {
+            self.retry.reset();
+        } else if engine_failed {
+            let delay = self.retry.next_delay();
+            let requeue = self.requeue.clone();
+            debug!(app = %self.name, delay_ms = delay.as_millis() as u64, "retrying the failed reconcile later");
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                requeue.send_if_modified(|current| match current {
+                    Some(queued) if queued.seq == trigger.seq => {
+                        queued.reason = TriggerReason::Retry;
+                        true
+                    }
+                    _ => false,
+                });
+            });
+        }
         if let Some((report, succeeded)) = report {
             if succeeded {
                 self.desired.clear();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use serde_json::json;
-use support::{apiserver, source_config, Daemon, TestRepo};
+use support::{apiserver, Daemon, TestRepo};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -23,43 +23,15 @@ struct Deployed {
 }
 
 fn deploy(app: &str, manifests: &str) -> Option<Deployed> {
-    let server = apiserver::or_skip()?;
-    let repo = TestRepo::empty();
-    repo.write(
-        "deploy/plumb.yaml",
-        &format!(
-            "apps:\n  - name: {app}\n    namespace: {app}\n    path: manifests\n    timeout: 20s\n"
-        ),
-    );
-    repo.write("deploy/manifests/all.yaml", manifests);
-    let revision = repo.commit("deploy");
-    let (dir, config) = source_config(
-        &repo.path().display().to_string(),
-        "main",
-        "",
-        &format!("cluster:\n  kubeconfig: {}\n", server.kubeconfig.display()),
-    );
-    let daemon = Daemon::start(&config, &[]).owning(dir);
+    let (daemon, repo, client) = support::deploy_app(app, manifests)?;
     support::wait_until(WAIT, "the first reconcile to succeed", || {
         let status = daemon.status();
-        let app = &status["apps"][0];
-        (app["revision"] == revision.as_str() && app["reconcile"]["result"] == "success")
-            .then_some(())
+        (status["apps"][0]["reconcile"]["result"] == "success").then_some(())
     });
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let configmaps = runtime.block_on(async {
-        let kubeconfig = kube::config::Kubeconfig::read_from(&server.kubeconfig).unwrap();
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-            .await
-            .unwrap();
-        Api::namespaced(kube::Client::try_from(config).unwrap(), app)
-    });
-    // The client's connections live on this runtime's threads; keep it.
-    std::mem::forget(runtime);
     Some(Deployed {
         daemon,
         _repo: repo,
-        configmaps,
+        configmaps: Api::namespaced(client, app),
         app: app.to_string(),
     })
 }

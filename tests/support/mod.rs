@@ -304,3 +304,39 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// Deploys `manifests` as app `app` (namespace `app`, timeout 20 s) from a
+/// fresh repo with `plumb run` against the test API server. Returns the
+/// daemon, the repo and an admin client; `None` (after a loud skip) when
+/// there is no API server.
+pub fn deploy_app(app: &str, manifests: &str) -> Option<(Daemon, TestRepo, kube::Client)> {
+    let server = apiserver::or_skip()?;
+    let repo = TestRepo::empty();
+    repo.write(
+        "deploy/plumb.yaml",
+        &format!(
+            "apps:\n  - name: {app}\n    namespace: {app}\n    path: manifests\n    timeout: 20s\n"
+        ),
+    );
+    repo.write("deploy/manifests/all.yaml", manifests);
+    repo.commit("deploy");
+    let (dir, config) = source_config(
+        &repo.path().display().to_string(),
+        "main",
+        "",
+        &format!("cluster:\n  kubeconfig: {}\n", server.kubeconfig.display()),
+    );
+    let daemon = Daemon::start(&config, &[]).owning(dir);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let client = runtime.block_on(async {
+        let kubeconfig =
+            kube::config::Kubeconfig::read_from(&server.kubeconfig).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .expect("config");
+        kube::Client::try_from(config).expect("client")
+    });
+    // The client's connections live on this runtime's threads; keep it.
+    std::mem::forget(runtime);
+    Some((daemon, repo, client))
+}

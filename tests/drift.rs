@@ -11,7 +11,7 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use serde_json::json;
-use support::{apiserver, Daemon, TestRepo};
+use support::{Daemon, TestRepo};
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -390,6 +390,20 @@ spec:
     let sync =
         tokio::spawn(async move { engine::sync(&cluster, &app, "rev1", objects(&yaml)).await });
     support_wait(|| async { e.get("batch/v1", "Job", "jobs", "migrate").await }).await;
+    // What the Job controller and kubelet would leave: a pod that exited 3.
+    let pods = e.api("v1", "Pod", "pods", Some("t-hookfail"));
+    let pod: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "migrate-x7", "labels": {"job-name": "migrate"}},
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "migrate", "image": "busybox"}]}
+    }))
+    .unwrap();
+    pods.create(&Default::default(), &pod).await.unwrap();
+    pods.patch_status("migrate-x7", &PatchParams::default(), &Patch::Merge(json!({"status": {"phase": "Failed", "containerStatuses": [
+        {"name": "migrate", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0,
+         "state": {"terminated": {"exitCode": 3, "reason": "Error", "message": "alembic: can't locate revision"}}}]}})))
+        .await
+        .unwrap();
     e.patch_status("batch/v1", "Job", "jobs", "migrate", json!({"failed": 4, "startTime": "2026-01-01T00:00:00Z", "conditions": [{"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}, {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]})).await;
     let (_, result) = tokio::time::timeout(Duration::from_secs(30), sync)
         .await
@@ -398,6 +412,12 @@ spec:
     let err = plumb::error_chain(&result.expect_err("the hook failed"));
     assert!(err.contains("hook Job/t-hookfail/migrate failed"), "{err}");
     assert!(err.contains("BackoffLimitExceeded"), "{err}");
+    assert!(
+        err.contains(
+            "pod migrate-x7 container migrate exited 3 (Error): alembic: can't locate revision"
+        ),
+        "{err}"
+    );
     assert!(
         e.get("v1", "ConfigMap", "configmaps", "after")
             .await

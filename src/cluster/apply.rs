@@ -223,6 +223,31 @@ impl Cluster {
         }
     }
 
+    /// Lists objects of a kind in a namespace by label selector.
+    ///
+    /// # Errors
+    /// [`ApplyError`].
+    pub async fn list(&self, template: &ObjRef, selector: &str) -> Result<Vec<Value>, ApplyError> {
+        let (resource, _) = self
+            .resolve(
+                &template.api_version(),
+                &template.kind,
+                &template.to_string(),
+            )
+            .await?;
+        let params = kube::api::ListParams::default().labels(selector);
+        let result = self.api(&resource, &template.namespace).list(&params).await;
+        self.count("list", &result);
+        match result {
+            Ok(list) => Ok(list
+                .items
+                .into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
+                .collect()),
+            Err(e) => Err(self.error(template, "list", e)),
+        }
+    }
+
     /// Server-side applies `data` as field manager `plumb`; `force` takes
     /// over fields another manager changed (used for objects plumb applied
     /// before, so `kubectl edit` does not block the next deploy).

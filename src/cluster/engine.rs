@@ -428,10 +428,16 @@ async fn wait_hook(cluster: &Cluster, object: &ObjRef, timeout: Duration) -> Res
         match health.status {
             HealthStatus::Healthy => return Ok(()),
             HealthStatus::Degraded => {
+                let mut reason = health.reason.unwrap_or_default();
+                if object.kind == "Job" {
+                    if let Some(pod) = failed_pod_reason(cluster, object).await {
+                        reason = format!("{reason}; {pod}");
+                    }
+                }
                 return Err(SyncError::HookFailed {
                     object: object.to_string(),
-                    reason: health.reason.unwrap_or_default(),
-                })
+                    reason,
+                });
             }
             _ if started.elapsed() >= timeout => {
                 return Err(SyncError::HookFailed {
@@ -446,6 +452,54 @@ async fn wait_hook(cluster: &Cluster, object: &ObjRef, timeout: Duration) -> Res
             _ => tokio::time::sleep(POLL).await,
         }
     }
+}
+
+/// Why a Job's pod failed: the first terminated container with a non-zero
+/// exit, as `container C exited N (Reason): message`.
+async fn failed_pod_reason(cluster: &Cluster, job: &ObjRef) -> Option<String> {
+    let pods = ObjRef {
+        group: String::new(),
+        version: "v1".into(),
+        kind: "Pod".into(),
+        namespace: job.namespace.clone(),
+        name: String::new(),
+    };
+    let pods = cluster
+        .list(&pods, &format!("job-name={}", job.name))
+        .await
+        .ok()?;
+    pods.iter().find_map(pod_failure)
+}
+
+/// The failure of a pod's containers, if one exited non-zero.
+pub fn pod_failure(pod: &Value) -> Option<String> {
+    let statuses = pod["status"]["initContainerStatuses"]
+        .as_array()
+        .into_iter()
+        .chain(pod["status"]["containerStatuses"].as_array())
+        .flatten();
+    for c in statuses {
+        let terminated = &c["state"]["terminated"];
+        let terminated = if terminated.is_object() {
+            terminated
+        } else {
+            &c["lastState"]["terminated"]
+        };
+        let code = terminated["exitCode"].as_i64().unwrap_or(0);
+        if code != 0 {
+            let message = terminated["message"]
+                .as_str()
+                .map(|m| format!(": {}", m.trim()))
+                .unwrap_or_default();
+            return Some(format!(
+                "pod {} container {} exited {code} ({}){message}",
+                pod["metadata"]["name"].as_str().unwrap_or("?"),
+                c["name"].as_str().unwrap_or("?"),
+                terminated["reason"].as_str().unwrap_or("Error"),
+            ));
+        }
+    }
+    None
 }
 
 async fn wait_healthy(
@@ -807,4 +861,29 @@ pub async fn preview(
         });
     }
     Ok(preview)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_pod_names_container_exit_code_and_message() {
+        let pod = json!({"metadata": {"name": "migrate-x7"}, "status": {"containerStatuses": [
+            {"name": "ok", "state": {"terminated": {"exitCode": 0}}},
+            {"name": "migrate", "state": {"terminated": {"exitCode": 3, "reason": "Error", "message": "alembic: can't locate revision\n"}}}
+        ]}});
+        assert_eq!(
+            pod_failure(&pod).unwrap(),
+            "pod migrate-x7 container migrate exited 3 (Error): alembic: can't locate revision"
+        );
+        let restarted = json!({"metadata": {"name": "p"}, "status": {"containerStatuses": [
+            {"name": "c", "state": {"waiting": {"reason": "CrashLoopBackOff"}}, "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}
+        ]}});
+        assert_eq!(
+            pod_failure(&restarted).unwrap(),
+            "pod p container c exited 137 (OOMKilled)"
+        );
+        assert_eq!(pod_failure(&json!({"status": {}})), None);
+    }
 }

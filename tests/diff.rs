@@ -245,7 +245,7 @@ subjects:
     assert_eq!(out.status.code(), Some(1), "{output}");
     assert!(output.contains("t-rbac: failure"), "{output}");
     assert!(
-        output.contains("Secret/t-rbac/db: get forbidden")
+        output.contains("Secret/t-rbac/*: list forbidden")
             || output.contains("Secret/t-rbac/db: apply forbidden"),
         "{output}"
     );

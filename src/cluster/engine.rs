@@ -209,11 +209,33 @@ async fn run(
     for wave in &plan.waves {
         let mut applied = Vec::new();
         for group in &wave.groups {
+            let mut prepared = Vec::with_capacity(group.len());
+            for object in group {
+                match prepare(cluster, app, revision, object).await {
+                    Ok(p) => prepared.push((p, object)),
+                    Err(e) => {
+                        push_reports(report, &applied, &Live::default());
+                        return Err(e);
+                    }
+                }
+            }
+            // One list per kind and namespace instead of a read per object.
+            let refs: Vec<ObjRef> = prepared.iter().map(|(p, _)| p.object.clone()).collect();
+            let live = match Live::list(cluster, &app.name, &refs).await {
+                Ok(live) => live,
+                Err(e) => {
+                    push_reports(report, &applied, &Live::default());
+                    return Err(e.into());
+                }
+            };
             // The futures are made first so the stream holds no closure (a
             // closure over borrowed objects trips Send inference in spawn).
-            let pending: Vec<_> = group
-                .iter()
-                .map(|object| apply_one(cluster, app, revision, object, old))
+            let pending: Vec<_> = prepared
+                .into_iter()
+                .map(|(p, object)| {
+                    let current = live.get(&p.object).cloned();
+                    apply_one(cluster, p, current, object, old)
+                })
                 .collect();
             let results: Vec<Result<(Prepared, Action), SyncError>> =
                 stream::iter(pending).buffered(CONCURRENCY).collect().await;
@@ -245,7 +267,10 @@ async fn run(
                 }
             }
             if let Some(e) = first_error {
-                push_reports(cluster, report, &applied).await;
+                let live = Live::list(cluster, &app.name, &objects_of(&applied))
+                    .await
+                    .unwrap_or_default();
+                push_reports(report, &applied, &live);
                 return Err(e);
             }
             // CRDs must be established before objects of their kinds.
@@ -255,12 +280,26 @@ async fn run(
                     .filter(|(p, _)| p.object.kind == "CustomResourceDefinition")
                     .map(|(p, _)| p.object.clone())
                     .collect();
-                wait_healthy(cluster, wave.number, &crds, Duration::from_secs(60)).await?;
+                wait_healthy(
+                    cluster,
+                    &app.name,
+                    wave.number,
+                    &crds,
+                    Duration::from_secs(60),
+                )
+                .await?
+                .1?;
             }
         }
-        let refs: Vec<ObjRef> = applied.iter().map(|(p, _)| p.object.clone()).collect();
-        let waited = wait_healthy(cluster, wave.number, &refs, app.timeout).await;
-        push_reports(cluster, report, &applied).await;
+        let (live, waited) = wait_healthy(
+            cluster,
+            &app.name,
+            wave.number,
+            &objects_of(&applied),
+            app.timeout,
+        )
+        .await?;
+        push_reports(report, &applied, &live);
         waited?;
     }
     for group in &plan.post_hooks {
@@ -269,12 +308,61 @@ async fn run(
     Ok(())
 }
 
-async fn push_reports(cluster: &Cluster, report: &mut SyncReport, applied: &[(Prepared, Action)]) {
+fn objects_of(applied: &[(Prepared, Action)]) -> Vec<ObjRef> {
+    applied.iter().map(|(p, _)| p.object.clone()).collect()
+}
+
+/// Live objects of an app, listed once per kind and namespace by the app
+/// label: what a sync reads instead of one GET per object.
+#[derive(Debug, Default)]
+struct Live {
+    objects: std::collections::HashMap<(String, String, String, String), Value>,
+}
+
+impl Live {
+    async fn list(cluster: &Cluster, app: &str, refs: &[ObjRef]) -> Result<Live, ApplyError> {
+        let mut groups: Vec<ObjRef> = Vec::new();
+        for r in refs {
+            // Named `*` so an error reads `Secret/ns/*: list forbidden`.
+            let template = ObjRef {
+                name: "*".to_string(),
+                ..r.clone()
+            };
+            if !groups.contains(&template) {
+                groups.push(template);
+            }
+        }
+        let mut objects = std::collections::HashMap::new();
+        let selector = format!("{}={app}", inventory::APP_LABEL);
+        for template in groups {
+            for live in cluster.list(&template, &selector).await? {
+                let name = live["metadata"]["name"].as_str().unwrap_or("").to_string();
+                let key = ObjRef {
+                    name,
+                    ..template.clone()
+                }
+                .key();
+                objects.insert(key, live);
+            }
+        }
+        Ok(Live { objects })
+    }
+
+    fn get(&self, object: &ObjRef) -> Option<&Value> {
+        self.objects.get(&object.key())
+    }
+
+    fn health(&self, object: &ObjRef) -> Health {
+        match self.get(object) {
+            Some(live) => health::health(&object.kind, live),
+            None => Health::missing(),
+        }
+    }
+}
+
+fn push_reports(report: &mut SyncReport, applied: &[(Prepared, Action)], live: &Live) {
     for (prepared, action) in applied {
-        let health = match cluster.get(&prepared.object).await {
-            Ok(Some(live)) => health::health(&prepared.object.kind, &live),
-            _ => Health::missing(),
-        };
+        let health = live.health(&prepared.object);
         report.objects.push(ObjectReport {
             object: prepared.object.clone(),
             action: *action,
@@ -320,14 +408,12 @@ async fn prepare(
 
 async fn apply_one(
     cluster: &Cluster,
-    app: &AppSpec,
-    revision: &str,
+    prepared: Prepared,
+    live: Option<Value>,
     object: &Object,
     old: &Inventory,
 ) -> Result<(Prepared, Action), SyncError> {
-    let prepared = prepare(cluster, app, revision, object).await?;
     let previous = old.get(&prepared.object);
-    let live = cluster.get(&prepared.object).await?;
     if let (Some(entry), Some(_)) = (previous, &live) {
         if entry.hash == prepared.hash {
             return Ok((prepared, Action::Unchanged));
@@ -502,20 +588,22 @@ pub fn pod_failure(pod: &Value) -> Option<String> {
     None
 }
 
+/// Polls until every object is healthy or `timeout` passes. Returns the
+/// last live snapshot (for the report) and the verdict; the outer error is
+/// an API failure.
 async fn wait_healthy(
     cluster: &Cluster,
+    app: &str,
     wave: i64,
     objects: &[ObjRef],
     timeout: Duration,
-) -> Result<(), SyncError> {
+) -> Result<(Live, Result<(), SyncError>), SyncError> {
     let started = Instant::now();
     loop {
+        let live = Live::list(cluster, app, objects).await?;
         let mut worst: Option<(ObjRef, Health)> = None;
         for object in objects {
-            let health = match cluster.get(object).await? {
-                Some(live) => health::health(&object.kind, &live),
-                None => Health::missing(),
-            };
+            let health = live.health(object);
             if health.status != HealthStatus::Healthy
                 && worst.as_ref().is_none_or(|(_, w)| health.status > w.status)
             {
@@ -523,16 +611,17 @@ async fn wait_healthy(
             }
         }
         let Some((object, health)) = worst else {
-            return Ok(());
+            return Ok((live, Ok(())));
         };
         if started.elapsed() >= timeout {
-            return Err(SyncError::Unhealthy {
+            let error = SyncError::Unhealthy {
                 wave,
                 object: object.to_string(),
                 secs: timeout.as_secs(),
                 status: health.status,
                 reason: health.reason.unwrap_or_default(),
-            });
+            };
+            return Ok((live, Err(error)));
         }
         tokio::time::sleep(POLL).await;
     }

@@ -6,7 +6,6 @@
 //! objects watched. Prints a table; asserts nothing.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::sync::Arc;

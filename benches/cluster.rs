@@ -61,6 +61,7 @@ fn main() {
         path: "m".into(),
         prune: PruneMode::On,
         timeout: Duration::from_secs(60),
+        rollback: false,
     };
     let (wall, cpu, writes) = measure(&metrics, || {
         let (_, result) = runtime.block_on(engine::sync(&cluster, &app, "rev1", objects.clone()));

@@ -35,7 +35,7 @@ use crate::config::Config;
 use crate::error_chain;
 use crate::http::{self, HttpState};
 use crate::manifest::{AppSpec, RepoManifest};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, ReconcileResult};
 use crate::reconcile::{self, ReconcileCtx};
 use crate::source::follow::{self, FollowCtx, SourceUpdate, UpdateReason};
 use crate::source::short_id;
@@ -70,6 +70,8 @@ pub enum TriggerReason {
     ClusterReachable,
     /// The last reconcile failed; trying again after a backoff.
     Retry,
+    /// The revision failed and the app has `rollback: true`.
+    Rollback,
 }
 
 impl std::fmt::Display for TriggerReason {
@@ -80,6 +82,7 @@ impl std::fmt::Display for TriggerReason {
             TriggerReason::Sync => "sync",
             TriggerReason::ClusterReachable => "cluster-reachable",
             TriggerReason::Retry => "retry",
+            TriggerReason::Rollback => "rollback",
         })
     }
 }
@@ -496,6 +499,7 @@ async fn app_queue(
         name,
         requeue,
         retry: Backoff::new(Duration::from_secs(5), retry_max),
+        last_healthy: None,
         drift_tx,
         desired: HashMap::new(),
         watch: None,
@@ -556,6 +560,8 @@ struct AppWorker {
     /// Delay before retrying a failed reconcile: 5 s doubling up to the
     /// reconcile interval; reset by a success.
     retry: Backoff,
+    /// The last revision that reconciled successfully (healthy), for rollback.
+    last_healthy: Option<String>,
     drift_tx: mpsc::Sender<Seen>,
     /// What plumb last applied, by object identity: the fast path re-applies
     /// from here without rendering.
@@ -571,15 +577,56 @@ struct AppWorker {
 
 impl Worker for AppWorker {
     async fn reconcile(&mut self, trigger: Trigger) {
-        let report = reconcile_and_record(&self.ctx, &self.name, trigger.clone()).await;
-        // Retry a failed reconcile with backoff, unless something newer has
-        // been queued by then. Only failures in the cluster (an unhealthy
-        // wave, an API error) can heal by themselves; a render error waits
-        // for a commit, and a missing cluster for the cluster to answer.
+        let mut report = reconcile_and_record(&self.ctx, &self.name, trigger.clone()).await;
         let engine_failed = matches!(report, Some((_, false)));
         if matches!(report, Some((_, true))) {
             self.retry.reset();
+            self.last_healthy = Some(trigger.revision.clone());
+        }
+        // `rollback: true`: a revision that failed in the cluster gives way
+        // to the last one that was healthy, instead of being retried.
+        let rollback_to = self
+            .last_healthy
+            .clone()
+            .filter(|good| engine_failed && trigger.app.rollback && *good != trigger.revision);
+        if let Some(good) = rollback_to {
+            let failure = self
+                .ctx
+                .status
+                .snapshot()
+                .apps
+                .into_iter()
+                .find(|a| a.name == self.name)
+                .and_then(|a| a.reconcile)
+                .and_then(|r| r.error)
+                .unwrap_or_default();
+            warn!(app = %self.name, bad = %short_id(&trigger.revision), good = %short_id(&good), "revision failed; rolling back to the last healthy one");
+            let back = Trigger {
+                revision: good.clone(),
+                reason: TriggerReason::Rollback,
+                ..trigger.clone()
+            };
+            report = reconcile_and_record(&self.ctx, &self.name, back).await;
+            let note = format!(
+                "revision {} failed and was rolled back to {}: {failure}",
+                short_id(&trigger.revision),
+                short_id(&good)
+            );
+            self.ctx.status.update_app(&self.name, |app| {
+                if let Some(r) = app.reconcile.as_mut() {
+                    r.result = ReconcileResult::Failure.to_string();
+                    r.error = Some(match r.error.take() {
+                        Some(e) => format!("{note}; the rollback failed too: {e}"),
+                        None => note,
+                    });
+                }
+            });
         } else if engine_failed {
+            // Retry a failed reconcile with backoff, unless something newer
+            // has been queued by then. Only failures in the cluster (an
+            // unhealthy wave, an API error) can heal by themselves; a render
+            // error waits for a commit, and a missing cluster for the
+            // cluster to answer.
             let delay = self.retry.next_delay();
             let requeue = self.requeue.clone();
             debug!(app = %self.name, delay_ms = delay.as_millis() as u64, "retrying the failed reconcile later");
@@ -872,6 +919,7 @@ mod tests {
                 path: "m".into(),
                 prune: crate::manifest::PruneMode::On,
                 timeout: Duration::from_secs(1),
+                rollback: false,
             },
             reason: TriggerReason::NewRevision,
             seq,

@@ -59,6 +59,10 @@ pub struct AppSpec {
     /// How long to wait for the app to become healthy.
     #[serde(default = "default_timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
+    /// When a revision does not become healthy, re-apply the last revision
+    /// that did (and do not retry the bad one until the next commit).
+    #[serde(default)]
+    pub rollback: bool,
 }
 
 fn prune_on() -> PruneMode {

@@ -56,6 +56,7 @@ async fn env(server: &ApiServer, name: &str) -> Env {
             path: "m".into(),
             prune: PruneMode::On,
             timeout: Duration::from_secs(20),
+            rollback: false,
         },
     }
 }

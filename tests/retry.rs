@@ -55,3 +55,65 @@ fn an_unhealthy_app_is_retried_until_it_is_healthy() {
     assert_eq!(status["apps"][0]["resources"][0]["kind"], "Deployment");
     assert!(daemon.metric("plumb_app_health{app=\"t-retry\",status=\"Healthy\"}") == Some(1.0));
 }
+
+#[test]
+fn with_rollback_a_failing_revision_gives_way_to_the_last_healthy_one() {
+    let config_map = |v: &str| {
+        format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  v: \"{v}\"\n")
+    };
+    let Some((daemon, repo, client)) = support::deploy_app("t-rollback", &config_map("1")) else {
+        return;
+    };
+    repo.write(
+        "deploy/plumb.yaml",
+        "apps:\n  - name: t-rollback\n    namespace: t-rollback\n    path: manifests\n    timeout: 2s\n    rollback: true\n",
+    );
+    let good = repo.commit("enable rollback");
+    support::wait_until(Duration::from_secs(30), "the good revision", || {
+        let status = daemon.status();
+        (status["apps"][0]["revision"] == good.as_str()
+            && status["apps"][0]["reconcile"]["result"] == "success")
+            .then_some(())
+    });
+    // A bad revision: the config changes and a Deployment never gets healthy.
+    repo.write(
+        "deploy/manifests/all.yaml",
+        &format!("{}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: broken\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: broken}}}}\n  template:\n    metadata: {{labels: {{app: broken}}}}\n    spec:\n      containers: [{{name: c, image: broken:1}}]\n", config_map("2")),
+    );
+    let bad = repo.commit("bad release");
+    let status = support::wait_until(Duration::from_secs(40), "the rollback", || {
+        let status = daemon.status();
+        let error = status["apps"][0]["reconcile"]["error"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        error.contains("rolled back").then_some(status)
+    });
+    let error = status["apps"][0]["reconcile"]["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!(
+            "revision {} failed and was rolled back to {}",
+            &bad[..12],
+            &good[..12]
+        )),
+        "{error}"
+    );
+    assert!(error.contains("not healthy after 2s"), "{error}");
+    assert_eq!(status["apps"][0]["revision"], good.as_str(), "{status}");
+    let api: Api<k8s_openapi::api::core::v1::ConfigMap> =
+        Api::namespaced(client.clone(), "t-rollback");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let value = runtime
+        .block_on(async { api.get("settings").await.unwrap() })
+        .data
+        .unwrap()["v"]
+        .clone();
+    assert_eq!(value, "1", "the good revision's config is back");
+    let deployments = ApiResource::from_gvk_with_plural(
+        &kube::core::GroupVersionKind::gvk("apps", "v1", "Deployment"),
+        "deployments",
+    );
+    let deployments: Api<DynamicObject> = Api::namespaced_with(client, "t-rollback", &deployments);
+    let broken = runtime.block_on(async { deployments.get_opt("broken").await.unwrap() });
+    assert!(broken.is_none(), "the bad revision's new object was pruned");
+}

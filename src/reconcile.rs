@@ -171,10 +171,18 @@ async fn run_stages(
     };
     let apply_started = Instant::now();
     let (report, result) = engine::sync(cluster, app, revision, objects).await;
-    ctx.metrics
-        .stage_duration
-        .with_label_values(&[&app.name, "apply"])
-        .observe(apply_started.elapsed().as_secs_f64());
+    let total = apply_started.elapsed();
+    let apply = total.saturating_sub(report.waited + report.pruned);
+    for (stage, took) in [
+        ("apply", apply),
+        ("wait", report.waited),
+        ("prune", report.pruned),
+    ] {
+        ctx.metrics
+            .stage_duration
+            .with_label_values(&[&app.name, stage])
+            .observe(took.as_secs_f64());
+    }
     (
         result.map_err(|source| ReconcileError::Sync {
             app: app.name.clone(),

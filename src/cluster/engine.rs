@@ -125,6 +125,10 @@ pub struct SyncReport {
     pub kept: Vec<(ObjRef, KeepReason)>,
     /// The worst health of the app's objects.
     pub health: Option<HealthStatus>,
+    /// Time spent waiting for health (waves, CRDs, hooks).
+    pub waited: Duration,
+    /// Time spent pruning.
+    pub pruned: Duration,
 }
 
 /// A desired object, prepared for the cluster.
@@ -163,7 +167,12 @@ pub async fn sync(
 
     // Prune only after everything desired is applied and healthy.
     let result = match result {
-        Ok(()) => prune(cluster, app, &old, &mut entries, &mut report).await,
+        Ok(()) => {
+            let started = Instant::now();
+            let pruned = prune(cluster, app, &old, &mut entries, &mut report).await;
+            report.pruned = started.elapsed();
+            pruned
+        }
         Err(e) => {
             // Keep every old member we did not touch, so a failed sync never
             // forgets what to prune later.
@@ -291,6 +300,7 @@ async fn run(
                 .1?;
             }
         }
+        let wait_started = Instant::now();
         let (live, waited) = wait_healthy(
             cluster,
             &app.name,
@@ -299,6 +309,7 @@ async fn run(
             app.timeout,
         )
         .await?;
+        report.waited += wait_started.elapsed();
         push_reports(report, &applied, &live);
         waited?;
     }

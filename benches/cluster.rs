@@ -139,7 +139,7 @@ fn main() {
         );
     }
 
-    drift_and_memory(&server, &client);
+    drift_and_memory(&runtime, &server, &client);
 }
 
 fn cm(i: usize, value: &str) -> String {
@@ -190,7 +190,11 @@ fn row(name: &str, wall: Duration, cpu: Duration, writes: f64, target: &str) {
 }
 
 /// Drift → corrected through `plumb run`, then its RSS with 1,000 objects.
-fn drift_and_memory(server: &support::apiserver::ApiServer, client: &kube::Client) {
+fn drift_and_memory(
+    runtime: &tokio::runtime::Runtime,
+    server: &support::apiserver::ApiServer,
+    client: &kube::Client,
+) {
     let manifests: String = (0..1000).map(|i| cm(i, "1")).collect();
     let repo = support::TestRepo::empty();
     repo.write(
@@ -216,7 +220,7 @@ fn drift_and_memory(server: &support::apiserver::ApiServer, client: &kube::Clien
     std::thread::sleep(Duration::from_secs(3));
     let rss = rss_kib(daemon.child.id());
 
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // The client belongs to `runtime` (its request buffer runs there).
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), "bench-drift");
     let mut samples = Vec::new();
     for i in 0..40 {

@@ -581,3 +581,42 @@ async fn an_unknown_kind_names_the_file_and_gives_a_hint() {
     );
     assert!(err.contains("CustomResourceDefinition installed"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conflict_with_another_manager_on_a_foreign_object_is_reported() {
+    let Some(server) = server().await else { return };
+    let e = env(&server, "t-conflict").await;
+    e.cluster
+        .ensure_namespace("t-conflict", "t-conflict")
+        .await
+        .unwrap();
+    // Someone else made this object first, with their own value.
+    let foreign: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "shared", "namespace": "t-conflict"},
+        "data": {"v": "theirs"}
+    }))
+    .unwrap();
+    e.api("v1", "ConfigMap", "configmaps", Some("t-conflict"))
+        .create(
+            &kube::api::PostParams {
+                field_manager: Some("helm".into()),
+                ..Default::default()
+            },
+            &foreign,
+        )
+        .await
+        .unwrap();
+    let (_, result) = e.sync("rev1", &cm("shared", "ours")).await;
+    let err = plumb::error_chain(&result.expect_err("plumb does not take a stranger's fields"));
+    assert!(
+        err.contains("ConfigMap/t-conflict/shared: apply conflicts with other field managers"),
+        "{err}"
+    );
+    assert!(err.contains("helm"), "names the other manager: {err}");
+    let live = e
+        .get("v1", "ConfigMap", "configmaps", "shared")
+        .await
+        .unwrap();
+    assert_eq!(live["data"]["v"], "theirs");
+}

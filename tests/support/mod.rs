@@ -180,9 +180,12 @@ impl Daemon {
         });
         let deadline = Instant::now() + Duration::from_secs(20);
         let addr = loop {
-            let line = started
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("plumb run did not log its start"));
+            let Ok(line) = started.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("plumb run did not log its start");
+            };
             let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
                 continue;
             };

@@ -5,6 +5,7 @@
 //! latency through a running `plumb run`, and its RSS with 1,000 managed
 //! objects watched. Prints a table; asserts nothing.
 
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -122,7 +123,7 @@ fn main() {
         println!(
             "{:<56} {:>10} {:>10} {:>8} {:>14}",
             "first apply, kubectl apply --server-side",
-            ms(first),
+            common::ms(first),
             "-",
             "101",
             ""
@@ -132,7 +133,7 @@ fn main() {
         println!(
             "{:<56} {:>10} {:>10} {:>8} {:>14}",
             "no-op, kubectl apply --server-side (median of 5)",
-            ms(walls[2]),
+            common::ms(walls[2]),
             "-",
             "101",
             ""
@@ -174,16 +175,12 @@ fn cpu_time() -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
 fn row(name: &str, wall: Duration, cpu: Duration, writes: f64, target: &str) {
     println!(
         "{:<56} {:>10} {:>10} {:>8} {:>14}",
         name,
-        ms(wall),
-        ms(cpu),
+        common::ms(wall),
+        common::ms(cpu),
         writes,
         target
     );
@@ -218,7 +215,7 @@ fn drift_and_memory(
     );
     let first_apply = started.elapsed();
     std::thread::sleep(Duration::from_secs(3));
-    let rss = rss_kib(daemon.child.id());
+    let rss = common::rss_kib(daemon.child.id());
 
     // The client belongs to `runtime` (its request buffer runs there).
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), "bench-drift");
@@ -247,8 +244,7 @@ fn drift_and_memory(
         });
         samples.push(t.elapsed());
     }
-    samples.sort();
-    let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let mut p = |q: f64| common::percentile(&mut samples, q);
     println!();
     println!(
         "{:<56} {:>10} {:>10} {:>14}",
@@ -257,14 +253,14 @@ fn drift_and_memory(
     println!(
         "{:<56} {:>10} {:>10} {:>14}",
         "drift (kubectl-edit) → corrected (40 edits)",
-        ms(p(0.5)),
-        ms(p(0.99)),
+        common::ms(p(0.5)),
+        common::ms(p(0.99)),
         "p50 < 1 s"
     );
     println!(
         "{:<56} {:>10} {:>10} {:>14}",
         "first apply of 1,000 objects (commit → success)",
-        ms(first_apply),
+        common::ms(first_apply),
         "",
         ""
     );
@@ -275,16 +271,4 @@ fn drift_and_memory(
         "",
         "< 60 MB"
     );
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -2,6 +2,8 @@
 //! after 10 s, and /metrics scrape latency. Prints a table; asserts nothing.
 //! Run through `scripts/bench` (or `cargo bench --bench daemon`).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -44,7 +46,7 @@ fn main() {
     // Idle RSS after 10 s, then scrape latency on the same process.
     let (mut child, port, _dir) = spawn(repo.path());
     std::thread::sleep(Duration::from_secs(10));
-    let idle_rss = rss_kib(child.id());
+    let idle_rss = common::rss_kib(child.id());
     let url = format!("http://127.0.0.1:{port}/metrics");
     for _ in 0..50 {
         let _ = client.get(&url).send().and_then(|r| r.bytes());
@@ -60,7 +62,7 @@ fn main() {
         scrapes.push(t.elapsed());
         assert!(!body.is_empty());
     }
-    let rss_after_scrapes = rss_kib(child.id());
+    let rss_after_scrapes = common::rss_kib(child.id());
     stop(&mut child);
 
     println!();
@@ -89,15 +91,7 @@ fn main() {
 }
 
 fn row(name: &str, samples: &mut [Duration], target: &str) {
-    samples.sort();
-    let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{:<42} {:>12} {:>12} {:>10}",
-        name,
-        format!("{:.2} ms", p(0.5).as_secs_f64() * 1e3),
-        format!("{:.2} ms", p(0.99).as_secs_f64() * 1e3),
-        target
-    );
+    common::row(42, name, samples, target);
 }
 
 fn make_repo(dir: &Path) {
@@ -167,16 +161,4 @@ fn stop(child: &mut Child) {
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -3,6 +3,8 @@
 //! nothing (file://), reading a 1,000-file tree, and the changed paths
 //! between two revisions 10,000 files apart. Prints a table; asserts nothing.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -223,15 +225,7 @@ fn time_n(n: usize, mut f: impl FnMut()) -> Vec<Duration> {
 }
 
 fn row(name: &str, samples: &mut [Duration], target: &str) {
-    samples.sort();
-    let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{:<56} {:>10} {:>10} {:>14}",
-        name,
-        format!("{:.2} ms", p(0.5).as_secs_f64() * 1e3),
-        format!("{:.2} ms", p(0.99).as_secs_f64() * 1e3),
-        target
-    );
+    common::row(56, name, samples, target);
 }
 
 fn write(root: &Path, rel: &str, text: &str) {

@@ -203,17 +203,12 @@ pub enum SyncError {
     UnknownApp { app: String, known: String },
 }
 
-/// Reads the source and reconciles one app (or all) once, in this process:
-/// what `plumb sync` does when no daemon is running.
-///
-/// # Errors
-/// [`SyncError`] when there is nothing to reconcile.
-pub async fn sync_once(
+/// Reads the source at the branch tip and picks one app (or all) of its
+/// manifest, for the one-off commands.
+async fn read_apps(
     config: &crate::config::Config,
-    cluster: Option<Cluster>,
-    metrics: Arc<Metrics>,
     app: Option<&str>,
-) -> Result<Vec<(String, Outcome)>, SyncError> {
+) -> Result<(crate::source::follow::SourceUpdate, Vec<AppSpec>), SyncError> {
     let (source, state_dir) = (config.source.clone(), config.state_dir.clone());
     let update =
         tokio::task::spawn_blocking(move || crate::source::follow::read_once(&source, &state_dir))
@@ -228,17 +223,32 @@ pub async fn sync_once(
         .cloned()
         .collect();
     if let (Some(name), true) = (app, apps.is_empty()) {
+        let known: Vec<_> = update
+            .manifest
+            .apps
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
         return Err(SyncError::UnknownApp {
             app: name.to_string(),
-            known: update
-                .manifest
-                .apps
-                .iter()
-                .map(|a| a.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: known.join(", "),
         });
     }
+    Ok((update, apps))
+}
+
+/// Reads the source and reconciles one app (or all) once, in this process:
+/// what `plumb sync` does when no daemon is running.
+///
+/// # Errors
+/// [`SyncError`] when there is nothing to reconcile.
+pub async fn sync_once(
+    config: &crate::config::Config,
+    cluster: Option<Cluster>,
+    metrics: Arc<Metrics>,
+    app: Option<&str>,
+) -> Result<Vec<(String, Outcome)>, SyncError> {
+    let (update, apps) = read_apps(config, app).await?;
     let ctx = ReconcileCtx {
         source: config.source.clone(),
         state_dir: config.state_dir.clone(),
@@ -264,31 +274,7 @@ pub async fn preview_apps(
     cluster: &Cluster,
     app: Option<&str>,
 ) -> Result<Vec<(String, Result<engine::Preview, ReconcileError>)>, SyncError> {
-    let (source, state_dir) = (config.source.clone(), config.state_dir.clone());
-    let update =
-        tokio::task::spawn_blocking(move || crate::source::follow::read_once(&source, &state_dir))
-            .await
-            .map_err(|e| SyncError::Source(e.to_string()))?
-            .map_err(SyncError::Source)?;
-    let apps: Vec<_> = update
-        .manifest
-        .apps
-        .iter()
-        .filter(|a| app.is_none_or(|name| a.name == name))
-        .cloned()
-        .collect();
-    if let (Some(name), true) = (app, apps.is_empty()) {
-        return Err(SyncError::UnknownApp {
-            app: name.to_string(),
-            known: update
-                .manifest
-                .apps
-                .iter()
-                .map(|a| a.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
+    let (update, apps) = read_apps(config, app).await?;
     let mut out = Vec::new();
     for spec in apps {
         let (source, state_dir, task_app, rev) = (

@@ -299,3 +299,52 @@ fn env_override_reaches_the_config() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("not-an-address"), "{}", text(&out));
 }
+
+#[test]
+fn render_prints_the_committed_objects_or_the_working_tree() {
+    let repo = TestRepo::with_demo_app();
+    let (_dir, config) = agent_config(repo.path(), "");
+    let out = plumb(&["render", "demo"], Some(&config));
+    let committed = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{committed}");
+    assert!(
+        committed.starts_with("---\n# Source: deploy/manifests/cm.yaml:1 (document 1)\n"),
+        "{committed}"
+    );
+    assert!(committed.contains("kind: ConfigMap"), "{committed}");
+    assert!(
+        committed.contains("a: '1'") || committed.contains("a: \"1\""),
+        "{committed}"
+    );
+
+    // An uncommitted edit shows only with --worktree.
+    repo.write(
+        "deploy/manifests/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  a: \"draft\"\n",
+    );
+    assert!(!text(&plumb(&["render", "demo"], Some(&config))).contains("draft"));
+    let out = plumb(&["render", "demo", "--worktree"], Some(&config));
+    assert!(text(&out).contains("draft"), "{}", text(&out));
+
+    let out = plumb(&["render", "nope"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("no app named `nope`"), "{}", text(&out));
+}
+
+#[test]
+fn render_names_file_and_document_of_a_broken_manifest() {
+    let repo = TestRepo::with_demo_app();
+    repo.write(
+        "deploy/manifests/bad.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {}\n",
+    );
+    repo.commit("no name");
+    let (_dir, config) = agent_config(repo.path(), "");
+    let out = plumb(&["render", "demo"], Some(&config));
+    assert_eq!(out.status.code(), Some(1));
+    let text = text(&out);
+    assert!(
+        text.contains("deploy/manifests/bad.yaml:1 (document 1): `metadata.name` is missing"),
+        "{text}"
+    );
+}

@@ -221,52 +221,42 @@ fn check_secret_files(config: &Config, at: &dyn Fn(&str) -> String, report: &mut
     }
 }
 
-fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Report) {
-    let source = match &config.source.repo {
+/// Opens the repo as `plumb run` would; a remote is fetched into plumb's
+/// own mirror first.
+fn open_source(config: &Config) -> Result<Source, String> {
+    let text = |e: &dyn std::error::Error| crate::error_chain(e);
+    match &config.source.repo {
         RepoLocation::Remote(url) => {
-            // A remote is fetched into plumb's own mirror, as `plumb run` does.
-            let fetched = Credentials::from_config(&config.source).and_then(|creds| {
-                let mirror = Mirror::open(&config.state_dir, url)?;
-                let fetched =
-                    mirror.fetch(&config.source.branch, &creds, Duration::from_secs(30))?;
-                Ok((mirror, fetched))
-            });
-            match fetched {
-                Ok((mirror, fetched)) => {
-                    match Source::open_mirror(
-                        mirror.path(),
-                        mirror.shown_url(),
-                        &fetched.branch,
-                        &config.source.path,
-                    ) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            report.push(Level::Error, "source", crate::error_chain(&e));
-                            return;
-                        }
-                    }
-                }
-                Err(e) => {
-                    report.push(
-                        Level::Error,
-                        "source",
-                        format!("{}: {}", at("source.repo"), crate::error_chain(&e)),
-                    );
-                    return;
-                }
-            }
+            let creds = Credentials::from_config(&config.source).map_err(|e| text(&e))?;
+            let mirror = Mirror::open(&config.state_dir, url).map_err(|e| text(&e))?;
+            let fetched = mirror
+                .fetch(&config.source.branch, &creds, Duration::from_secs(30))
+                .map_err(|e| text(&e))?;
+            Source::open_mirror(
+                mirror.path(),
+                mirror.shown_url(),
+                &fetched.branch,
+                &config.source.path,
+            )
+            .map_err(|e| text(&e))
         }
-        RepoLocation::Local(_) => match Source::open(&config.source, &config.state_dir) {
-            Ok(s) => s,
-            Err(e) => {
-                report.push(
-                    Level::Error,
-                    "source",
-                    format!("{}: {}", at("source.repo"), crate::error_chain(&e)),
-                );
-                return;
-            }
-        },
+        RepoLocation::Local(_) => {
+            Source::open(&config.source, &config.state_dir).map_err(|e| text(&e))
+        }
+    }
+}
+
+fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Report) {
+    let source = match open_source(config) {
+        Ok(s) => s,
+        Err(text) => {
+            report.push(
+                Level::Error,
+                "source",
+                format!("{}: {text}", at("source.repo")),
+            );
+            return;
+        }
     };
     let tip = match source.tip() {
         Ok(t) => t,

@@ -405,6 +405,14 @@ async fn dispatch(
     let mut interval = tokio::time::interval(ctx.config.reconcile_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await; // the first tick is immediate; the first revision triggers first
+    // Let the cluster probe answer once before the first reconcile, so a
+    // start beside a healthy cluster does not begin with "not reachable".
+    let mut status_rx = ctx.status.subscribe();
+    let first_probe = status_rx.wait_for(|s| s.cluster.checked_at.is_some());
+    tokio::select! {
+        _ = cancel.cancelled() => return,
+        _ = tokio::time::timeout(Duration::from_secs(10), first_probe) => {}
+    }
     let mut cluster_rx = ctx.cluster.subscribe();
     loop {
         tokio::select! {

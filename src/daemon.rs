@@ -404,7 +404,9 @@ async fn dispatch(
     let mut seq = 0u64;
     let mut interval = tokio::time::interval(ctx.config.reconcile_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    interval.tick().await; // the first tick is immediate; the first revision triggers first
+    // The first tick is immediate; the first revision triggers first.
+    interval.tick().await;
+
     // Let the cluster probe answer once before the first reconcile, so a
     // start beside a healthy cluster does not begin with "not reachable".
     let mut status_rx = ctx.status.subscribe();

@@ -269,59 +269,116 @@ async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> bool {
 /// How often a reachable dependency is checked again.
 const HEALTHY_RECHECK: Duration = Duration::from_secs(30);
 
-/// Keeps `plumb_cluster_up` and the cluster status true: asks the API
-/// server for its version, retrying with backoff while it does not answer.
-async fn probe_cluster(ctx: Arc<Ctx>, cancel: CancellationToken) {
+/// A dependency the daemon keeps probing: where its gauge and status live
+/// and how its logs read.
+#[derive(Debug, Clone, Copy)]
+enum Dependency {
+    Cluster,
+    Docker,
+}
+
+impl Dependency {
+    fn gauge(self, metrics: &Metrics) -> &prometheus::IntGauge {
+        match self {
+            Dependency::Cluster => &metrics.cluster_up,
+            Dependency::Docker => &metrics.docker_up,
+        }
+    }
+
+    fn status(self, status: &mut crate::status::Status) -> &mut crate::status::Reachability {
+        match self {
+            Dependency::Cluster => &mut status.cluster,
+            Dependency::Docker => &mut status.docker,
+        }
+    }
+
+    fn log_up(self, endpoint: &str, version: &str) {
+        match self {
+            Dependency::Cluster => info!(endpoint, version, "Kubernetes API reachable"),
+            Dependency::Docker => info!(endpoint, version, "Docker Engine reachable"),
+        }
+    }
+
+    fn log_down(self, first: bool, error: &str) {
+        match (self, first) {
+            (Dependency::Cluster, true) => {
+                warn!(
+                    error,
+                    "Kubernetes API not reachable; plumb keeps running and retries"
+                )
+            }
+            (Dependency::Docker, true) => {
+                warn!(
+                    error,
+                    "Docker Engine not reachable; image builds wait for it"
+                )
+            }
+            (Dependency::Cluster, false) => debug!(error, "Kubernetes API still not reachable"),
+            (Dependency::Docker, false) => debug!(error, "Docker Engine still not reachable"),
+        }
+    }
+}
+
+/// What a successful probe found.
+struct Answer<T> {
+    endpoint: String,
+    version: String,
+    client: T,
+}
+
+/// Keeps a dependency's gauge and status true: runs `attempt`, then again
+/// every 30 s while it answers and with capped exponential backoff while it
+/// does not, logging each outage once. `on_up` gets the client each time the
+/// dependency comes (back) up.
+async fn probe<T, E, F, Fut>(
+    ctx: Arc<Ctx>,
+    cancel: CancellationToken,
+    dependency: Dependency,
+    mut attempt: F,
+    mut on_up: impl FnMut(T),
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Answer<T>, E>>,
+    E: std::error::Error,
+{
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
     let mut was_up: Option<bool> = None;
     loop {
-        let attempt = async {
-            let config = kube_client::kube_config(&ctx.config.cluster).await?;
-            let url = config.cluster_url.to_string();
-            let client = kube_client::client(config)?;
-            let version = kube_client::server_version(&client, &url).await?;
-            Ok::<_, kube_client::ClientError>((url, version, client))
-        };
         let outcome = tokio::select! {
             _ = cancel.cancelled() => return,
-            outcome = attempt => outcome,
+            outcome = attempt() => outcome,
         };
         let now = rfc3339(SystemTime::now());
         let delay = match outcome {
-            Ok((url, version, client)) => {
+            Ok(answer) => {
                 if was_up != Some(true) {
-                    info!(url = %url, version = %version, "Kubernetes API reachable");
-                    // A fresh client after every outage: the kubeconfig may
-                    // have changed (minikube start rewrites it).
-                    ctx.cluster
-                        .send_replace(Some(Cluster::new(client, ctx.metrics.clone())));
+                    dependency.log_up(&answer.endpoint, &answer.version);
+                    on_up(answer.client);
                 }
                 was_up = Some(true);
-                ctx.metrics.cluster_up.set(1);
+                dependency.gauge(&ctx.metrics).set(1);
                 ctx.status.update(|s| {
-                    s.cluster.up = true;
-                    s.cluster.reached = true;
-                    s.cluster.endpoint = Some(url);
-                    s.cluster.version = Some(version);
-                    s.cluster.checked_at = Some(now);
-                    s.cluster.error = None;
+                    let r = dependency.status(s);
+                    r.up = true;
+                    r.reached = true;
+                    r.endpoint = Some(answer.endpoint);
+                    r.version = Some(answer.version);
+                    r.checked_at = Some(now);
+                    r.error = None;
                 });
                 backoff.reset();
                 HEALTHY_RECHECK
             }
             Err(error) => {
                 let text = error_chain(&error);
-                if was_up != Some(false) {
-                    warn!(error = %text, "Kubernetes API not reachable; plumb keeps running and retries");
-                } else {
-                    debug!(error = %text, "Kubernetes API still not reachable");
-                }
+                dependency.log_down(was_up != Some(false), &text);
                 was_up = Some(false);
-                ctx.metrics.cluster_up.set(0);
+                dependency.gauge(&ctx.metrics).set(0);
                 ctx.status.update(|s| {
-                    s.cluster.up = false;
-                    s.cluster.checked_at = Some(now);
-                    s.cluster.error = Some(text);
+                    let r = dependency.status(s);
+                    r.up = false;
+                    r.checked_at = Some(now);
+                    r.error = Some(text);
                 });
                 backoff.next_delay()
             }
@@ -332,62 +389,47 @@ async fn probe_cluster(ctx: Arc<Ctx>, cancel: CancellationToken) {
     }
 }
 
-/// Keeps `plumb_docker_up` and the docker status true, like [`probe_cluster`].
+/// Probes the Kubernetes API and hands every reconcile a fresh client after
+/// each outage (the kubeconfig may have changed: `minikube start` rewrites it).
+async fn probe_cluster(ctx: Arc<Ctx>, cancel: CancellationToken) {
+    let cluster_config = ctx.config.cluster.clone();
+    let (metrics, clusters) = (ctx.metrics.clone(), ctx.clone());
+    let attempt = move || {
+        let cluster_config = cluster_config.clone();
+        async move {
+            let c = kube_client::connect(&cluster_config).await?;
+            Ok::<_, kube_client::ClientError>(Answer {
+                endpoint: c.url,
+                version: c.version,
+                client: c.client,
+            })
+        }
+    };
+    let on_up = move |client| {
+        clusters
+            .cluster
+            .send_replace(Some(Cluster::new(client, metrics.clone())));
+    };
+    probe(ctx, cancel, Dependency::Cluster, attempt, on_up).await;
+}
+
+/// Probes the Docker Engine (image builds need it).
 async fn probe_docker(ctx: Arc<Ctx>, cancel: CancellationToken) {
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
-    let mut was_up: Option<bool> = None;
     let inputs = docker::EndpointInputs::from_config(&ctx.config.docker);
-    loop {
-        let attempt = async {
+    let attempt = move || {
+        let inputs = inputs.clone();
+        async move {
             let endpoint = docker::resolve_endpoint(&inputs, &|p| std::fs::read_to_string(p))?;
             let client = docker::connect(&endpoint)?;
             let version = docker::ping(&client, &endpoint).await?;
-            Ok::<_, docker::DockerError>((endpoint.to_string(), version))
-        };
-        let outcome = tokio::select! {
-            _ = cancel.cancelled() => return,
-            outcome = attempt => outcome,
-        };
-        let now = rfc3339(SystemTime::now());
-        let delay = match outcome {
-            Ok((endpoint, version)) => {
-                if was_up != Some(true) {
-                    info!(endpoint = %endpoint, version = %version, "Docker Engine reachable");
-                }
-                was_up = Some(true);
-                ctx.metrics.docker_up.set(1);
-                ctx.status.update(|s| {
-                    s.docker.up = true;
-                    s.docker.reached = true;
-                    s.docker.endpoint = Some(endpoint);
-                    s.docker.version = Some(version);
-                    s.docker.checked_at = Some(now);
-                    s.docker.error = None;
-                });
-                backoff.reset();
-                HEALTHY_RECHECK
-            }
-            Err(error) => {
-                let text = error_chain(&error);
-                if was_up != Some(false) {
-                    warn!(error = %text, "Docker Engine not reachable; image builds wait for it");
-                } else {
-                    debug!(error = %text, "Docker Engine still not reachable");
-                }
-                was_up = Some(false);
-                ctx.metrics.docker_up.set(0);
-                ctx.status.update(|s| {
-                    s.docker.up = false;
-                    s.docker.checked_at = Some(now);
-                    s.docker.error = Some(text);
-                });
-                backoff.next_delay()
-            }
-        };
-        if !sleep_or_cancel(delay, &cancel).await {
-            return;
+            Ok::<_, docker::DockerError>(Answer {
+                endpoint: endpoint.to_string(),
+                version,
+                client: (),
+            })
         }
-    }
+    };
+    probe(ctx, cancel, Dependency::Docker, attempt, |()| {}).await;
 }
 
 /// Hands every source update to the app queues: starts a queue for each new
@@ -685,7 +727,10 @@ impl Worker for AppWorker {
         if crate::cluster::drift::ignored(&desired) {
             return;
         }
-        let wait = self.backoff.wait(&key.3, std::time::Instant::now());
+        // Backoff per object identity (Kind/namespace/name): two kinds may
+        // share a name.
+        let backoff_key = object.to_string();
+        let wait = self.backoff.wait(&backoff_key, std::time::Instant::now());
         if !wait.is_zero() {
             if self.delayed.insert(key.clone()) {
                 warn!(app = %self.name, object = %object, wait_ms = wait.as_millis() as u64, "object keeps drifting: something is fighting plumb; backing off");
@@ -707,7 +752,8 @@ impl Worker for AppWorker {
         {
             Ok(None) => {}
             Ok(Some(correction)) => {
-                self.backoff.corrected(&key.3, std::time::Instant::now());
+                self.backoff
+                    .corrected(&backoff_key, std::time::Instant::now());
                 let manager = correction
                     .by
                     .as_ref()

@@ -352,16 +352,11 @@ async fn connect_cluster(
     config: &Config,
     metrics: std::sync::Arc<plumb::metrics::Metrics>,
 ) -> Option<plumb::cluster::apply::Cluster> {
-    use plumb::cluster::client;
-    let attempt = async {
-        let kube_config = client::kube_config(&config.cluster).await?;
-        let url = kube_config.cluster_url.to_string();
-        let kube = client::client(kube_config)?;
-        client::server_version(&kube, &url).await?;
-        Ok::<_, client::ClientError>(kube)
-    };
-    match attempt.await {
-        Ok(kube) => Some(plumb::cluster::apply::Cluster::new(kube, metrics)),
+    match plumb::cluster::client::connect(&config.cluster).await {
+        Ok(connected) => Some(plumb::cluster::apply::Cluster::new(
+            connected.client,
+            metrics,
+        )),
         Err(e) => {
             eprintln!("warning: {}", plumb::error_chain(&e));
             None

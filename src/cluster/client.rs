@@ -129,3 +129,31 @@ pub async fn server_version(client: &kube::Client, url: &str) -> Result<String, 
         })?;
     Ok(info.git_version)
 }
+
+/// A client that has answered: what [`connect`] returns.
+pub struct Connected {
+    /// The client, ready for use.
+    pub client: kube::Client,
+    /// The API server's URL, for messages.
+    pub url: String,
+    /// The version it reported.
+    pub version: String,
+}
+
+/// Reads the kube config, builds a client and asks the server for its
+/// version: the one way plumb reaches a cluster (daemon probe and one-off
+/// commands alike).
+///
+/// # Errors
+/// [`ClientError`] from any of the three steps.
+pub async fn connect(cluster: &ClusterConfig) -> Result<Connected, ClientError> {
+    let config = kube_config(cluster).await?;
+    let url = config.cluster_url.to_string();
+    let client = client(config)?;
+    let version = server_version(&client, &url).await?;
+    Ok(Connected {
+        client,
+        url,
+        version,
+    })
+}

@@ -34,14 +34,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let client = runtime.block_on(async {
-        let kubeconfig =
-            kube::config::Kubeconfig::read_from(&server.kubeconfig).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-            .await
-            .expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = runtime.block_on(server.client());
     println!();
     println!(
         "{:<56} {:>10} {:>10} {:>8} {:>14}",

@@ -5,30 +5,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use support::{agent_config, plumb_bin, TestRepo};
-
-fn plumb(args: &[&str], config: Option<&Path>) -> Output {
-    let mut cmd = Command::new(plumb_bin());
-    if let Some(config) = config {
-        cmd.arg("--config").arg(config);
-    }
-    cmd.args(args)
-        .env_remove("PLUMB_CONFIG")
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent-home")
-        .output()
-        .expect("plumb runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use support::{agent_config, output_text as text, plumb_bin, run_plumb as plumb, TestRepo};
 
 fn write_config(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

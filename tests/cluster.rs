@@ -27,14 +27,6 @@ async fn server() -> Option<ApiServer> {
         .expect("the API server support does not panic")
 }
 
-async fn client(server: &ApiServer) -> kube::Client {
-    let kubeconfig = kube::config::Kubeconfig::read_from(&server.kubeconfig).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .expect("config");
-    kube::Client::try_from(config).expect("client")
-}
-
 struct Env {
     cluster: Cluster,
     metrics: Arc<Metrics>,
@@ -44,7 +36,7 @@ struct Env {
 
 /// A fresh cluster wrapper and an app with its own namespace.
 async fn env(server: &ApiServer, name: &str) -> Env {
-    let kube = client(server).await;
+    let kube = server.client().await;
     let metrics = Arc::new(Metrics::new());
     Env {
         cluster: Cluster::new(kube.clone(), metrics.clone()),

@@ -104,10 +104,7 @@ fn a_broken_manifest_keeps_the_last_good_revision() {
         "apps:\n  - name: demo\n    namespace: demo\n    path: manifests\n    bogus: 1\n",
     );
     repo.commit("broken manifest");
-    let status = support::wait_until(WAIT, "the error to be reported", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(WAIT, "the error to be reported");
     let error = status["source"]["error"].as_str().unwrap();
     assert!(error.contains("deploy/plumb.yaml"), "{error}");
     assert!(error.contains("bogus"), "{error}");

@@ -7,28 +7,9 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use support::{apiserver, plumb_bin, source_config, TestRepo};
-
-fn plumb(args: &[&str], config: &Path) -> Output {
-    Command::new(plumb_bin())
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env_remove("KUBECONFIG")
-        .env("HOME", config.parent().unwrap())
-        .output()
-        .expect("plumb runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use support::{apiserver, output_text as text, run_plumb as plumb, source_config, TestRepo};
 
 const SECRET: &str =
     "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: aHVudGVyMg==\n";
@@ -54,17 +35,13 @@ fn setup(app: &str, kubeconfig: &Path, manifests: &str) -> Setup {
     repo.write("deploy/manifests/all.yaml", manifests);
     repo.commit("first");
     // No daemon listens on this port: `plumb sync` reconciles itself.
-    let port = support::free_port();
     let (dir, config) = source_config(
         &repo.path().display().to_string(),
         "main",
         "",
         &format!("cluster:\n  kubeconfig: {}\n", kubeconfig.display()),
     );
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("listen: 127.0.0.1:0", &format!("listen: 127.0.0.1:{port}"));
-    std::fs::write(&config, text).unwrap();
+    support::listen_on_free_port(&config);
     Setup {
         repo,
         _dir: dir,
@@ -82,11 +59,11 @@ fn diff_and_dry_run_show_what_would_change_and_change_nothing() {
         &server.kubeconfig,
         &format!("{}{}{}", cm("a", "1"), cm("b", "1"), SECRET),
     );
-    let out = plumb(&["sync"], &s.config);
+    let out = plumb(&["sync"], Some(&s.config));
     assert!(out.status.success(), "{}", text(&out));
 
     // In sync: no diff, exit 0.
-    let out = plumb(&["diff"], &s.config);
+    let out = plumb(&["diff"], Some(&s.config));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(out.stdout.is_empty(), "{}", text(&out));
 
@@ -100,7 +77,7 @@ fn diff_and_dry_run_show_what_would_change_and_change_nothing() {
         ),
     );
     s.repo.commit("change");
-    let out = plumb(&["diff", "t-diff"], &s.config);
+    let out = plumb(&["diff", "t-diff"], Some(&s.config));
     let diff = text(&out);
     assert_eq!(out.status.code(), Some(1), "{diff}");
     assert!(diff.contains("--- live/ConfigMap/t-diff/a"), "{diff}");
@@ -122,7 +99,7 @@ fn diff_and_dry_run_show_what_would_change_and_change_nothing() {
         "the pruned object: {diff}"
     );
 
-    let out = plumb(&["sync", "--dry-run"], &s.config);
+    let out = plumb(&["sync", "--dry-run"], Some(&s.config));
     let plan = text(&out);
     assert!(out.status.success(), "{plan}");
     assert!(plan.contains("update     ConfigMap/t-diff/a"), "{plan}");
@@ -131,10 +108,10 @@ fn diff_and_dry_run_show_what_would_change_and_change_nothing() {
     assert!(plan.contains("summary: 1 delete, 2 update"), "{plan}");
 
     // Nothing changed in the cluster: the diff is still there.
-    assert_eq!(plumb(&["diff"], &s.config).status.code(), Some(1));
-    let out = plumb(&["sync"], &s.config);
+    assert_eq!(plumb(&["diff"], Some(&s.config)).status.code(), Some(1));
+    let out = plumb(&["sync"], Some(&s.config));
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(plumb(&["diff"], &s.config).status.code(), Some(0));
+    assert_eq!(plumb(&["diff"], Some(&s.config)).status.code(), Some(0));
 }
 
 #[test]
@@ -148,7 +125,7 @@ fn diff_without_a_cluster_exits_2() {
     )
     .unwrap();
     let s = setup("t-nocluster", &kubeconfig, &cm("a", "1"));
-    let out = plumb(&["diff"], &s.config);
+    let out = plumb(&["diff"], Some(&s.config));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("minikube status"), "{}", text(&out));
 }
@@ -229,18 +206,14 @@ subjects:
     );
     repo.write("deploy/ok/all.yaml", &cm("y", "1"));
     repo.commit("two apps");
-    let port = support::free_port();
     let (_dir, config) = source_config(
         &repo.path().display().to_string(),
         "main",
         "",
         &format!("cluster:\n  kubeconfig: {}\n", limited.display()),
     );
-    let cfg = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("listen: 127.0.0.1:0", &format!("listen: 127.0.0.1:{port}"));
-    std::fs::write(&config, cfg).unwrap();
-    let out = plumb(&["sync"], &config);
+    support::listen_on_free_port(&config);
+    let out = plumb(&["sync"], Some(&config));
     let output = text(&out);
     assert_eq!(out.status.code(), Some(1), "{output}");
     assert!(output.contains("t-rbac: failure"), "{output}");

@@ -172,10 +172,7 @@ fn a_token_fetches_over_smart_http() {
 }
 
 fn auth_error(daemon: &Daemon) -> String {
-    let status = support::wait_until(Duration::from_secs(30), "the auth error", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(Duration::from_secs(30), "the auth error");
     status["source"]["error"].as_str().unwrap().to_string()
 }
 

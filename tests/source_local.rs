@@ -218,20 +218,9 @@ fn a_missing_object_is_reported_and_the_last_good_revision_stays() {
         "apps:\n  - name: demo\n    namespace: demo\n    path: manifests\n    prune: false\n",
     );
     let broken = repo.commit("manifest whose blob goes missing");
-    let blob = git(
-        repo.path(),
-        &["rev-parse", &format!("{broken}:deploy/plumb.yaml")],
-    );
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
+    let object = repo.loose_object(&broken, "deploy/plumb.yaml");
     std::fs::remove_file(&object).expect("the blob is a loose object");
-    let status = support::wait_until(Duration::from_secs(20), "the read error", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(Duration::from_secs(20), "the read error");
     assert_eq!(status["source"]["revision"], good.as_str());
     let error = status["source"]["error"].as_str().unwrap();
     assert!(error.contains("deploy/plumb.yaml"), "{error}");

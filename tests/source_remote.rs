@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use support::{git, plumb_bin, source_config, Daemon, TestRepo};
+use support::{git, run_plumb as plumb, source_config, Daemon, TestRepo};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -129,10 +129,7 @@ fn a_deleted_branch_keeps_the_last_good_revision() {
         remote.work.path(),
         &["push", "-q", "origin", "--delete", "release"],
     );
-    let status = support::wait_until(WAIT, "the deleted-branch error", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(WAIT, "the deleted-branch error");
     let error = status["source"]["error"].as_str().unwrap();
     assert!(error.contains("branch `release` not found"), "{error}");
     assert_eq!(status["source"]["revision"], good.as_str());
@@ -147,10 +144,7 @@ fn an_unreachable_remote_is_retried_until_it_is_back() {
     daemon.wait_revision(&good, "the first fetch");
     let moved = remote.bare.with_extension("moved");
     std::fs::rename(&remote.bare, &moved).unwrap();
-    let status = support::wait_until(WAIT, "the fetch error", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(WAIT, "the fetch error");
     let error = status["source"]["error"].as_str().unwrap();
     assert!(error.contains("fetch failed"), "{error}");
     assert!(error.contains("hint"), "{error}");
@@ -219,10 +213,7 @@ fn a_git_daemon_remote_going_down_and_up() {
     daemon.wait_revision(&remote.head(), "the fetch over git://");
 
     drop(server);
-    let status = support::wait_until(WAIT, "the unreachable error", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(WAIT, "the unreachable error");
     let error = status["source"]["error"].as_str().unwrap();
     assert!(
         error.contains(&format!("git://127.0.0.1:{port}/app.git")),
@@ -431,26 +422,11 @@ fn an_oversized_hook_is_refused() {
 
 // ---- plumb sync ---------------------------------------------------------------
 
-fn plumb(args: &[&str], config: &Path) -> std::process::Output {
-    Command::new(plumb_bin())
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env_remove("KUBECONFIG")
-        .env("HOME", config.parent().unwrap())
-        .output()
-        .expect("plumb runs")
-}
-
 #[test]
 fn plumb_sync_asks_the_running_daemon() {
     let remote = Remote::new();
     let (dir, config) = source_config(&remote.url(), "main", "  poll_interval: 1h\n", "");
-    let port = support::free_port();
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("listen: 127.0.0.1:0", &format!("listen: 127.0.0.1:{port}"));
-    std::fs::write(&config, text).unwrap();
+    support::listen_on_free_port(&config);
     let daemon = Daemon::start(&config, &[]);
     daemon.wait_revision(&remote.head(), "the first fetch");
     let failures = |d: &Daemon| {
@@ -462,7 +438,7 @@ fn plumb_sync_asks_the_running_daemon() {
     });
 
     let pushed = remote.push_change("synced");
-    let out = plumb(&["sync"], &config);
+    let out = plumb(&["sync"], Some(&config));
     assert!(
         out.status.success(),
         "{}",
@@ -476,13 +452,13 @@ fn plumb_sync_asks_the_running_daemon() {
 
     // Syncing an unchanged revision still reconciles the named app.
     let before = failures(&daemon);
-    let out = plumb(&["sync", "demo"], &config);
+    let out = plumb(&["sync", "demo"], Some(&config));
     assert!(out.status.success());
     support::wait_until(WAIT, "the app's reconcile", || {
         (failures(&daemon) > before).then_some(())
     });
 
-    let out = plumb(&["sync", "nope"], &config);
+    let out = plumb(&["sync", "nope"], Some(&config));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("404"),
@@ -497,12 +473,8 @@ fn plumb_sync_asks_the_running_daemon() {
 fn plumb_sync_without_a_daemon_reconciles_once_itself() {
     let remote = Remote::new();
     let (_dir, config) = source_config(&remote.url(), "main", "", "");
-    let port = support::free_port();
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("listen: 127.0.0.1:0", &format!("listen: 127.0.0.1:{port}"));
-    std::fs::write(&config, text).unwrap();
-    let out = plumb(&["sync"], &config);
+    support::listen_on_free_port(&config);
+    let out = plumb(&["sync"], Some(&config));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("reconciling once here"), "{stdout}");
     // No cluster here: the reconcile fails and says so.
@@ -527,10 +499,7 @@ fn a_server_that_accepts_and_never_answers_times_out() {
         "main",
         "  poll_interval: 1s\n",
     );
-    let status = support::wait_until(Duration::from_secs(90), "the fetch to give up", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(Duration::from_secs(90), "the fetch to give up");
     let error = status["source"]["error"].as_str().unwrap();
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
     // The daemon is not stuck behind the hung fetch.
@@ -546,24 +515,13 @@ fn a_corrupt_object_in_the_clone_is_reported() {
     daemon.wait_revision(&good, "the first revision");
     repo.write("deploy/plumb.yaml", "apps: []\n");
     let broken = repo.commit("blob to be corrupted");
-    let blob = git(
-        repo.path(),
-        &["rev-parse", &format!("{broken}:deploy/plumb.yaml")],
-    );
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
+    let object = repo.loose_object(&broken, "deploy/plumb.yaml");
     let mut perms = std::fs::metadata(&object).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);
     std::fs::set_permissions(&object, perms).unwrap();
     std::fs::write(&object, b"this is not zlib data").unwrap();
-    let status = support::wait_until(WAIT, "the corrupt-object error", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(WAIT, "the corrupt-object error");
     assert_eq!(status["source"]["revision"], good.as_str());
     assert!(status["source"]["error"]
         .as_str()

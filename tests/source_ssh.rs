@@ -134,10 +134,7 @@ fn follow_ssh(sshd: &Sshd, bare: &Path, key: &Path, known_hosts: &Path) -> Daemo
 }
 
 fn source_error(daemon: &Daemon) -> String {
-    let status = support::wait_until(WAIT, "the source error", || {
-        let status = daemon.status();
-        status["source"]["error"].is_string().then_some(status)
-    });
+    let status = daemon.wait_source_error(WAIT, "the source error");
     assert!(status["source"]["revision"].is_null(), "{status}");
     status["source"]["error"].as_str().unwrap().to_string()
 }

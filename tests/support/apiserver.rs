@@ -26,6 +26,18 @@ pub struct ApiServer {
     pub limited_kubeconfig: Option<PathBuf>,
 }
 
+impl ApiServer {
+    /// A cluster-admin client, bound to the tokio runtime it is made on
+    /// (its request buffer runs there, so keep that runtime alive).
+    pub async fn client(&self) -> kube::Client {
+        let kubeconfig = kube::config::Kubeconfig::read_from(&self.kubeconfig).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .expect("kube config");
+        kube::Client::try_from(config).expect("client")
+    }
+}
+
 static SHARED: OnceLock<Result<ApiServer, String>> = OnceLock::new();
 
 /// The token of the `limited` user.

@@ -114,6 +114,55 @@ impl TestRepo {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+
+    /// The loose object file holding `path` at `revision` (tests that break
+    /// objects remove or overwrite it).
+    pub fn loose_object(&self, revision: &str, path: &str) -> PathBuf {
+        let blob = git(self.path(), &["rev-parse", &format!("{revision}:{path}")]);
+        self.path()
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..])
+    }
+}
+
+/// Runs `plumb ARGS [--config CONFIG]` with no kube context around (HOME is
+/// the config's directory, or one that does not exist).
+pub fn run_plumb(args: &[&str], config: Option<&Path>) -> std::process::Output {
+    let mut cmd = Command::new(plumb_bin());
+    cmd.args(args);
+    let home = match config {
+        Some(config) => {
+            cmd.arg("--config").arg(config);
+            config.parent().expect("config has a parent").to_path_buf()
+        }
+        None => PathBuf::from("/nonexistent-home"),
+    };
+    cmd.env_remove("PLUMB_CONFIG")
+        .env_remove("KUBECONFIG")
+        .env("HOME", home)
+        .output()
+        .expect("plumb runs")
+}
+
+/// stdout then stderr of a finished command, as text.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Moves a config written by [`source_config`] from port 0 to a free fixed
+/// port, for commands that find the daemon by the config's listen address.
+pub fn listen_on_free_port(config: &Path) -> u16 {
+    let port = free_port();
+    let text = std::fs::read_to_string(config)
+        .expect("read config")
+        .replace("listen: 127.0.0.1:0", &format!("listen: 127.0.0.1:{port}"));
+    std::fs::write(config, text).expect("write config");
+    port
 }
 
 /// Writes an agent config for `repo` into a temp dir and returns both.
@@ -227,6 +276,14 @@ impl Daemon {
         })
     }
 
+    /// Waits until /status reports a source error; returns the status.
+    pub fn wait_source_error(&self, timeout: Duration, what: &str) -> serde_json::Value {
+        wait_until(timeout, what, || {
+            let status = self.status();
+            status["source"]["error"].is_string().then_some(status)
+        })
+    }
+
     /// `GET path` on the daemon: (status code, body).
     pub fn get(&self, path: &str) -> (u16, String) {
         http_get(&format!("http://{}{path}", self.addr))
@@ -331,14 +388,7 @@ pub fn deploy_app(app: &str, manifests: &str) -> Option<(Daemon, TestRepo, kube:
     );
     let daemon = Daemon::start(&config, &[]).owning(dir);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let client = runtime.block_on(async {
-        let kubeconfig =
-            kube::config::Kubeconfig::read_from(&server.kubeconfig).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-            .await
-            .expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = runtime.block_on(server.client());
     // The client's connections live on this runtime's threads; keep it.
     std::mem::forget(runtime);
     Some((daemon, repo, client))

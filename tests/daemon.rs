@@ -236,15 +236,8 @@ fn ready_once_a_real_api_server_answers() {
 
 #[test]
 fn an_unreachable_cluster_is_retried_and_reported() {
-    // A kubeconfig pointing at a port nobody listens on.
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    let port = support::free_port();
-    std::fs::write(
-        &kubeconfig,
-        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context: {{cluster: c, user: u}}\ncurrent-context: c\nusers:\n- name: u\n  user: {{token: t}}\n"),
-    )
-    .unwrap();
+    let (kubeconfig, port) = support::unreachable_kubeconfig(dir.path());
     let repo = TestRepo::with_demo_app();
     let daemon = start(
         &repo,

@@ -117,13 +117,7 @@ fn diff_and_dry_run_show_what_would_change_and_change_nothing() {
 #[test]
 fn diff_without_a_cluster_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    let port = support::free_port();
-    std::fs::write(
-        &kubeconfig,
-        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context: {{cluster: c, user: u}}\ncurrent-context: c\nusers:\n- name: u\n  user: {{token: t}}\n"),
-    )
-    .unwrap();
+    let (kubeconfig, _) = support::unreachable_kubeconfig(dir.path());
     let s = setup("t-nocluster", &kubeconfig, &cm("a", "1"));
     let out = plumb(&["diff"], Some(&s.config));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));

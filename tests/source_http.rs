@@ -133,14 +133,7 @@ fn serve(root: &Path) -> SocketAddr {
 }
 
 fn remote() -> (TestRepo, tempfile::TempDir, SocketAddr) {
-    let work = TestRepo::with_demo_app();
-    let dir = tempfile::tempdir().unwrap();
-    let bare = dir.path().join("app.git");
-    git(
-        dir.path(),
-        &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
-    );
-    git(work.path(), &["push", "-q", bare.to_str().unwrap(), "main"]);
+    let (work, dir, _bare) = support::bare_remote();
     let addr = serve(dir.path());
     (work, dir, addr)
 }

@@ -22,18 +22,11 @@ struct Remote {
 
 impl Remote {
     fn new() -> Remote {
-        let work = TestRepo::with_demo_app();
-        let dir = tempfile::tempdir().unwrap();
-        let bare = dir.path().join("app.git");
-        git(
-            dir.path(),
-            &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
-        );
+        let (work, dir, bare) = support::bare_remote();
         git(
             work.path(),
             &["remote", "add", "origin", bare.to_str().unwrap()],
         );
-        git(work.path(), &["push", "-q", "origin", "main"]);
         Remote {
             work,
             _dir: dir,

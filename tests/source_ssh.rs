@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use support::{git, source_config, Daemon, TestRepo};
+use support::{git, source_config, Daemon};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -106,18 +106,6 @@ impl Sshd {
     }
 }
 
-fn bare_remote() -> (TestRepo, tempfile::TempDir, PathBuf) {
-    let work = TestRepo::with_demo_app();
-    let dir = tempfile::tempdir().unwrap();
-    let bare = dir.path().join("app.git");
-    git(
-        dir.path(),
-        &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
-    );
-    git(work.path(), &["push", "-q", bare.to_str().unwrap(), "main"]);
-    (work, dir, bare)
-}
-
 fn follow_ssh(sshd: &Sshd, bare: &Path, key: &Path, known_hosts: &Path) -> Daemon {
     let url = format!("ssh://root@127.0.0.1:{}{}", sshd.port, bare.display());
     let (dir, config) = source_config(
@@ -142,7 +130,7 @@ fn source_error(daemon: &Daemon) -> String {
 #[test]
 fn fetches_over_ssh_with_a_key_and_known_hosts() {
     let Some(sshd) = sshd() else { return };
-    let (work, _dir, bare) = bare_remote();
+    let (work, _dir, bare) = support::bare_remote();
     let daemon = follow_ssh(&sshd, &bare, &sshd.path("client_key"), &sshd.known_hosts());
     daemon.wait_revision(&git(work.path(), &["rev-parse", "HEAD"]), "the ssh fetch");
     work.write("deploy/notes.txt", "over ssh\n");
@@ -154,7 +142,7 @@ fn fetches_over_ssh_with_a_key_and_known_hosts() {
 #[test]
 fn a_refused_key_is_an_auth_error_with_a_hint() {
     let Some(sshd) = sshd() else { return };
-    let (_work, _dir, bare) = bare_remote();
+    let (_work, _dir, bare) = support::bare_remote();
     let daemon = follow_ssh(
         &sshd,
         &bare,
@@ -170,7 +158,7 @@ fn a_refused_key_is_an_auth_error_with_a_hint() {
 #[test]
 fn an_untrusted_host_key_is_refused() {
     let Some(sshd) = sshd() else { return };
-    let (_work, _dir, bare) = bare_remote();
+    let (_work, _dir, bare) = support::bare_remote();
     let daemon = follow_ssh(
         &sshd,
         &bare,

@@ -476,6 +476,11 @@ async fn replace(cluster: &Cluster, prepared: &Prepared, object: &Object) -> Res
         _ => {}
     }
     warn!(object = %shown, "immutable field changed: deleting and re-creating");
+    recreate(cluster, prepared).await
+}
+
+/// Deletes an object, waits until it is gone, and applies it afresh.
+async fn recreate(cluster: &Cluster, prepared: &Prepared) -> Result<(), SyncError> {
     cluster
         .delete_and_wait(&prepared.object, Duration::from_secs(120))
         .await?;
@@ -494,13 +499,12 @@ async fn run_hooks(
     for hook in hooks {
         let prepared = prepare(cluster, app, revision, &hook.object).await?;
         if hook.delete.before_creation {
+            recreate(cluster, &prepared).await?;
+        } else {
             cluster
-                .delete_and_wait(&prepared.object, Duration::from_secs(120))
+                .apply(&prepared.object, &prepared.data, true, false)
                 .await?;
         }
-        cluster
-            .apply(&prepared.object, &prepared.data, true, false)
-            .await?;
         info!(app = %app.name, hook = %prepared.object, weight = hook.weight, "hook started");
         let outcome = wait_hook(cluster, &prepared.object, app.timeout).await;
         let delete = match &outcome {

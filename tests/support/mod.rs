@@ -393,3 +393,31 @@ pub fn deploy_app(app: &str, manifests: &str) -> Option<(Daemon, TestRepo, kube:
     std::mem::forget(runtime);
     Some((daemon, repo, client))
 }
+
+/// A bare "remote" holding the demo app, pushed from a working clone:
+/// (the working clone, the temp dir holding the bare repo, its path).
+pub fn bare_remote() -> (TestRepo, tempfile::TempDir, PathBuf) {
+    let work = TestRepo::with_demo_app();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bare = dir.path().join("app.git");
+    let bare_text = bare.to_str().expect("utf-8 temp path");
+    git(
+        dir.path(),
+        &["init", "-q", "--bare", "-b", "main", bare_text],
+    );
+    git(work.path(), &["push", "-q", bare_text, "main"]);
+    (work, dir, bare)
+}
+
+/// Writes a kubeconfig in `dir` pointing at a loopback port nobody listens
+/// on; returns its path and that port.
+pub fn unreachable_kubeconfig(dir: &Path) -> (PathBuf, u16) {
+    let path = dir.join("kubeconfig");
+    let port = free_port();
+    std::fs::write(
+        &path,
+        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context: {{cluster: c, user: u}}\ncurrent-context: c\nusers:\n- name: u\n  user: {{token: t}}\n"),
+    )
+    .expect("write kubeconfig");
+    (path, port)
+}

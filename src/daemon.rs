@@ -175,11 +175,6 @@ impl RunningDaemon {
         self.cancel.cancel();
         while self.tasks.join_next().await.is_some() {}
     }
-
-    /// A token that is cancelled when the daemon shuts down.
-    pub fn cancel_token(&self) -> CancellationToken {
-        self.cancel.clone()
-    }
 }
 
 /// Starts every task of the daemon and returns once the HTTP server listens.

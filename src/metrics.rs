@@ -290,11 +290,6 @@ impl Metrics {
         }
     }
 
-    /// The registry, for tests and for collectors added at scrape time.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
-    }
-
     /// Creates the series of a newly seen app at zero, so that rate() and
     /// absent() work from its first scrape instead of its first reconcile.
     pub fn register_app(&self, app: &str) {

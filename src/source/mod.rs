@@ -333,11 +333,6 @@ impl Source {
         )
     }
 
-    /// The branch as configured (`HEAD` or a name), for messages.
-    pub fn branch(&self) -> &str {
-        &self.branch
-    }
-
     /// The branch the tip comes from: the configured one, or for `HEAD` in a
     /// local clone the branch checked out now (`None` when detached).
     pub fn followed_branch(&self) -> Option<String> {
@@ -348,11 +343,6 @@ impl Source {
         } else {
             Some(self.branch.clone())
         }
-    }
-
-    /// The repository, as named in messages.
-    pub fn name(&self) -> &str {
-        &self.name
     }
 }
 

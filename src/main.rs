@@ -88,7 +88,7 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
-    /// Reconcile now: one app, or all.
+    /// Fetch and reconcile now, one app or all: asks the running plumb, or reconciles here when none runs.
     #[command(after_help = "Examples:\n  plumb sync\n  plumb sync pakaura --dry-run")]
     Sync {
         /// The app to sync; all apps when omitted.
@@ -97,7 +97,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Show what would change in the cluster, as a unified diff (exit 1 when there is a diff).
+    /// Show what would change in the cluster, as a unified diff (exit 0 none, 1 differences, 2 error).
     #[command(after_help = "Example:\n  plumb diff pakaura")]
     Diff {
         /// The app to diff; all apps when omitted.

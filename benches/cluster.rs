@@ -16,7 +16,6 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, Patch, PatchParams};
 use plumb::cluster::apply::Cluster;
 use plumb::cluster::engine;
-use plumb::cluster::inventory::PruneMode;
 use plumb::manifest::AppSpec;
 use plumb::metrics::Metrics;
 use plumb::render::render_plain;
@@ -44,21 +43,24 @@ fn main() {
     let manifests: String = (0..100).map(|i| cm(i, "1")).collect();
     let objects = render_plain(
         "m",
-        &[("m/all.yaml".into(), manifests.clone().into_bytes())],
+        &[plumb::tree::TreeFile::regular(
+            "m/all.yaml",
+            manifests.clone(),
+        )],
     )
     .expect("render");
     let metrics = Arc::new(Metrics::new());
-    let cluster = Cluster::new(client.clone(), metrics.clone());
-    let app = AppSpec {
-        name: "bench".into(),
-        namespace: "bench".into(),
-        path: "m".into(),
-        prune: PruneMode::On,
-        timeout: Duration::from_secs(60),
-        rollback: false,
-    };
+    let cluster = Cluster::new(client.clone(), metrics.kube_requests_total.clone());
+    let app = AppSpec::directory("bench", "m").with_timeout(Duration::from_secs(60));
     let (wall, cpu, writes) = measure(&metrics, || {
-        let (_, result) = runtime.block_on(engine::sync(&cluster, &app, "rev1", objects.clone()));
+        let (_, result) = runtime.block_on(engine::sync(
+            &cluster,
+            &app,
+            "rev1",
+            objects.clone(),
+            Default::default(),
+            &plumb::cluster::wait::NoProgress,
+        ));
         result.expect("first apply");
     });
     row("first apply, plumb", wall, cpu, writes, "");
@@ -66,8 +68,14 @@ fn main() {
     let mut last = (Duration::ZERO, Duration::ZERO, 0.0);
     for _ in 0..10 {
         last = measure(&metrics, || {
-            let (_, result) =
-                runtime.block_on(engine::sync(&cluster, &app, "rev2", objects.clone()));
+            let (_, result) = runtime.block_on(engine::sync(
+                &cluster,
+                &app,
+                "rev2",
+                objects.clone(),
+                Default::default(),
+                &plumb::cluster::wait::NoProgress,
+            ));
             result.expect("no-op");
         });
         noop_walls.push(last.0);

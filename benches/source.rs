@@ -11,11 +11,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plumb::config::{RepoLocation, SourceConfig};
-use plumb::metrics::Metrics;
-use plumb::source::follow::{self, FollowCtx};
+use plumb::source::follow::{self, FollowCtx, SourceEvent, SourceObserver};
 use plumb::source::remote::{Credentials, Mirror};
 use plumb::source::Source;
-use plumb::status::StatusHandle;
+
+/// The bench reads updates, not events.
+struct Ignore;
+
+impl SourceObserver for Ignore {
+    fn record(&self, _: SourceEvent) {}
+}
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -172,8 +177,7 @@ async fn commit_to_trigger(repo: &Path, n: usize) -> Vec<Duration> {
             token_file: None,
         },
         state_dir: state.path().to_path_buf(),
-        metrics: Arc::new(Metrics::new()),
-        status: StatusHandle::new(),
+        observer: Arc::new(Ignore),
     };
     let (_kick_tx, kick_rx) = tokio::sync::mpsc::channel(1);
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);

@@ -223,33 +223,28 @@ fn check_secret_files(config: &Config, at: &dyn Fn(&str) -> String, report: &mut
 
 /// Opens the repo as `plumb run` would; a remote is fetched into plumb's
 /// own mirror first.
-fn open_source(config: &Config) -> Result<Source, String> {
-    let text = |e: &dyn std::error::Error| crate::error_chain(e);
+fn open_source(config: &Config) -> Result<Source, Box<dyn std::error::Error + Send + Sync>> {
     match &config.source.repo {
         RepoLocation::Remote(url) => {
-            let creds = Credentials::from_config(&config.source).map_err(|e| text(&e))?;
-            let mirror = Mirror::open(&config.state_dir, url).map_err(|e| text(&e))?;
-            let fetched = mirror
-                .fetch(&config.source.branch, &creds, Duration::from_secs(30))
-                .map_err(|e| text(&e))?;
-            Source::open_mirror(
+            let creds = Credentials::from_config(&config.source)?;
+            let mirror = Mirror::open(&config.state_dir, url)?;
+            let fetched = mirror.fetch(&config.source.branch, &creds, Duration::from_secs(30))?;
+            Ok(Source::open_mirror(
                 mirror.path(),
                 mirror.shown_url(),
                 &fetched.branch,
                 &config.source.path,
-            )
-            .map_err(|e| text(&e))
+            )?)
         }
-        RepoLocation::Local(_) => {
-            Source::open(&config.source, &config.state_dir).map_err(|e| text(&e))
-        }
+        RepoLocation::Local(_) => Ok(Source::open(&config.source, &config.state_dir)?),
     }
 }
 
 fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Report) {
     let source = match open_source(config) {
         Ok(s) => s,
-        Err(text) => {
+        Err(e) => {
+            let text = crate::error_chain(e.as_ref());
             report.push(
                 Level::Error,
                 "source",
@@ -306,6 +301,6 @@ fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Repor
                     .join(", ")
             ),
         ),
-        Err(e) => report.push(Level::Error, "repo", e.to_string()),
+        Err(e) => report.push(Level::Error, "repo", crate::error_chain(&e)),
     }
 }

@@ -171,9 +171,13 @@ async fn status(State(state): State<HttpState>) -> Response {
 #[derive(serde::Deserialize)]
 struct SyncQuery {
     app: Option<String>,
+    #[serde(default)]
+    force_hooks: bool,
 }
 
-/// `POST /sync[?app=NAME]`: fetch now and reconcile (what `plumb sync` calls).
+/// `POST /sync[?app=NAME[&force_hooks=true]]`: fetch now and reconcile
+/// (what `plumb sync` calls); `force_hooks` runs the app's hooks even if
+/// its desired state is unchanged, and needs `app`.
 async fn sync(State(state): State<HttpState>, Query(query): Query<SyncQuery>) -> Response {
     if let Some(app) = &query.app {
         let known: Vec<String> = state
@@ -191,8 +195,16 @@ async fn sync(State(state): State<HttpState>, Query(query): Query<SyncQuery>) ->
                 .into_response();
         }
     }
+    if query.force_hooks && query.app.is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "force_hooks needs an app", "hint": "plumb sync --force-hooks APP" })),
+        )
+            .into_response();
+    }
     match state.kick.try_send(Kick::Sync {
         app: query.app.clone(),
+        force_hooks: query.force_hooks,
     }) {
         // Full: a kick is already waiting, and it will look at the newest state.
         Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => (
@@ -447,11 +459,18 @@ pub async fn fetch_status(base: &str) -> Result<crate::status::Status, ClientErr
 /// # Errors
 /// [`ClientError::Request`] when no daemon answers (the caller then syncs
 /// itself); [`ClientError::Answer`] for an unknown app (404) or a refusal.
-pub async fn request_sync(base: &str, app: Option<&str>) -> Result<(), ClientError> {
+pub async fn request_sync(
+    base: &str,
+    app: Option<&str>,
+    force_hooks: bool,
+) -> Result<(), ClientError> {
     let mut url = format!("{}/sync", base.trim_end_matches('/'));
     if let Some(app) = app {
         url.push_str("?app=");
         url.push_str(app);
+        if force_hooks {
+            url.push_str("&force_hooks=true");
+        }
     }
     let (code, _body) = call(hyper::Method::POST, &url).await?;
     if code == 202 {

@@ -7,6 +7,7 @@
 //! stages for one app, [`daemon`] decides when, [`http`] and [`metrics`]
 //! tell the outside world.
 
+pub mod backoff;
 pub mod build;
 pub mod check;
 pub mod cluster;
@@ -15,10 +16,12 @@ pub mod daemon;
 pub mod http;
 pub mod manifest;
 pub mod metrics;
+pub mod object;
 pub mod reconcile;
 pub mod render;
 pub mod source;
 pub mod status;
+pub mod tree;
 
 /// The crate version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use plumb::cluster::engine::{Planned, SyncOptions};
 use plumb::config::{self, Config, ConfigError};
 
 const LONG_VERSION: &str = concat!(
@@ -96,6 +97,10 @@ enum Command {
         /// Print the plan (waves, creates, updates, prunes) without changing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Run the app's hooks even if its desired state is unchanged (hooks
+        /// otherwise run only on install and when the app changed).
+        #[arg(long, requires = "app")]
+        force_hooks: bool,
     },
     /// Show what would change in the cluster, as a unified diff (exit 0 none, 1 differences, 2 error).
     #[command(after_help = "Example:\n  plumb diff pakaura")]
@@ -190,18 +195,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync { app, dry_run } => {
+        Command::Sync {
+            app,
+            dry_run,
+            force_hooks,
+        } => {
             let config = load_config(global)?;
-            if dry_run {
-                init_logging(global, "warn");
-                let runtime =
-                    tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
-                return runtime.block_on(preview(config, app, false));
-            }
+            let options = SyncOptions { force_hooks };
             init_logging(global, "warn");
             let runtime =
                 tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
-            runtime.block_on(sync(config, app))
+            if dry_run {
+                return runtime.block_on(preview(config, app, false, options));
+            }
+            runtime.block_on(sync(config, app, options))
         }
         Command::Diff { app } => {
             let config = match load_config(global) {
@@ -215,7 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime =
                 tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
             // Like `kubectl diff`: 0 no differences, 1 differences, 2 error.
-            match runtime.block_on(preview(config, app, true)) {
+            match runtime.block_on(preview(config, app, true, SyncOptions::default())) {
                 Ok(code) => Ok(code),
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -235,9 +242,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// `plumb sync`: asks a running daemon (at the config's listen address) to
 /// fetch and reconcile now; with no daemon there, reconciles once itself.
-async fn sync(config: Config, app: Option<String>) -> anyhow::Result<ExitCode> {
+async fn sync(
+    config: Config,
+    app: Option<String>,
+    options: SyncOptions,
+) -> anyhow::Result<ExitCode> {
     let base = format!("http://{}", config.listen);
-    match plumb::http::request_sync(&base, app.as_deref()).await {
+    match plumb::http::request_sync(&base, app.as_deref(), options.force_hooks).await {
         Ok(()) => {
             println!(
                 "sync requested from the plumb at {base} ({}); `plumb status` shows the result",
@@ -250,9 +261,9 @@ async fn sync(config: Config, app: Option<String>) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("the running plumb refused the sync"),
     }
-    let metrics = std::sync::Arc::new(plumb::metrics::Metrics::new());
-    let cluster = connect_cluster(&config, metrics.clone()).await;
-    let outcomes = plumb::reconcile::sync_once(&config, cluster, metrics, app.as_deref()).await?;
+    let metrics = plumb::metrics::Metrics::new();
+    let cluster = connect_cluster(&config, &metrics).await;
+    let outcomes = plumb::reconcile::sync_once(&config, cluster, app.as_deref(), options).await?;
     let mut failed = false;
     for (name, outcome) in outcomes {
         match &outcome.error {
@@ -276,15 +287,21 @@ async fn sync(config: Config, app: Option<String>) -> anyhow::Result<ExitCode> {
 
 /// `plumb diff` (`diffs`: print unified diffs; exit 1 when anything would
 /// change) and `plumb sync --dry-run` (print the plan; exit 0).
-async fn preview(config: Config, app: Option<String>, diffs: bool) -> anyhow::Result<ExitCode> {
+async fn preview(
+    config: Config,
+    app: Option<String>,
+    diffs: bool,
+    options: SyncOptions,
+) -> anyhow::Result<ExitCode> {
     use std::io::Write;
-    let metrics = std::sync::Arc::new(plumb::metrics::Metrics::new());
-    let Some(cluster) = connect_cluster(&config, metrics).await else {
+    let metrics = plumb::metrics::Metrics::new();
+    let Some(cluster) = connect_cluster(&config, &metrics).await else {
         anyhow::bail!(
             "cannot reach the Kubernetes API (hint: is Minikube running? `minikube status`)"
         );
     };
-    let previews = plumb::reconcile::preview_apps(&config, &cluster, app.as_deref()).await?;
+    let previews =
+        plumb::reconcile::preview_apps(&config, &cluster, app.as_deref(), options).await?;
     let mut out = std::io::stdout().lock();
     let mut changed = false;
     let mut failed = None;
@@ -308,7 +325,14 @@ async fn preview(config: Config, app: Option<String>, diffs: bool) -> anyhow::Re
                 let _ = out.write_all(item.diff.as_bytes());
             } else {
                 let note = match &item.planned {
-                    plumb::cluster::engine::Planned::Keep(reason) => format!("  ({reason})"),
+                    Planned::Keep(reason) => format!("  ({reason})"),
+                    Planned::Refuse(hint) => {
+                        format!("  (an immutable field changed; sync would fail: {hint})")
+                    }
+                    Planned::Skip => {
+                        "  (hooks run only when the app changed; --force-hooks runs them)"
+                            .to_string()
+                    }
                     _ => String::new(),
                 };
                 let _ = writeln!(
@@ -350,12 +374,12 @@ async fn preview(config: Config, app: Option<String>, diffs: bool) -> anyhow::Re
 /// API server does not answer, so the caller reports it in its own terms.
 async fn connect_cluster(
     config: &Config,
-    metrics: std::sync::Arc<plumb::metrics::Metrics>,
+    metrics: &plumb::metrics::Metrics,
 ) -> Option<plumb::cluster::apply::Cluster> {
     match plumb::cluster::client::connect(&config.cluster).await {
         Ok(connected) => Some(plumb::cluster::apply::Cluster::new(
             connected.client,
-            metrics,
+            metrics.kube_requests_total.clone(),
         )),
         Err(e) => {
             eprintln!("warning: {}", plumb::error_chain(&e));
@@ -367,8 +391,7 @@ async fn connect_cluster(
 /// `plumb render APP`: the objects plumb would apply, as YAML documents,
 /// from the committed tree (or the working tree with `--worktree`).
 fn render(config: &Config, app: &str, worktree: bool) -> anyhow::Result<ExitCode> {
-    let update = plumb::source::follow::read_once(&config.source, &config.state_dir)
-        .map_err(|e| anyhow::anyhow!("cannot read the source: {e}"))?;
+    let update = plumb::source::follow::read_once(&config.source, &config.state_dir)?;
     let Some(spec) = update.manifest.apps.iter().find(|a| a.name == app) else {
         let known: Vec<_> = update
             .manifest
@@ -385,11 +408,10 @@ fn render(config: &Config, app: &str, worktree: bool) -> anyhow::Result<ExitCode
         let plumb::config::RepoLocation::Local(repo) = &config.source.repo else {
             anyhow::bail!("--worktree needs a local repo; source.repo is a URL");
         };
-        let dir = repo
-            .join(&config.source.path)
-            .join(spec.path.trim_matches('/'));
-        let files = read_dir_files(&dir)?;
-        plumb::render::render_plain(&dir.display().to_string(), &files)?
+        let files = plumb::source::WorktreeFiles {
+            root: repo.join(&config.source.path),
+        };
+        plumb::render::render_app(spec, &files)?
     } else {
         plumb::reconcile::render_app(&config.source, &config.state_dir, spec, &update.revision.id)?
     };
@@ -410,28 +432,6 @@ fn render(config: &Config, app: &str, worktree: bool) -> anyhow::Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Every file below `dir` on disk, as (path, content), in path order.
-fn read_dir_files(dir: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let entries = std::fs::read_dir(&current)
-            .with_context(|| format!("cannot read {}", current.display()))?;
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                out.push((path.display().to_string(), bytes));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// A command whose pipeline stage is not in this build: say so, never pretend.

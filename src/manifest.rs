@@ -2,26 +2,33 @@
 //! says what apps the repo holds. Pure: text in, apps or errors out.
 //!
 //! Parsing is strict (unknown keys are errors with their line) because a
-//! mistyped key in a deploy file must never be silently ignored.
+//! mistyped key in a deploy file must never be silently ignored. The text is
+//! first read into raw, all-optional structs, then validated field by
+//! field, so every problem names the file, the line and the field.
 
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
-
-pub use crate::cluster::inventory::PruneMode;
+use serde::Deserialize;
 
 /// The file name of the repo manifest inside the watched path.
 pub const FILE_NAME: &str = "plumb.yaml";
 
+/// How long an app may take to become healthy, unless it says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Errors in a repo manifest, naming the file, the line and the field.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     /// The repo has no plumb.yaml at the revision.
     #[error("{file}: not found at revision {revision} (hint: commit a plumb.yaml listing your apps; see gitops-repo/plumb.yaml)")]
     Missing { file: String, revision: String },
-    /// Not YAML, or not the schema (unknown key, wrong type); the message has the line.
-    #[error("{file}: {message}")]
-    Parse { file: String, message: String },
+    /// Not YAML, or not the schema (unknown key, wrong type); the cause has the line.
+    #[error("{file}: not a valid repo manifest")]
+    Parse {
+        file: String,
+        #[source]
+        source: serde_yaml_ng::Error,
+    },
     /// A field has a value plumb cannot use.
     #[error("{file}:{line}: app `{app}`: `{field}` {message} (hint: {hint})")]
     Invalid {
@@ -41,69 +48,138 @@ pub struct RepoManifest {
     pub apps: Vec<AppSpec>,
 }
 
+/// How the app's manifest allows pruning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PruneMode {
+    /// Never delete.
+    Off,
+    /// Delete what left git, within the safety rules.
+    On,
+    /// Delete even when the render is empty or most of the app goes.
+    Force,
+}
+
+/// Where an app's objects come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppSource {
+    /// A directory of plain manifests, relative to the watched path
+    /// (normalized by [`normalize_path`]; `""` is the watched path itself).
+    Directory {
+        /// The directory.
+        path: String,
+    },
+}
+
 /// One app: a set of objects deployed, pruned and health-checked together.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppSpec {
     /// Unique name; a DNS label, because it becomes a label value and part of
     /// the inventory ConfigMap's name.
     pub name: String,
     /// Default namespace of the app's namespaced objects; created if missing.
     pub namespace: String,
-    /// Directory of plain manifests, relative to the watched path.
-    pub path: String,
+    /// What to render.
+    pub source: AppSource,
     /// Delete objects that left git: `true` (default), `false`, or `force`
     /// (also when the render is empty or most of the app would go).
-    #[serde(default = "prune_on", deserialize_with = "de_prune")]
     pub prune: PruneMode,
     /// How long to wait for the app to become healthy.
-    #[serde(default = "default_timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
     /// When a revision does not become healthy, re-apply the last revision
     /// that did (and do not retry the bad one until the next commit).
-    #[serde(default)]
     pub rollback: bool,
 }
 
-fn prune_on() -> PruneMode {
-    PruneMode::On
-}
-
-fn de_prune<'de, D: Deserializer<'de>>(d: D) -> Result<PruneMode, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Bool(bool),
-        Text(String),
+impl AppSpec {
+    /// An app of plain manifests in `path`, in namespace `name`, with the
+    /// defaults a manifest gives: for tests, benches and examples. Chain the
+    /// `with_*` methods to change a field.
+    pub fn directory(name: &str, path: &str) -> AppSpec {
+        AppSpec {
+            name: name.to_string(),
+            namespace: name.to_string(),
+            source: AppSource::Directory {
+                path: normalize_path(path).unwrap_or_else(|_| path.to_string()),
+            },
+            prune: PruneMode::On,
+            timeout: DEFAULT_TIMEOUT,
+            rollback: false,
+        }
     }
-    match Raw::deserialize(d)? {
-        Raw::Bool(true) => Ok(PruneMode::On),
-        Raw::Bool(false) => Ok(PruneMode::Off),
-        Raw::Text(t) if t == "force" => Ok(PruneMode::Force),
-        Raw::Text(t) => Err(serde::de::Error::custom(format!(
-            "prune: `{t}` is not true, false or force"
-        ))),
+
+    /// The same app in another namespace.
+    pub fn with_namespace(mut self, namespace: &str) -> AppSpec {
+        self.namespace = namespace.to_string();
+        self
+    }
+
+    /// The same app with another health timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> AppSpec {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The same app with another prune mode.
+    pub fn with_prune(mut self, prune: PruneMode) -> AppSpec {
+        self.prune = prune;
+        self
+    }
+
+    /// The same app with rollback on or off.
+    pub fn with_rollback(mut self, rollback: bool) -> AppSpec {
+        self.rollback = rollback;
+        self
+    }
+
+    /// The directory the app reads, relative to the watched path.
+    pub fn path(&self) -> &str {
+        match &self.source {
+            AppSource::Directory { path } => path,
+        }
     }
 }
 
-fn default_timeout() -> Duration {
-    Duration::from_secs(300)
-}
-
-fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    humantime::parse_duration(text.trim()).map_err(|e| {
-        serde::de::Error::custom(format!(
-            "invalid duration `{text}`: {e} (write it like 90s or 5m)"
-        ))
-    })
+/// A path inside the watched directory as a user means it: `.`, `./x`,
+/// `x/`, `/x`, `x//y` and `x/./y` are the root (`""`), `x`, `x`, `x`,
+/// `x/y` and `x/y`.
+///
+/// # Errors
+/// The path as written when a `..` component would leave the directory.
+pub fn normalize_path(path: &str) -> Result<String, String> {
+    let mut parts = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(path.to_string()),
+            other => parts.push(other),
+        }
+    }
+    Ok(parts.join("/"))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawManifest {
     #[serde(default)]
-    apps: Vec<AppSpec>,
+    apps: Vec<RawApp>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    name: Option<String>,
+    namespace: Option<String>,
+    path: Option<String>,
+    prune: Option<RawPrune>,
+    timeout: Option<String>,
+    rollback: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPrune {
+    Bool(bool),
+    Text(String),
 }
 
 /// Parses and validates a repo manifest. `file` is the path shown in errors.
@@ -111,52 +187,176 @@ struct RawManifest {
 /// # Errors
 /// [`ManifestError`] for the first problem found.
 pub fn parse(file: &str, text: &str) -> Result<RepoManifest, ManifestError> {
-    let raw: RawManifest = serde_yaml_ng::from_str(text).map_err(|e| ManifestError::Parse {
-        file: file.to_string(),
-        message: e.to_string(),
-    })?;
-    let mut seen: Vec<&str> = Vec::new();
-    for app in &raw.apps {
-        let invalid = |field, message: String, hint| ManifestError::Invalid {
+    let raw: RawManifest =
+        serde_yaml_ng::from_str(text).map_err(|source| ManifestError::Parse {
             file: file.to_string(),
-            line: line_of_app(text, &app.name),
-            app: app.name.clone(),
+            source,
+        })?;
+    let lines = AppLines::new(text);
+    let mut apps: Vec<AppSpec> = Vec::new();
+    for (index, raw) in raw.apps.into_iter().enumerate() {
+        let app = validate(file, &lines, index, raw)?;
+        if let Some(first) = apps.iter().position(|a| a.name == app.name) {
+            return Err(ManifestError::Invalid {
+                file: file.to_string(),
+                line: lines.field(first, "name"),
+                app: app.name,
+                field: "name",
+                message: "is used by two apps".into(),
+                hint: "app names must be unique",
+            });
+        }
+        apps.push(app);
+    }
+    Ok(RepoManifest { apps })
+}
+
+/// Turns one raw app entry into an [`AppSpec`], or the first problem.
+fn validate(
+    file: &str,
+    lines: &AppLines,
+    index: usize,
+    raw: RawApp,
+) -> Result<AppSpec, ManifestError> {
+    let shown = match raw.name.as_deref() {
+        Some(name) => name.to_string(),
+        None => format!("#{}", index + 1),
+    };
+    let invalid =
+        |field: &'static str, message: String, hint: &'static str| ManifestError::Invalid {
+            file: file.to_string(),
+            line: lines.field(index, field),
+            app: shown.clone(),
             field,
             message,
             hint,
         };
-        if !is_dns_label(&app.name) {
-            return Err(invalid(
-                "name",
-                "is not a DNS label".into(),
-                "lowercase letters, digits and '-', at most 63, starting with a letter",
-            ));
-        }
-        if seen.contains(&app.name.as_str()) {
-            return Err(invalid(
-                "name",
-                "is used by two apps".into(),
-                "app names must be unique",
-            ));
-        }
-        seen.push(&app.name);
-        if !is_dns_label(&app.namespace) {
-            return Err(invalid(
-                "namespace",
-                format!("`{}` is not a valid namespace", app.namespace),
-                "lowercase letters, digits and '-', at most 63",
-            ));
-        }
-        let path = app.path.trim_matches('/');
-        if path.split('/').any(|c| c == "..") {
-            return Err(invalid(
-                "path",
-                format!("`{}` leaves the watched directory", app.path),
-                "a directory below plumb.yaml, such as manifests/",
-            ));
-        }
+    let name = raw.name.as_deref().ok_or_else(|| {
+        invalid(
+            "name",
+            "is missing".into(),
+            "every app needs a name, a DNS label",
+        )
+    })?;
+    if !is_dns_label(name) {
+        return Err(invalid(
+            "name",
+            "is not a DNS label".into(),
+            "lowercase letters, digits and '-', at most 63, starting with a letter",
+        ));
     }
-    Ok(RepoManifest { apps: raw.apps })
+    let namespace = raw.namespace.ok_or_else(|| {
+        invalid(
+            "namespace",
+            "is missing".into(),
+            "the namespace of the app's objects, e.g. the app's name",
+        )
+    })?;
+    if !is_dns_label(&namespace) {
+        return Err(invalid(
+            "namespace",
+            format!("`{namespace}` is not a valid namespace"),
+            "lowercase letters, digits and '-', at most 63",
+        ));
+    }
+    let path = raw.path.ok_or_else(|| {
+        invalid(
+            "path",
+            "is missing".into(),
+            "the directory of the app's manifests below plumb.yaml, such as manifests/",
+        )
+    })?;
+    let path = normalize_path(&path).map_err(|p| {
+        invalid(
+            "path",
+            format!("`{p}` leaves the watched directory"),
+            "a directory below plumb.yaml, such as manifests/",
+        )
+    })?;
+    let prune = match raw.prune {
+        None | Some(RawPrune::Bool(true)) => PruneMode::On,
+        Some(RawPrune::Bool(false)) => PruneMode::Off,
+        Some(RawPrune::Text(t)) if t == "force" => PruneMode::Force,
+        Some(RawPrune::Text(t)) => return Err(invalid(
+            "prune",
+            format!("`{t}` is not true, false or force"),
+            "true deletes what left git, false never deletes, force deletes even most of the app",
+        )),
+    };
+    let timeout = match raw.timeout {
+        None => DEFAULT_TIMEOUT,
+        Some(text) => humantime::parse_duration(text.trim()).map_err(|e| {
+            invalid(
+                "timeout",
+                format!("`{text}` is not a duration: {e}"),
+                "write it like 90s or 5m",
+            )
+        })?,
+    };
+    Ok(AppSpec {
+        name: name.to_string(),
+        namespace,
+        source: AppSource::Directory { path },
+        prune,
+        timeout,
+        rollback: raw.rollback.unwrap_or(false),
+    })
+}
+
+/// Where each app's entry and fields are in the text, for messages: an
+/// entry starts at a `- ` line at the indentation of the first one below
+/// `apps:`.
+struct AppLines {
+    /// Per app: the 1-based line of its `- `, and each of its lines with
+    /// the text after the indentation (and the `- `).
+    apps: Vec<(usize, Vec<(usize, String)>)>,
+}
+
+impl AppLines {
+    fn new(text: &str) -> AppLines {
+        let mut apps: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
+        let mut in_apps = false;
+        let mut indent: Option<usize> = None;
+        for (i, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            let depth = line.len() - trimmed.len();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            if depth == 0 && !trimmed.starts_with('-') {
+                in_apps = trimmed.starts_with("apps:");
+                continue;
+            }
+            if !in_apps {
+                continue;
+            }
+            let item = trimmed.starts_with("- ") || trimmed == "-";
+            if item && indent.is_none_or(|d| d == depth) {
+                indent = Some(depth);
+                apps.push((i + 1, Vec::new()));
+            }
+            if let Some((_, fields)) = apps.last_mut() {
+                let field = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
+                fields.push((i + 1, field.to_string()));
+            }
+        }
+        AppLines { apps }
+    }
+
+    /// The line of `field:` in app `index`, else of the app's entry, else 1.
+    fn field(&self, index: usize, field: &str) -> usize {
+        let Some((start, fields)) = self.apps.get(index) else {
+            return 1;
+        };
+        fields
+            .iter()
+            .find(|(_, text)| {
+                text.strip_prefix(field)
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            })
+            .map(|(line, _)| *line)
+            .unwrap_or(*start)
+    }
 }
 
 /// Whether `s` is an RFC 1123 DNS label (what Kubernetes wants for
@@ -168,19 +368,6 @@ pub fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-/// The line of an app's `name:` entry, for messages; 1 if not found.
-fn line_of_app(text: &str, name: &str) -> usize {
-    text.lines()
-        .position(|line| {
-            let l = line.trim_start().trim_start_matches('-').trim_start();
-            l.strip_prefix("name:")
-                .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'') == name)
-                .unwrap_or(false)
-        })
-        .map(|i| i + 1)
-        .unwrap_or(1)
 }
 
 #[cfg(test)]
@@ -195,8 +382,13 @@ mod tests {
         assert_eq!(m.apps.len(), 2);
         assert_eq!(m.apps[0].timeout, Duration::from_secs(90));
         assert_eq!(m.apps[0].prune, PruneMode::On);
+        assert_eq!(m.apps[0].path(), "manifests");
         assert_eq!(m.apps[1].prune, PruneMode::Off);
-        assert_eq!(m.apps[1].timeout, Duration::from_secs(300));
+        assert_eq!(m.apps[1].timeout, DEFAULT_TIMEOUT);
+        assert_eq!(
+            m.apps[1],
+            AppSpec::directory("tools", "tools").with_prune(PruneMode::Off)
+        );
     }
 
     #[test]
@@ -204,24 +396,42 @@ mod tests {
         let force = "apps:\n- name: a\n  namespace: a\n  path: m\n  prune: force\n";
         assert_eq!(parse("p", force).unwrap().apps[0].prune, PruneMode::Force);
         let bad = "apps:\n- name: a\n  namespace: a\n  path: m\n  prune: maybe\n";
-        assert!(parse("p", bad).unwrap_err().to_string().contains("maybe"));
+        let err = parse("p", bad).unwrap_err().to_string();
+        assert!(err.starts_with("p:5: app `a`: `prune` `maybe`"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_timeout_names_its_line() {
+        let text = "apps:\n- name: a\n  namespace: a\n  path: m\n- name: b\n  namespace: b\n  path: m\n  timeout: soon\n";
+        let err = parse("p", text).unwrap_err().to_string();
+        assert!(err.starts_with("p:8: app `b`: `timeout` `soon`"), "{err}");
+        assert!(err.contains("90s"), "{err}");
     }
 
     #[test]
     fn unknown_key_names_file_key_and_line() {
         let text = "apps:\n  - name: a\n    namespace: a\n    path: m\n    prnue: true\n";
-        let err = parse("gitops-repo/plumb.yaml", text)
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("gitops-repo/plumb.yaml: "), "{err}");
-        assert!(err.contains("prnue"), "{err}");
-        assert!(err.contains("line 5"), "{err}");
+        let err = parse("gitops-repo/plumb.yaml", text).unwrap_err();
+        let text = crate::error_chain(&err);
+        assert!(text.starts_with("gitops-repo/plumb.yaml: "), "{text}");
+        assert!(text.contains("prnue"), "{text}");
+        assert!(text.contains("line 5"), "{text}");
     }
 
     #[test]
-    fn missing_required_field_is_reported() {
+    fn missing_required_fields_name_field_and_line() {
         let err = parse("p.yaml", "apps:\n  - name: a\n    path: m\n").unwrap_err();
-        assert!(err.to_string().contains("namespace"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("p.yaml:2: app `a`: `namespace` is missing"),
+            "{err}"
+        );
+        let err = parse("p.yaml", "apps:\n- namespace: a\n  path: m\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("p.yaml:2: app `#1`: `name` is missing"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -254,14 +464,38 @@ mod tests {
             parse("p", bad_ns),
             Err(ManifestError::Invalid {
                 field: "namespace",
+                line: 3,
                 ..
             })
         ));
         let escape = "apps:\n- name: a\n  namespace: a\n  path: ../../etc\n";
         assert!(matches!(
             parse("p", escape),
-            Err(ManifestError::Invalid { field: "path", .. })
+            Err(ManifestError::Invalid {
+                field: "path",
+                line: 4,
+                ..
+            })
         ));
+    }
+
+    #[test]
+    fn paths_mean_what_a_user_means() {
+        for (written, meant) in [
+            (".", ""),
+            ("./", ""),
+            ("/", ""),
+            ("./m", "m"),
+            ("m/", "m"),
+            ("/m", "m"),
+            ("m//n", "m/n"),
+            ("m/./n/", "m/n"),
+        ] {
+            assert_eq!(normalize_path(written).as_deref(), Ok(meant), "{written}");
+            let text = format!("apps:\n- name: a\n  namespace: a\n  path: \"{written}\"\n");
+            assert_eq!(parse("p", &text).unwrap().apps[0].path(), meant);
+        }
+        assert!(normalize_path("m/../..").is_err());
     }
 
     #[test]

@@ -7,13 +7,18 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use crate::cluster::health::HealthStatus;
+use crate::cluster::live::LiveHealth;
+
 /// Outcome of one reconcile, as a metric label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReconcileResult {
     /// Every stage finished; the app is at the revision.
@@ -74,11 +79,10 @@ pub struct Metrics {
     /// `plumb_apply_objects_total{app,action}`: objects by what a reconcile
     /// did to them (created, configured, unchanged, replaced, pruned).
     pub apply_objects_total: IntCounterVec,
-    /// `plumb_resource_health{app,kind,namespace,name,status}`: 1 for the
-    /// status each managed object is in.
-    pub resource_health: IntGaugeVec,
-    /// `plumb_app_health{app,status}`: 1 for the app's worst object status.
-    pub app_health: IntGaugeVec,
+    /// The live health board behind `plumb_resource_health` and
+    /// `plumb_app_health`, which a collector computes at scrape time so the
+    /// gauges can never drift from what the watches see.
+    pub health: LiveHealth,
     /// `plumb_reconcile_stage_duration_seconds{app,stage}`: render, apply, wait, prune.
     pub stage_duration: HistogramVec,
     /// `plumb_drift_corrections_total{app,kind,manager}`: objects put back.
@@ -200,22 +204,7 @@ impl Metrics {
             &["app", "action"],
         )
         .expect("static metric definition is valid");
-        let resource_health = IntGaugeVec::new(
-            Opts::new(
-                "plumb_resource_health",
-                "1 for the health status each managed object is in.",
-            ),
-            &["app", "kind", "namespace", "name", "status"],
-        )
-        .expect("static metric definition is valid");
-        let app_health = IntGaugeVec::new(
-            Opts::new(
-                "plumb_app_health",
-                "1 for the app's health: the worst of its objects.",
-            ),
-            &["app", "status"],
-        )
-        .expect("static metric definition is valid");
+        let health = LiveHealth::new();
         let stage_duration = HistogramVec::new(
             HistogramOpts::new(
                 "plumb_reconcile_stage_duration_seconds",
@@ -252,8 +241,7 @@ impl Metrics {
             Box::new(webhook_requests_total.clone()),
             Box::new(kube_requests_total.clone()),
             Box::new(apply_objects_total.clone()),
-            Box::new(resource_health.clone()),
-            Box::new(app_health.clone()),
+            Box::new(HealthCollector::new(health.clone())),
             Box::new(stage_duration.clone()),
             Box::new(drift_corrections_total.clone()),
         ] {
@@ -283,8 +271,7 @@ impl Metrics {
             webhook_requests_total,
             kube_requests_total,
             apply_objects_total,
-            resource_health,
-            app_health,
+            health,
             stage_duration,
             drift_corrections_total,
         }
@@ -325,6 +312,78 @@ impl Metrics {
             tracing::error!(error = %e, "failed to encode metrics");
         }
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// `plumb_resource_health{app,kind,namespace,name,status}` (1 for the
+/// status each managed object is in) and `plumb_app_health{app,status}` (1
+/// for the app's worst status), computed from the live board at scrape
+/// time, the way Linkerd's policy index exports its state.
+struct HealthCollector {
+    live: LiveHealth,
+    descs: Vec<Desc>,
+}
+
+impl HealthCollector {
+    fn new(live: LiveHealth) -> HealthCollector {
+        let (resource, app) = HealthCollector::families();
+        let descs = resource
+            .desc()
+            .into_iter()
+            .chain(app.desc())
+            .cloned()
+            .collect();
+        HealthCollector { live, descs }
+    }
+
+    fn families() -> (IntGaugeVec, IntGaugeVec) {
+        let resource = IntGaugeVec::new(
+            Opts::new(
+                "plumb_resource_health",
+                "1 for the health status each managed object is in.",
+            ),
+            &["app", "kind", "namespace", "name", "status"],
+        )
+        .expect("static metric definition is valid");
+        let app = IntGaugeVec::new(
+            Opts::new(
+                "plumb_app_health",
+                "1 for the app's health: the worst of its objects.",
+            ),
+            &["app", "status"],
+        )
+        .expect("static metric definition is valid");
+        (resource, app)
+    }
+}
+
+impl Collector for HealthCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.descs.iter().collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let (resource, app) = HealthCollector::families();
+        for (name, worst, objects) in self.live.all() {
+            for status in HealthStatus::ALL {
+                app.with_label_values(&[name.as_str(), status.as_str()])
+                    .set(i64::from(status == worst));
+            }
+            for (object, health) in objects {
+                resource
+                    .with_label_values(&[
+                        name.as_str(),
+                        object.kind.as_str(),
+                        object.namespace.as_str(),
+                        object.name.as_str(),
+                        health.status.as_str(),
+                    ])
+                    .set(1);
+            }
+        }
+        let mut families = resource.collect();
+        families.extend(app.collect());
+        families
     }
 }
 
@@ -369,6 +428,41 @@ mod tests {
         assert!(text.contains("plumb_reconcile_total{app=\"api\",result=\"failure\"} 1"));
         assert!(text.contains("plumb_reconcile_duration_seconds_count{app=\"api\"} 1"));
         assert!(text.contains("plumb_last_reconcile_timestamp_seconds{app=\"api\"}"));
+    }
+
+    #[test]
+    fn health_gauges_are_read_from_the_live_board_at_scrape_time() {
+        use crate::cluster::health::Health;
+        use crate::object::ObjRef;
+        let m = Metrics::new();
+        let api = ObjRef::new("apps/v1", "Deployment", "p", "api");
+        m.health
+            .set_managed("p", vec![(api.clone(), Health::missing())]);
+        let text = m.encode();
+        assert!(
+            text.contains("plumb_resource_health{app=\"p\",kind=\"Deployment\",name=\"api\",namespace=\"p\",status=\"Unknown\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("plumb_app_health{app=\"p\",status=\"Unknown\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("plumb_app_health{app=\"p\",status=\"Healthy\"} 0"),
+            "{text}"
+        );
+        let ready = serde_json::json!({"metadata": {"generation": 1}, "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "availableReplicas": 1}});
+        m.health.observe("p", &api, Some(&ready));
+        let text = m.encode();
+        assert!(
+            text.contains("plumb_app_health{app=\"p\",status=\"Healthy\"} 1"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("status=\"Unknown\"} 1"),
+            "the old series is gone: {text}"
+        );
     }
 
     #[cfg(target_os = "linux")]

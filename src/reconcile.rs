@@ -1,30 +1,32 @@
 //! One reconcile of one app at one revision, start to finish: read the app's
 //! files from the revision, render them, and hand the objects to the cluster
-//! engine. This module calls the stages in order; it does not contain them.
-//! Image builds and Helm charts plug in here when their issues land.
+//! engine. This module calls the stages in order; it does not contain them,
+//! and it reports (stage times, the engine's report, the error) instead of
+//! recording: the daemon or the CLI records.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::{info_span, Instrument};
 
 use crate::cluster::apply::Cluster;
-use crate::cluster::engine::{self, SyncReport};
+use crate::cluster::engine::{self, SyncOptions, SyncReport};
+use crate::cluster::wait::{NoProgress, Progress};
 use crate::config::SourceConfig;
 use crate::manifest::AppSpec;
-use crate::metrics::{Metrics, ReconcileResult};
-use crate::render::{self, Object, RenderError};
-use crate::source::{short_id, Source, SourceError};
+use crate::metrics::ReconcileResult;
+use crate::object::Object;
+use crate::render::{self, RenderError};
+use crate::source::follow::ReadError;
+use crate::source::{short_id, RevisionFiles, Source, SourceError};
 
 /// Why a reconcile failed. The message names the app and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
-    /// The app's directory could not be read from the revision.
-    #[error("app `{app}`: reading {path}")]
+    /// The repo could not be opened.
+    #[error("app `{app}`: cannot open the repo")]
     Source {
         app: String,
-        path: String,
         #[source]
         source: Box<SourceError>,
     },
@@ -63,7 +65,7 @@ impl ReconcileError {
     }
 }
 
-/// What a reconcile needs; built by the daemon for each one.
+/// What a reconcile needs; built by the caller for each one.
 #[derive(Clone)]
 pub struct ReconcileCtx {
     /// Where the repo is.
@@ -72,8 +74,6 @@ pub struct ReconcileCtx {
     pub state_dir: PathBuf,
     /// The cluster, when it has been reached.
     pub cluster: Option<Cluster>,
-    /// Metric families.
-    pub metrics: Arc<Metrics>,
 }
 
 /// The result of one reconcile, for status and metrics.
@@ -87,9 +87,12 @@ pub struct Outcome {
     pub error: Option<ReconcileError>,
     /// What the cluster engine did, when it ran.
     pub report: Option<SyncReport>,
+    /// Wall time per stage that ran: `render`, `apply`, `wait`, `prune`.
+    pub stages: Vec<(&'static str, Duration)>,
 }
 
-/// Reads and renders an app's objects at a revision (blocking: git).
+/// Reads and renders an app's objects at a revision (blocking: git), through
+/// the one render entry point.
 ///
 /// # Errors
 /// [`ReconcileError::Source`] or [`ReconcileError::Render`].
@@ -99,64 +102,76 @@ pub fn render_app(
     app: &AppSpec,
     revision: &str,
 ) -> Result<Vec<Object>, ReconcileError> {
-    let source_error = |e: SourceError| ReconcileError::Source {
+    let repo = Source::open(source, state_dir).map_err(|e| ReconcileError::Source {
         app: app.name.clone(),
-        path: app.path.clone(),
         source: Box::new(e),
+    })?;
+    let files = RevisionFiles {
+        source: &repo,
+        revision,
     };
-    let repo = Source::open(source, state_dir).map_err(source_error)?;
-    let dir = app.path.trim_matches('/');
-    let files = repo.files_under(revision, dir).map_err(source_error)?;
-    let shown = repo.full_path(dir);
-    let files: Vec<(String, Vec<u8>)> = files
-        .into_iter()
-        .map(|(p, bytes)| (format!("{shown}/{p}"), bytes))
-        .collect();
-    render::render_plain(&shown, &files).map_err(|source| ReconcileError::Render {
+    render::render_app(app, &files).map_err(|source| ReconcileError::Render {
         app: app.name.clone(),
         source: Box::new(source),
     })
 }
 
-/// Reconciles `app` at `revision`, inside a span carrying the app and revision.
-pub async fn reconcile(ctx: &ReconcileCtx, app: &AppSpec, revision: &str) -> Outcome {
+/// Reconciles `app` at `revision`, inside a span carrying the app and
+/// revision, reporting its phases and waits to `progress`.
+pub async fn reconcile(
+    ctx: &ReconcileCtx,
+    app: &AppSpec,
+    revision: &str,
+    options: SyncOptions,
+    progress: &dyn Progress,
+) -> Outcome {
     let span = info_span!("reconcile", app = %app.name, rev = %short_id(revision));
     let started = Instant::now();
-    let (result, report) = run_stages(ctx, app, revision).instrument(span).await;
-    let took = started.elapsed();
+    let mut stages = Vec::new();
+    let (result, report) = run_stages(ctx, app, revision, options, progress, &mut stages)
+        .instrument(span)
+        .await;
     Outcome {
         result: if result.is_ok() {
             ReconcileResult::Success
         } else {
             ReconcileResult::Failure
         },
-        took,
+        took: started.elapsed(),
         error: result.err(),
         report,
+        stages,
     }
+}
+
+async fn render_blocking(
+    ctx: &ReconcileCtx,
+    app: &AppSpec,
+    revision: &str,
+) -> Result<Vec<Object>, ReconcileError> {
+    let (source, state_dir) = (ctx.source.clone(), ctx.state_dir.clone());
+    let (task_app, task_rev) = (app.clone(), revision.to_string());
+    tokio::task::spawn_blocking(move || render_app(&source, &state_dir, &task_app, &task_rev))
+        .await
+        .unwrap_or_else(|join| {
+            Err(ReconcileError::Panicked {
+                app: app.name.clone(),
+                message: join.to_string(),
+            })
+        })
 }
 
 async fn run_stages(
     ctx: &ReconcileCtx,
     app: &AppSpec,
     revision: &str,
+    options: SyncOptions,
+    progress: &dyn Progress,
+    stages: &mut Vec<(&'static str, Duration)>,
 ) -> (Result<(), ReconcileError>, Option<SyncReport>) {
     let render_started = Instant::now();
-    let (source, state_dir) = (ctx.source.clone(), ctx.state_dir.clone());
-    let (task_app, task_rev) = (app.clone(), revision.to_string());
-    let rendered =
-        tokio::task::spawn_blocking(move || render_app(&source, &state_dir, &task_app, &task_rev))
-            .await
-            .unwrap_or_else(|join| {
-                Err(ReconcileError::Panicked {
-                    app: app.name.clone(),
-                    message: join.to_string(),
-                })
-            });
-    ctx.metrics
-        .stage_duration
-        .with_label_values(&[&app.name, "render"])
-        .observe(render_started.elapsed().as_secs_f64());
+    let rendered = render_blocking(ctx, app, revision).await;
+    stages.push(("render", render_started.elapsed()));
     let objects = match rendered {
         Ok(objects) => objects,
         Err(e) => return (Err(e), None),
@@ -170,19 +185,14 @@ async fn run_stages(
         );
     };
     let apply_started = Instant::now();
-    let (report, result) = engine::sync(cluster, app, revision, objects).await;
+    let (report, result) = engine::sync(cluster, app, revision, objects, options, progress).await;
     let total = apply_started.elapsed();
     let apply = total.saturating_sub(report.waited + report.pruned);
-    for (stage, took) in [
+    stages.extend([
         ("apply", apply),
         ("wait", report.waited),
         ("prune", report.pruned),
-    ] {
-        ctx.metrics
-            .stage_duration
-            .with_label_values(&[&app.name, stage])
-            .observe(took.as_secs_f64());
-    }
+    ]);
     (
         result.map_err(|source| ReconcileError::Sync {
             app: app.name.clone(),
@@ -192,12 +202,15 @@ async fn run_stages(
     )
 }
 
-/// Errors of a one-off sync run by the CLI.
+/// Errors of a one-off command (sync, diff, render) before any app runs.
 #[derive(Debug, thiserror::Error)]
-pub enum SyncError {
+pub enum OneOffError {
     /// The source could not be read.
-    #[error("cannot read the source: {0}")]
-    Source(String),
+    #[error(transparent)]
+    Source(#[from] ReadError),
+    /// Reading the source panicked (a bug).
+    #[error("internal error reading the source: {0} (this is a bug in plumb; please report it)")]
+    Internal(String),
     /// The named app is not in the repo manifest.
     #[error("no app named `{app}` in the repo manifest (apps: {known})")]
     UnknownApp { app: String, known: String },
@@ -205,16 +218,18 @@ pub enum SyncError {
 
 /// Reads the source at the branch tip and picks one app (or all) of its
 /// manifest, for the one-off commands.
-async fn read_apps(
+///
+/// # Errors
+/// [`OneOffError`] when the source cannot be read or the app is unknown.
+pub async fn read_apps(
     config: &crate::config::Config,
     app: Option<&str>,
-) -> Result<(crate::source::follow::SourceUpdate, Vec<AppSpec>), SyncError> {
+) -> Result<(crate::source::follow::SourceUpdate, Vec<AppSpec>), OneOffError> {
     let (source, state_dir) = (config.source.clone(), config.state_dir.clone());
     let update =
         tokio::task::spawn_blocking(move || crate::source::follow::read_once(&source, &state_dir))
             .await
-            .map_err(|e| SyncError::Source(e.to_string()))?
-            .map_err(SyncError::Source)?;
+            .map_err(|e| OneOffError::Internal(e.to_string()))??;
     let apps: Vec<_> = update
         .manifest
         .apps
@@ -229,7 +244,7 @@ async fn read_apps(
             .iter()
             .map(|a| a.name.as_str())
             .collect();
-        return Err(SyncError::UnknownApp {
+        return Err(OneOffError::UnknownApp {
             app: name.to_string(),
             known: known.join(", "),
         });
@@ -241,23 +256,22 @@ async fn read_apps(
 /// what `plumb sync` does when no daemon is running.
 ///
 /// # Errors
-/// [`SyncError`] when there is nothing to reconcile.
+/// [`OneOffError`] when there is nothing to reconcile.
 pub async fn sync_once(
     config: &crate::config::Config,
     cluster: Option<Cluster>,
-    metrics: Arc<Metrics>,
     app: Option<&str>,
-) -> Result<Vec<(String, Outcome)>, SyncError> {
+    options: SyncOptions,
+) -> Result<Vec<(String, Outcome)>, OneOffError> {
     let (update, apps) = read_apps(config, app).await?;
     let ctx = ReconcileCtx {
         source: config.source.clone(),
         state_dir: config.state_dir.clone(),
         cluster,
-        metrics,
     };
     let mut outcomes = Vec::new();
     for spec in apps {
-        let outcome = reconcile(&ctx, &spec, &update.revision.id).await;
+        let outcome = reconcile(&ctx, &spec, &update.revision.id, options, &NoProgress).await;
         outcomes.push((spec.name, outcome));
     }
     Ok(outcomes)
@@ -267,33 +281,24 @@ pub async fn sync_once(
 /// the cluster: for `plumb diff` and `plumb sync --dry-run`.
 ///
 /// # Errors
-/// [`SyncError`] when the source cannot be read or the app is unknown; each
-/// app's own failure is in its entry.
+/// [`OneOffError`] when the source cannot be read or the app is unknown;
+/// each app's own failure is in its entry.
 pub async fn preview_apps(
     config: &crate::config::Config,
     cluster: &Cluster,
     app: Option<&str>,
-) -> Result<Vec<(String, Result<engine::Preview, ReconcileError>)>, SyncError> {
+    options: SyncOptions,
+) -> Result<Vec<(String, Result<engine::Preview, ReconcileError>)>, OneOffError> {
     let (update, apps) = read_apps(config, app).await?;
+    let ctx = ReconcileCtx {
+        source: config.source.clone(),
+        state_dir: config.state_dir.clone(),
+        cluster: Some(cluster.clone()),
+    };
     let mut out = Vec::new();
     for spec in apps {
-        let (source, state_dir, task_app, rev) = (
-            config.source.clone(),
-            config.state_dir.clone(),
-            spec.clone(),
-            update.revision.id.clone(),
-        );
-        let rendered =
-            tokio::task::spawn_blocking(move || render_app(&source, &state_dir, &task_app, &rev))
-                .await
-                .unwrap_or_else(|e| {
-                    Err(ReconcileError::Panicked {
-                        app: spec.name.clone(),
-                        message: e.to_string(),
-                    })
-                });
-        let result = match rendered {
-            Ok(objects) => engine::preview(cluster, &spec, &update.revision.id, objects)
+        let result = match render_blocking(&ctx, &spec, &update.revision.id).await {
+            Ok(objects) => engine::preview(cluster, &spec, &update.revision.id, objects, options)
                 .await
                 .map_err(|source| ReconcileError::Sync {
                     app: spec.name.clone(),

@@ -1,70 +1,57 @@
-//! Rendering an app into Kubernetes objects. Now: a directory of plain YAML
-//! or JSON manifests (Helm charts arrive with the chart issue and return the
-//! same [`Object`]s). Pure: file contents in, objects or errors out.
+//! Rendering an app into Kubernetes objects: one entry point,
+//! [`render_app`], dispatching on the app's source kind. Now: a directory of
+//! plain YAML or JSON manifests (Helm charts arrive with the chart issue and
+//! return the same [`Object`]s). Pure: files in (through [`FileSource`]),
+//! objects or errors out.
 //!
-//! Rules: files ending `.yaml`, `.yml` or `.json`, recursively, in path
-//! order; multi-document YAML; `kind: List` (and `*List`) unwrapped; empty
-//! documents skipped. Every object must have `apiVersion`, `kind` and
-//! `metadata.name`; errors name the file and the document's index and line.
+//! Rules for a directory: files ending `.yaml`, `.yml` or `.json`,
+//! recursively, in path order; multi-document YAML; `kind: List` (and
+//! `*List`) unwrapped; empty documents skipped. Every object must have
+//! `apiVersion`, `kind` and `metadata.name`; errors name the file and the
+//! document's index and line.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Where an object came from, for error messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    /// Path of the file inside the repo.
-    pub file: String,
-    /// 0-based index of the YAML document in the file.
-    pub doc: usize,
-    /// 1-based line where the document starts.
-    pub line: usize,
+use crate::manifest::{AppSource, AppSpec};
+pub use crate::object::{Object, Origin};
+use crate::tree::TreeFile;
+
+/// Where a renderer reads an app's files: a git revision in the daemon, the
+/// working tree for `plumb render --worktree`, a fixture in tests.
+pub trait FileSource {
+    /// Every file below `dir` (relative to the watched path), recursively,
+    /// in path order, with paths relative to `dir`. An absent directory is
+    /// empty.
+    ///
+    /// # Errors
+    /// Whatever kept the files from being read.
+    fn files_under(&self, dir: &str) -> Result<Vec<TreeFile>, ReadError>;
+
+    /// How messages show `dir` (e.g. `gitops-repo/manifests`).
+    fn shown(&self, dir: &str) -> String;
 }
 
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{} (document {})", self.file, self.line, self.doc + 1)
-    }
-}
-
-/// A desired object as rendered, plus where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Object {
-    /// The manifest as JSON.
-    pub data: Value,
-    /// The file and document it came from.
-    pub origin: Origin,
-}
-
-impl Object {
-    /// `apiVersion`.
-    pub fn api_version(&self) -> &str {
-        self.data["apiVersion"].as_str().unwrap_or("")
-    }
-    /// `kind`.
-    pub fn kind(&self) -> &str {
-        self.data["kind"].as_str().unwrap_or("")
-    }
-    /// `metadata.name`.
-    pub fn name(&self) -> &str {
-        self.data["metadata"]["name"].as_str().unwrap_or("")
-    }
-    /// `metadata.namespace`, if set.
-    pub fn namespace(&self) -> Option<&str> {
-        self.data["metadata"]["namespace"].as_str()
-    }
-    /// An annotation's value.
-    pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.data["metadata"]["annotations"][key].as_str()
-    }
-}
+/// Why a [`FileSource`] could not read a directory.
+pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Errors in an app's manifests.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum RenderError {
+    /// The app's files could not be read.
+    #[error("{dir}: cannot be read")]
+    Read {
+        dir: String,
+        #[source]
+        source: ReadError,
+    },
     /// The document is not valid YAML/JSON.
-    #[error("{origin}: not valid YAML: {message}")]
-    Syntax { origin: Origin, message: String },
+    #[error("{origin}: not valid YAML")]
+    Syntax {
+        origin: Origin,
+        #[source]
+        source: serde_yaml_ng::Error,
+    },
     /// A required field is missing or not a string.
     #[error("{origin}: `{field}` is missing (hint: every Kubernetes object needs apiVersion, kind and metadata.name)")]
     MissingField { origin: Origin, field: &'static str },
@@ -78,7 +65,7 @@ pub enum RenderError {
         name: String,
         /// Where the first definition is (file:line (document N)).
         first: String,
-        second: Origin,
+        second: Box<Origin>,
     },
     /// The app's directory holds no manifests at all.
     #[error(
@@ -87,29 +74,61 @@ pub enum RenderError {
     Empty { dir: String },
 }
 
+/// Renders an app from its files: the one way every caller (daemon, CLI,
+/// tests) turns an app into objects.
+///
+/// # Errors
+/// [`RenderError`] naming the file, document and line.
+pub fn render_app(app: &AppSpec, files: &dyn FileSource) -> Result<Vec<Object>, RenderError> {
+    match &app.source {
+        AppSource::Directory { path } => {
+            let shown = files.shown(path);
+            let tree = files
+                .files_under(path)
+                .map_err(|source| RenderError::Read {
+                    dir: shown.clone(),
+                    source,
+                })?;
+            let tree: Vec<TreeFile> = tree
+                .into_iter()
+                .map(|f| TreeFile {
+                    path: join(&shown, &f.path),
+                    ..f
+                })
+                .collect();
+            render_plain(&shown, &tree)
+        }
+    }
+}
+
+fn join(dir: &str, path: &str) -> String {
+    if dir.is_empty() {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    }
+}
+
 /// Whether a file is a manifest by its name.
 pub fn is_manifest(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
 }
 
-/// Renders plain manifests: `files` are (path shown in errors, content) in
+/// Renders plain manifests: `files` carry the paths shown in errors, in
 /// path order; non-manifest files are ignored.
 ///
 /// # Errors
 /// The first [`RenderError`] found, naming the file and document.
-pub fn render_plain(dir: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<Object>, RenderError> {
+pub fn render_plain(dir: &str, files: &[TreeFile]) -> Result<Vec<Object>, RenderError> {
     let mut objects = Vec::new();
     let mut any = false;
-    for (path, bytes) in files.iter().filter(|(p, _)| is_manifest(p)) {
+    for file in files.iter().filter(|f| is_manifest(&f.path)) {
         any = true;
-        let text = String::from_utf8_lossy(bytes);
+        let path = &file.path;
+        let text = String::from_utf8_lossy(&file.content);
         for (doc, (line, value)) in parse_documents(path, &text)?.into_iter().enumerate() {
-            let origin = Origin {
-                file: path.clone(),
-                doc,
-                line,
-            };
+            let origin = Origin::file(path.clone(), doc, line);
             let Some(value) = value else { continue };
             push_object(&mut objects, value, origin)?;
         }
@@ -129,15 +148,10 @@ fn parse_documents(path: &str, text: &str) -> Result<Vec<(usize, Option<Value>)>
     let mut out = Vec::new();
     for (doc, deserializer) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         let line = starts.get(doc).copied().unwrap_or(1);
-        let origin = || Origin {
-            file: path.to_string(),
-            doc,
-            line,
-        };
         let value =
-            Option::<Value>::deserialize(deserializer).map_err(|e| RenderError::Syntax {
-                origin: origin(),
-                message: e.to_string(),
+            Option::<Value>::deserialize(deserializer).map_err(|source| RenderError::Syntax {
+                origin: Origin::file(path, doc, line),
+                source,
             })?;
         out.push((line, value.filter(|v| !v.is_null())));
     }
@@ -223,7 +237,7 @@ fn check_duplicates(objects: &[Object]) -> Result<(), RenderError> {
                 kind: o.kind().to_string(),
                 name: o.name().to_string(),
                 first: first.to_string(),
-                second: o.origin.clone(),
+                second: Box::new(o.origin.clone()),
             });
         }
         seen.insert(key, &o.origin);
@@ -235,9 +249,9 @@ fn check_duplicates(objects: &[Object]) -> Result<(), RenderError> {
 mod tests {
     use super::*;
 
-    fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    fn files(list: &[(&str, &str)]) -> Vec<TreeFile> {
         list.iter()
-            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+            .map(|(p, t)| TreeFile::regular(*p, *t))
             .collect()
     }
 
@@ -304,12 +318,12 @@ mod tests {
             &files(&[("m/a.yaml", "apiVersion: v1\nkind: [unclosed\n")]),
         )
         .unwrap_err();
-        let text = err.to_string();
+        let text = crate::error_chain(&err);
         assert!(
             text.starts_with("m/a.yaml:1 (document 1): not valid YAML"),
             "{text}"
         );
-        assert!(text.contains("line"), "{text}");
+        assert!(text.contains("line"), "the parser's cause is kept: {text}");
     }
 
     #[test]

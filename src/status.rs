@@ -11,6 +11,10 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use crate::cluster::health::HealthStatus;
+use crate::cluster::live::LiveHealth;
+use crate::metrics::ReconcileResult;
+
 /// The whole status document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Status {
@@ -73,23 +77,45 @@ pub struct AppStatus {
     pub revision: Option<String>,
     /// The last finished reconcile; `None` before the first one ends.
     pub reconcile: Option<ReconcileStatus>,
-    /// Worst health of the app's objects: Healthy, Progressing, Degraded or Unknown.
-    pub health: String,
-    /// The objects plumb manages for the app.
+    /// The reconcile running now, and what it waits on; `None` when idle.
+    #[serde(default)]
+    pub reconciling: Option<ReconcilingStatus>,
+    /// Worst health of the app's objects, live from the cluster's watch.
+    pub health: HealthStatus,
+    /// The objects plumb manages for the app, with their live health.
     pub resources: Vec<ResourceStatus>,
 }
 
 /// The outcome of one reconcile, as shown in status.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ReconcileStatus {
     /// `success` or `failure`.
-    pub result: String,
+    pub result: ReconcileResult,
     /// RFC 3339 time at which it ended.
     pub at: String,
     /// How long it took.
     pub duration_ms: u64,
     /// The error with its hint, when it failed.
     pub error: Option<String>,
+    /// Whether hooks ran and why (`first install`, `forced`, ...), when a
+    /// plan was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<String>,
+}
+
+/// A reconcile in progress.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ReconcilingStatus {
+    /// The revision being reconciled.
+    pub revision: String,
+    /// RFC 3339 time at which it started.
+    pub since: String,
+    /// Why it runs: new-revision, interval, sync, retry, ...
+    pub trigger: String,
+    /// `render`, `pre-hooks (weight N)`, `wave N`, `post-hooks (weight N)`, `prune`.
+    pub phase: String,
+    /// The objects waited on now, with their health and reason.
+    pub waiting: Vec<ResourceStatus>,
 }
 
 /// One managed object in status.
@@ -102,7 +128,7 @@ pub struct ResourceStatus {
     /// metadata.name.
     pub name: String,
     /// Healthy, Progressing, Degraded or Unknown.
-    pub health: String,
+    pub health: HealthStatus,
     /// Why, in words a person can act on.
     pub reason: Option<String>,
 }
@@ -183,6 +209,7 @@ impl Status {
                 ),
                 None => ("-", "-", "-".to_string()),
             };
+            let health = app.health.as_str();
             let _ = writeln!(
                 out,
                 "{:<name_width$}  {:<12}  {:<8}  {:<20}  {:>8}  {:<11}  {}",
@@ -191,11 +218,33 @@ impl Status {
                 result,
                 at,
                 took,
-                app.health,
+                health,
                 app.resources.len()
             );
             if let Some(e) = app.reconcile.as_ref().and_then(|r| r.error.as_ref()) {
                 let _ = writeln!(out, "  error: {e}");
+            }
+            if let Some(r) = &app.reconciling {
+                let _ = writeln!(
+                    out,
+                    "  reconciling {} ({}) since {}: {}",
+                    crate::source::short_id(&r.revision),
+                    r.trigger,
+                    r.since,
+                    r.phase
+                );
+                for w in &r.waiting {
+                    let _ = writeln!(
+                        out,
+                        "    waiting on {}: {}{}",
+                        w.display_name(),
+                        w.health,
+                        w.reason
+                            .as_ref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default()
+                    );
+                }
             }
         }
         out
@@ -207,17 +256,38 @@ pub fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
-/// The write side of the status, shared by the daemon's tasks.
+impl ResourceStatus {
+    /// `Kind/namespace/name`, or `Kind/name` when cluster-scoped.
+    pub fn display_name(&self) -> String {
+        if self.namespace.is_empty() {
+            format!("{}/{}", self.kind, self.name)
+        } else {
+            format!("{}/{}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// The write side of the status, shared by the daemon's tasks; a snapshot
+/// reads each app's objects and health live from the watches' board.
 #[derive(Clone)]
 pub struct StatusHandle {
     tx: Arc<watch::Sender<Status>>,
+    live: LiveHealth,
 }
 
 impl StatusHandle {
-    /// A new, empty status.
+    /// A new, empty status with a board of its own.
     pub fn new() -> StatusHandle {
+        StatusHandle::with_health(LiveHealth::new())
+    }
+
+    /// A new, empty status whose apps' health is read from `live`.
+    pub fn with_health(live: LiveHealth) -> StatusHandle {
         let (tx, _rx) = watch::channel(Status::default());
-        StatusHandle { tx: Arc::new(tx) }
+        StatusHandle {
+            tx: Arc::new(tx),
+            live,
+        }
     }
 
     /// Changes the status in place; readers see the change atomically.
@@ -233,7 +303,6 @@ impl StatusHandle {
                 None => {
                     status.apps.push(AppStatus {
                         name: name.to_string(),
-                        health: "Unknown".to_string(),
                         ..AppStatus::default()
                     });
                     status.apps.len() - 1
@@ -243,9 +312,26 @@ impl StatusHandle {
         });
     }
 
-    /// A copy of the current status.
+    /// A copy of the current status, with each app's objects and health as
+    /// the watches see them now.
     pub fn snapshot(&self) -> Status {
-        self.tx.borrow().clone()
+        let mut status = self.tx.borrow().clone();
+        for app in &mut status.apps {
+            if let Some(objects) = self.live.app(&app.name) {
+                app.health = crate::cluster::health::worst(objects.iter().map(|(_, h)| h));
+                app.resources = objects
+                    .into_iter()
+                    .map(|(o, h)| ResourceStatus {
+                        kind: o.kind,
+                        namespace: o.namespace,
+                        name: o.name,
+                        health: h.status,
+                        reason: h.reason,
+                    })
+                    .collect();
+            }
+        }
+        status
     }
 
     /// A receiver that wakes on every change (for tests and waiting).
@@ -314,7 +400,7 @@ mod tests {
         let names: Vec<_> = snap.apps.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["b", "a"]);
         assert_eq!(snap.apps[0].revision.as_deref(), Some("2"));
-        assert_eq!(snap.apps[1].health, "Unknown");
+        assert_eq!(snap.apps[1].health, HealthStatus::Unknown);
     }
 
     #[test]
@@ -331,10 +417,24 @@ mod tests {
         status.update_app("pakaura", |a| {
             a.revision = Some("0123456789abcdef0123".into());
             a.reconcile = Some(ReconcileStatus {
-                result: "failure".into(),
+                result: ReconcileResult::Failure,
                 at: "2026-01-01T00:00:00Z".into(),
                 duration_ms: 7,
                 error: Some("boom".into()),
+                hooks: None,
+            });
+            a.reconciling = Some(ReconcilingStatus {
+                revision: "fedcba9876543210fedc".into(),
+                since: "2026-01-01T01:29:00Z".into(),
+                trigger: "new-revision".into(),
+                phase: "pre-hooks (weight 0)".into(),
+                waiting: vec![ResourceStatus {
+                    kind: "Job".into(),
+                    namespace: "pakaura".into(),
+                    name: "migrate".into(),
+                    health: HealthStatus::Progressing,
+                    reason: Some("running".into()),
+                }],
             });
         });
         let now = humantime::parse_rfc3339("2026-01-01T01:30:00Z").unwrap();
@@ -349,6 +449,14 @@ mod tests {
         assert!(table.contains("error: no kubeconfig found"), "{table}");
         assert!(table.contains("pakaura  0123456789ab  failure"), "{table}");
         assert!(table.contains("  error: boom"), "{table}");
+        assert!(
+            table.contains("  reconciling fedcba987654 (new-revision) since 2026-01-01T01:29:00Z: pre-hooks (weight 0)"),
+            "{table}"
+        );
+        assert!(
+            table.contains("    waiting on Job/pakaura/migrate: Progressing (running)"),
+            "{table}"
+        );
     }
 
     #[test]
@@ -356,10 +464,11 @@ mod tests {
         let status = StatusHandle::new();
         status.update_app("pakaura", |a| {
             a.reconcile = Some(ReconcileStatus {
-                result: "success".into(),
+                result: ReconcileResult::Success,
                 at: rfc3339(SystemTime::UNIX_EPOCH),
                 duration_ms: 12,
                 error: None,
+                hooks: None,
             })
         });
         let json = serde_json::to_value(status.snapshot()).unwrap();
@@ -373,5 +482,31 @@ mod tests {
         assert_eq!(app["reconcile"]["duration_ms"], 12);
         assert!(app["resources"].is_array());
         assert_eq!(app["health"], "Unknown");
+        assert!(app["reconciling"].is_null());
+        let back: Status = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            back.apps[0].reconcile.as_ref().unwrap().result,
+            ReconcileResult::Success
+        );
+    }
+
+    #[test]
+    fn a_snapshot_reads_health_live() {
+        use crate::cluster::health::Health;
+        use crate::object::ObjRef;
+        let live = LiveHealth::new();
+        let status = StatusHandle::with_health(live.clone());
+        status.update_app("p", |_| {});
+        let api = ObjRef::new("apps/v1", "Deployment", "p", "api");
+        live.set_managed("p", vec![(api.clone(), Health::missing())]);
+        assert_eq!(
+            status.snapshot().apps[0].resources[0].health,
+            HealthStatus::Unknown
+        );
+        let broken = serde_json::json!({"status": {"conditions": [{"type": "Progressing", "reason": "ProgressDeadlineExceeded"}]}});
+        live.observe("p", &api, Some(&broken));
+        let snap = status.snapshot();
+        assert_eq!(snap.apps[0].health, HealthStatus::Degraded);
+        assert_eq!(snap.apps[0].resources[0].name, "api");
     }
 }

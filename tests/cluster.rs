@@ -12,12 +12,14 @@ use std::time::Duration;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::discovery::ApiResource;
 use plumb::cluster::apply::Cluster;
-use plumb::cluster::engine::{self, Action, SyncError};
+use plumb::cluster::engine::{self, Action, SyncError, SyncOptions};
 use plumb::cluster::health::HealthStatus;
 use plumb::cluster::inventory::{KeepReason, PruneMode};
+use plumb::cluster::wait::NoProgress;
 use plumb::manifest::AppSpec;
 use plumb::metrics::Metrics;
 use plumb::render::{render_plain, Object};
+use plumb::tree::TreeFile;
 use serde_json::{json, Value};
 use support::apiserver::{self, ApiServer};
 
@@ -39,17 +41,10 @@ async fn env(server: &ApiServer, name: &str) -> Env {
     let kube = server.client().await;
     let metrics = Arc::new(Metrics::new());
     Env {
-        cluster: Cluster::new(kube.clone(), metrics.clone()),
+        cluster: Cluster::new(kube.clone(), metrics.kube_requests_total.clone()),
         metrics,
         kube,
-        app: AppSpec {
-            name: name.to_string(),
-            namespace: name.to_string(),
-            path: "m".into(),
-            prune: PruneMode::On,
-            timeout: Duration::from_secs(20),
-            rollback: false,
-        },
+        app: AppSpec::directory(name, "m").with_timeout(Duration::from_secs(20)),
     }
 }
 
@@ -58,7 +53,7 @@ impl Env {
     fn restarted(&self) -> Env {
         let metrics = Arc::new(Metrics::new());
         Env {
-            cluster: Cluster::new(self.kube.clone(), metrics.clone()),
+            cluster: Cluster::new(self.kube.clone(), metrics.kube_requests_total.clone()),
             metrics,
             kube: self.kube.clone(),
             app: self.app.clone(),
@@ -70,7 +65,15 @@ impl Env {
         revision: &str,
         yaml: &str,
     ) -> (engine::SyncReport, Result<(), SyncError>) {
-        engine::sync(&self.cluster, &self.app, revision, objects(yaml)).await
+        engine::sync(
+            &self.cluster,
+            &self.app,
+            revision,
+            objects(yaml),
+            SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
     }
 
     fn writes(&self) -> f64 {
@@ -138,8 +141,7 @@ fn objects(yaml: &str) -> Vec<Object> {
     if yaml.trim().is_empty() {
         return Vec::new();
     }
-    render_plain("m", &[("m/all.yaml".to_string(), yaml.as_bytes().to_vec())])
-        .expect("test manifests render")
+    render_plain("m", &[TreeFile::regular("m/all.yaml", yaml)]).expect("test manifests render")
 }
 
 fn actions(report: &engine::SyncReport) -> Vec<(String, Action)> {
@@ -308,8 +310,17 @@ data:
 "#;
     let app = e.app.clone();
     let cluster = e.cluster.clone();
-    let sync =
-        tokio::spawn(async move { engine::sync(&cluster, &app, "rev1", objects(yaml)).await });
+    let sync = tokio::spawn(async move {
+        engine::sync(
+            &cluster,
+            &app,
+            "rev1",
+            objects(yaml),
+            SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
+    });
 
     // The hook runs first, alone.
     support_wait(|| async { e.get("batch/v1", "Job", "jobs", "migrate").await }).await;
@@ -380,8 +391,17 @@ spec:
     let yaml = format!("{yaml}{}", cm("after", "1"));
     let app = e.app.clone();
     let cluster = e.cluster.clone();
-    let sync =
-        tokio::spawn(async move { engine::sync(&cluster, &app, "rev1", objects(&yaml)).await });
+    let sync = tokio::spawn(async move {
+        engine::sync(
+            &cluster,
+            &app,
+            "rev1",
+            objects(&yaml),
+            SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
+    });
     support_wait(|| async { e.get("batch/v1", "Job", "jobs", "migrate").await }).await;
     // What the Job controller and kubelet would leave: a pod that exited 3.
     let pods = e.api("v1", "Pod", "pods", Some("t-hookfail"));
@@ -403,7 +423,7 @@ spec:
         .expect("sync ends")
         .unwrap();
     let err = plumb::error_chain(&result.expect_err("the hook failed"));
-    assert!(err.contains("hook Job/t-hookfail/migrate failed"), "{err}");
+    assert!(err.contains("Job/t-hookfail/migrate: hook failed"), "{err}");
     assert!(err.contains("BackoffLimitExceeded"), "{err}");
     assert!(
         err.contains(
@@ -541,7 +561,7 @@ spec:
     let (report, result) = e.sync("rev1", yaml).await;
     let err = plumb::error_chain(&result.expect_err("not healthy in 3s"));
     assert!(
-        err.contains("Deployment/t-unhealthy/stuck not healthy after 3s"),
+        err.contains("Deployment/t-unhealthy/stuck: not healthy after 3s (wave 0)"),
         "{err}"
     );
     assert_eq!(report.objects[0].health.status, HealthStatus::Progressing);

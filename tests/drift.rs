@@ -198,10 +198,10 @@ fn a_fighting_writer_is_backed_off_not_hot_looped() {
         corrections >= 1.0 && corrections <= f64::from(edits) / 4.0,
         "{corrections} corrections for {edits} edits"
     );
-    assert!(!d
+    let fights = d
         .daemon
-        .logged("object keeps drifting: something is fighting plumb; backing off")
-        .is_empty());
+        .logged("object keeps being changed back: rogue-operator is fighting plumb; backing off");
+    assert_eq!(fights.len(), 1, "a fight is declared once, naming who");
     // After the fight, plumb wins again.
     d.wait_value(
         "settings",

@@ -15,8 +15,8 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use serde_json::{json, Value};
 
-use super::inventory::{self, Inventory, ObjRef};
-use crate::metrics::Metrics;
+use super::inventory::{self, Inventory};
+use crate::object::{ObjRef, APP_LABEL, MANAGED_BY};
 
 /// The field manager plumb applies with.
 pub const FIELD_MANAGER: &str = "plumb";
@@ -62,6 +62,17 @@ pub enum ApplyError {
     /// The inventory ConfigMap holds something unreadable.
     #[error(transparent)]
     Inventory(#[from] inventory::InventoryError),
+    /// A delete did not finish in time; nothing is applied over it.
+    #[error("{object}: still terminating {secs}s after delete (hint: a finalizer may hold it: `kubectl get` it and check metadata.finalizers)")]
+    StillTerminating { object: String, secs: u64 },
+    /// The API server's answer could not be read as JSON (a bug).
+    #[error("{object}: {verb}: the answer is not a readable object")]
+    Decode {
+        object: String,
+        verb: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl ApplyError {
@@ -77,6 +88,8 @@ impl ApplyError {
             ApplyError::Invalid { .. } => "invalid",
             ApplyError::Api { .. } => "api",
             ApplyError::Inventory(_) => "inventory",
+            ApplyError::StillTerminating { .. } => "terminating",
+            ApplyError::Decode { .. } => "decode",
         }
     }
 }
@@ -95,16 +108,17 @@ type KindCache = Arc<Mutex<HashMap<(String, String), (ApiResource, bool)>>>;
 #[derive(Clone)]
 pub struct Cluster {
     client: kube::Client,
-    metrics: Arc<Metrics>,
+    requests: prometheus::IntCounterVec,
     kinds: KindCache,
 }
 
 impl Cluster {
-    /// Wraps a client.
-    pub fn new(client: kube::Client, metrics: Arc<Metrics>) -> Cluster {
+    /// Wraps a client; every call is counted in `requests`
+    /// (`plumb_kube_requests_total{verb,code}`).
+    pub fn new(client: kube::Client, requests: prometheus::IntCounterVec) -> Cluster {
         Cluster {
             client,
-            metrics,
+            requests,
             kinds: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -120,10 +134,7 @@ impl Cluster {
             Err(kube::Error::Api(status)) => status.code.to_string(),
             Err(_) => "error".to_string(),
         };
-        self.metrics
-            .kube_requests_total
-            .with_label_values(&[verb, &code])
-            .inc();
+        self.requests.with_label_values(&[verb, &code]).inc();
     }
 
     /// The API resource of a kind and whether it is namespaced, from the
@@ -218,7 +229,7 @@ impl Cluster {
             .await;
         self.count("get", &result);
         match result {
-            Ok(found) => Ok(found.map(|o| serde_json::to_value(o).unwrap_or(Value::Null))),
+            Ok(found) => found.map(|o| to_json(object, "get", o)).transpose(),
             Err(e) => Err(self.error(object, "get", e)),
         }
     }
@@ -239,11 +250,18 @@ impl Cluster {
         let result = self.api(&resource, &template.namespace).list(&params).await;
         self.count("list", &result);
         match result {
-            Ok(list) => Ok(list
+            // Items of a list carry no apiVersion and kind; every reader
+            // (health, Secret masking in diffs) needs them.
+            Ok(list) => list
                 .items
                 .into_iter()
-                .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-                .collect()),
+                .map(|o| {
+                    let mut item = to_json(template, "list", o)?;
+                    item["apiVersion"] = Value::String(template.api_version());
+                    item["kind"] = Value::String(template.kind.clone());
+                    Ok(item)
+                })
+                .collect(),
             Err(e) => Err(self.error(template, "list", e)),
         }
     }
@@ -273,7 +291,7 @@ impl Cluster {
             .await;
         self.count(if dry_run { "apply-dry-run" } else { "apply" }, &result);
         match result {
-            Ok(applied) => Ok(serde_json::to_value(applied).unwrap_or(Value::Null)),
+            Ok(applied) => to_json(object, "apply", applied),
             Err(e) => Err(self.error(object, "apply", e)),
         }
     }
@@ -310,12 +328,14 @@ impl Cluster {
     /// Deletes and waits until the object is gone (at most `timeout`).
     ///
     /// # Errors
-    /// [`ApplyError`] from the delete or the reads.
+    /// [`ApplyError`] from the delete or the reads, and
+    /// [`ApplyError::StillTerminating`] when it is still there after
+    /// `timeout` (a finalizer or a slow controller): never apply over it.
     pub async fn delete_and_wait(
         &self,
         object: &ObjRef,
         timeout: Duration,
-    ) -> Result<bool, ApplyError> {
+    ) -> Result<(), ApplyError> {
         // Workloads go in the foreground, so their pods are gone before a
         // re-created one starts; other kinds have no dependents worth
         // waiting for (and foreground deletion needs the garbage collector).
@@ -327,10 +347,13 @@ impl Cluster {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if self.get(object).await?.is_none() {
-                return Ok(true);
+                return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {
-                return Ok(false);
+                return Err(ApplyError::StillTerminating {
+                    object: object.to_string(),
+                    secs: timeout.as_secs(),
+                });
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -350,8 +373,8 @@ impl Cluster {
             "apiVersion": "v1",
             "kind": "Namespace",
             "metadata": {"name": name, "labels": {
-                inventory::MANAGED_BY.0: inventory::MANAGED_BY.1,
-                inventory::APP_LABEL: app,
+                MANAGED_BY.0: MANAGED_BY.1,
+                APP_LABEL: app,
             }},
         }))
         .map_err(|e| ApplyError::Invalid {
@@ -413,16 +436,13 @@ impl Cluster {
     /// Reads an app's inventory; empty when it has none yet.
     ///
     /// # Errors
-    /// [`ApplyError`].
+    /// [`ApplyError`], also when the ConfigMap holds something unreadable
+    /// (never read as empty: that would forget what to prune).
     pub async fn read_inventory(&self, app: &str) -> Result<Inventory, ApplyError> {
         let object = inventory_ref(app);
         match self.get(&object).await? {
             None => Ok(Inventory::default()),
-            Some(live) => {
-                let data: std::collections::BTreeMap<String, String> =
-                    serde_json::from_value(live["data"].clone()).unwrap_or_default();
-                Ok(Inventory::from_data(app, &data)?)
-            }
+            Some(live) => Ok(Inventory::from_live_data(app, &live["data"])?),
         }
     }
 
@@ -435,20 +455,32 @@ impl Cluster {
         app: &str,
         inventory: &Inventory,
     ) -> Result<(), ApplyError> {
+        let data = inventory.to_data(app)?;
         self.ensure_namespace(inventory::NAMESPACE, "plumb").await?;
         let object = inventory_ref(app);
-        let data = json!({
+        let manifest = json!({
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {
                 "name": object.name,
                 "namespace": object.namespace,
-                "labels": {inventory::MANAGED_BY.0: inventory::MANAGED_BY.1, inventory::APP_LABEL: app},
+                "labels": {MANAGED_BY.0: MANAGED_BY.1, APP_LABEL: app},
             },
-            "data": inventory.to_data(),
+            "data": data,
         });
-        self.apply(&object, &data, true, false).await.map(|_| ())
+        self.apply(&object, &manifest, true, false)
+            .await
+            .map(|_| ())
     }
+}
+
+/// An API object as JSON; a failure here would be a bug in the client.
+fn to_json(object: &ObjRef, verb: &'static str, o: DynamicObject) -> Result<Value, ApplyError> {
+    serde_json::to_value(o).map_err(|source| ApplyError::Decode {
+        object: object.to_string(),
+        verb,
+        source,
+    })
 }
 
 fn namespaced(caps: &ApiCapabilities) -> bool {
@@ -457,24 +489,17 @@ fn namespaced(caps: &ApiCapabilities) -> bool {
 
 /// The identity of a Namespace.
 pub fn namespace_ref(name: &str) -> ObjRef {
-    ObjRef {
-        group: String::new(),
-        version: "v1".into(),
-        kind: "Namespace".into(),
-        namespace: String::new(),
-        name: name.to_string(),
-    }
+    ObjRef::new("v1", "Namespace", "", name)
 }
 
 /// The identity of an app's inventory ConfigMap.
 pub fn inventory_ref(app: &str) -> ObjRef {
-    ObjRef {
-        group: String::new(),
-        version: "v1".into(),
-        kind: "ConfigMap".into(),
-        namespace: inventory::NAMESPACE.into(),
-        name: inventory::configmap_name(app),
-    }
+    ObjRef::new(
+        "v1",
+        "ConfigMap",
+        inventory::NAMESPACE,
+        &inventory::configmap_name(app),
+    )
 }
 
 #[cfg(test)]

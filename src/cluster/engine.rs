@@ -1,35 +1,43 @@
-//! Applying one app's plan to the cluster: hooks, waves in kind order with a
-//! health wait after each, immutable-field replacement, prune within the
-//! safety rules, and the new inventory. The decisions (order, health, prune
-//! set, safety) are the pure modules'; this runs them against [`Cluster`].
+//! Carrying out one app's plan against the cluster: prepare the objects,
+//! read the inventory and live state, let [`plan`](super::plan) decide,
+//! then run it: hooks, waves in kind order with a health wait after each,
+//! immutable-field replacement, prune, and the new inventory. [`preview`]
+//! shows the same plan without changing anything.
 //!
 //! # Guarantees
-//! - An object whose desired hash matches the inventory and that still
-//!   exists is not written: a no-op reconcile makes zero write calls.
-//! - Prune deletes only inventory members no longer desired, that carry
-//!   plumb's labels for this app and are not opted out.
-//! - The inventory is written only when it changed, after the apply, and
-//!   keeps objects whose delete failed so the next reconcile retries them.
+//! - A reconcile of an unchanged app (same desired objects, hooks included)
+//!   makes zero write calls: no apply, no hook, no inventory write.
+//! - Prune deletes only inventory members no longer desired that carry
+//!   plumb's labels for this app and are not opted out, and only after
+//!   every wave is healthy.
+//! - The inventory is written only when it changed, after the apply; a
+//!   member whose apply or delete failed keeps its old record so the next
+//!   reconcile tries again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tracing::{info, warn};
 
 use super::apply::{ApplyError, Cluster};
-use super::drift;
+use super::drift::{self, FieldPath};
 use super::health::{self, Health, HealthStatus};
-use super::inventory::{self, Entry, Inventory, KeepReason, ObjRef, PruneMode, PruneRefusal};
-use super::order::{self, Hook, Plan};
+use super::hooks::{self, HookReport};
+use super::inventory::{Inventory, KeepReason, PruneRefusal};
+use super::order::OrderError;
+use super::plan::{
+    self, Desired, Done, HookDecision, OnImmutable, Plan, PlanInput, PruneAction, Step,
+};
+use super::wait::{self, Live, Phase, Progress, Stop, Wait};
 use crate::manifest::AppSpec;
-use crate::render::Object;
+use crate::object::{kinds, ObjKey, ObjRef, Object, REVISION_ANNOTATION};
 
 /// How many objects of one kind group are applied at once.
 pub const CONCURRENCY: usize = 8;
-/// How often health is polled while waiting.
-const POLL: Duration = Duration::from_millis(300);
+/// How long CRDs may take to become established.
+const CRD_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a reconcile did to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +67,12 @@ impl Action {
     }
 }
 
-/// Why a sync failed. Each names the object and gives a hint.
+/// Why a sync failed. Each names the object first and gives a hint.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// An ordering annotation is bad.
     #[error(transparent)]
-    Order(#[from] order::OrderError),
+    Order(#[from] OrderError),
     /// An API call failed.
     #[error(transparent)]
     Apply(#[from] ApplyError),
@@ -72,16 +80,23 @@ pub enum SyncError {
     #[error("{object}: an immutable field changed and this kind is not replaced automatically (hint: {hint})")]
     ImmutableNotReplaced { object: String, hint: &'static str },
     /// A wave did not become healthy in time.
-    #[error("wave {wave}: {object} not healthy after {secs}s: {status}: {reason}")]
+    #[error("{object}: not healthy after {secs}s (wave {wave}): {status}: {reason}")]
     Unhealthy {
-        wave: i64,
         object: String,
+        wave: i64,
         secs: u64,
         status: HealthStatus,
         reason: String,
     },
-    /// A hook failed.
-    #[error("hook {object} failed: {reason}")]
+    /// A pod of a waited-on object can never become ready in this sync.
+    #[error("{object}: cannot become healthy (wave {wave}): {reason}")]
+    Hopeless {
+        object: String,
+        wave: i64,
+        reason: String,
+    },
+    /// A hook failed or did not complete in time.
+    #[error("{object}: hook failed: {reason}")]
     HookFailed { object: String, reason: String },
     /// Prune was refused by a safety rule (everything else was applied).
     #[error(transparent)]
@@ -96,6 +111,7 @@ impl SyncError {
             SyncError::Apply(e) => e.kind(),
             SyncError::ImmutableNotReplaced { .. } => "immutable",
             SyncError::Unhealthy { .. } => "unhealthy",
+            SyncError::Hopeless { .. } => "hopeless",
             SyncError::HookFailed { .. } => "hook_failed",
             SyncError::PruneRefused(_) => "prune_refused",
         }
@@ -114,6 +130,10 @@ pub struct ObjectReport {
     /// The object as plumb applies it (labels, namespace, revision set);
     /// `None` for pruned objects. Drift correction re-applies exactly this.
     pub desired: Option<Value>,
+    /// Desired fields the API server stored differently when this sync
+    /// wrote the object (e.g. `0.5` CPU as `500m`): not drift. `None` when
+    /// it was not written.
+    pub normalized: Option<Vec<FieldPath>>,
 }
 
 /// The result of a sync, also when it failed part-way.
@@ -123,20 +143,99 @@ pub struct SyncReport {
     pub objects: Vec<ObjectReport>,
     /// Objects that left git but were kept, and why.
     pub kept: Vec<(ObjRef, KeepReason)>,
+    /// Hooks that ran, in order.
+    pub hooks: Vec<HookReport>,
+    /// Whether hooks ran, and why; `None` when no plan was made.
+    pub hook_decision: Option<HookDecision>,
+    /// Helm's `IsInstall` for this sync.
+    pub install: bool,
     /// The worst health of the app's objects.
     pub health: Option<HealthStatus>,
     /// Time spent waiting for health (waves, CRDs, hooks).
     pub waited: Duration,
     /// Time spent pruning.
     pub pruned: Duration,
+    /// Whether every desired object was handled (the report holds the
+    /// app's whole desired set, not a part of it).
+    pub complete: bool,
 }
 
-/// A desired object, prepared for the cluster.
-#[derive(Debug, Clone)]
+/// Choices of the caller.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// Run hooks even when the app's desired state is unchanged.
+    pub force_hooks: bool,
+}
+
+/// Everything read before planning.
 struct Prepared {
-    object: ObjRef,
-    data: Value,
-    hash: String,
+    old: Inventory,
+    desired: Vec<Desired>,
+    live: Live,
+    leaving: BTreeMap<ObjKey, Value>,
+}
+
+/// Prepares every object (the scope of each kind from discovery, or from a
+/// CRD in the same set), then reads the inventory, the live desired objects
+/// (one list per kind and namespace) and the inventory members that left.
+async fn prepare(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    objects: &[Object],
+) -> Result<Prepared, SyncError> {
+    let old = cluster.read_inventory(&app.name).await?;
+    let mut desired = Vec::with_capacity(objects.len());
+    let mut known: BTreeSet<(String, String)> = BTreeSet::new();
+    for object in objects {
+        let namespaced = match cluster
+            .resolve(object.api_version(), object.kind(), &object.describe())
+            .await
+        {
+            Ok((_, namespaced)) => {
+                known.insert((object.api_version().to_string(), object.kind().to_string()));
+                namespaced
+            }
+            Err(e @ ApplyError::UnknownKind { .. }) => {
+                match plan::scope_from_crds(objects, object.api_version(), object.kind()) {
+                    Some(namespaced) => namespaced,
+                    None => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        };
+        desired.push(plan::prepare(
+            object,
+            namespaced,
+            &app.name,
+            &app.namespace,
+            revision,
+        ));
+    }
+    // Kinds a CRD of this set defines have nothing live yet.
+    let listable: Vec<ObjRef> = desired
+        .iter()
+        .map(|d| d.object.clone())
+        .filter(|o| known.contains(&(o.api_version(), o.kind.clone())))
+        .collect();
+    let live = Live::list(cluster, &app.name, &listable).await?;
+    let wanted: BTreeSet<ObjKey> = desired.iter().map(|d| d.object.key()).collect();
+    let mut leaving = BTreeMap::new();
+    for entry in old
+        .entries
+        .iter()
+        .filter(|e| !wanted.contains(&e.object.key()))
+    {
+        if let Some(live) = cluster.get(&entry.object).await? {
+            leaving.insert(entry.object.key(), live);
+        }
+    }
+    Ok(Prepared {
+        old,
+        desired,
+        live,
+        leaving,
+    })
 }
 
 /// Deploys an app's objects at `revision`: the whole pipeline after render.
@@ -147,51 +246,62 @@ pub async fn sync(
     app: &AppSpec,
     revision: &str,
     objects: Vec<Object>,
+    options: SyncOptions,
+    progress: &dyn Progress,
 ) -> (SyncReport, Result<(), SyncError>) {
     let mut report = SyncReport::default();
-    let old = match cluster.read_inventory(&app.name).await {
-        Ok(inv) => inv,
+    let prepared = match prepare(cluster, app, revision, &objects).await {
+        Ok(p) => p,
+        Err(e) => return (report, Err(e)),
+    };
+    let input = PlanInput {
+        app: &app.name,
+        prune: app.prune,
+        inventory: &prepared.old,
+        live: &prepared.live.objects,
+        leaving: &prepared.leaving,
+        force_hooks: options.force_hooks,
+    };
+    let plan = match plan::plan(prepared.desired, input) {
+        Ok(p) => p,
         Err(e) => return (report, Err(e.into())),
     };
-    let mut entries: BTreeMap<(String, String, String, String), Entry> = BTreeMap::new();
+    report.hook_decision = Some(plan.hooks);
+    report.install = plan.install;
+    if plan.hooks.runs() && plan.hook_steps().next().is_some() {
+        info!(app = %app.name, why = %plan.hooks, "running hooks");
+    }
+
+    let mut done = Done::default();
     let result = run(
         cluster,
         app,
-        revision,
-        objects,
-        &old,
-        &mut entries,
+        &plan,
+        &prepared.live,
+        &mut done,
         &mut report,
+        progress,
     )
     .await;
-
-    // Prune only after everything desired is applied and healthy.
     let result = match result {
         Ok(()) => {
             let started = Instant::now();
-            let pruned = prune(cluster, app, &old, &mut entries, &mut report).await;
+            progress.phase(&Phase::Prune);
+            let pruned = prune(cluster, app, &plan, &mut done, &mut report).await;
             report.pruned = started.elapsed();
             pruned
         }
-        Err(e) => {
-            // Keep every old member we did not touch, so a failed sync never
-            // forgets what to prune later.
-            for entry in &old.entries {
-                entries
-                    .entry(entry.object.key())
-                    .or_insert_with(|| entry.clone());
-            }
-            Err(e)
-        }
+        Err(e) => Err(e),
     };
+    done.succeeded = result.is_ok();
+    report.complete = done.applied.len() == plan.steps().count();
 
-    let new = Inventory {
-        entries: entries.into_values().collect(),
-    };
-    if new.to_data() != old.to_data() {
+    let new = plan::next_inventory(&prepared.old, &plan, &done, revision);
+    if new != prepared.old {
         if let Err(e) = cluster.write_inventory(&app.name, &new).await {
             warn!(app = %app.name, error = %crate::error_chain(&e), "cannot write the inventory");
             if result.is_ok() {
+                report.health = Some(health::worst(report.objects.iter().map(|o| &o.health)));
                 return (report, Err(e.into()));
             }
         }
@@ -203,72 +313,61 @@ pub async fn sync(
 async fn run(
     cluster: &Cluster,
     app: &AppSpec,
-    revision: &str,
-    objects: Vec<Object>,
-    old: &Inventory,
-    entries: &mut BTreeMap<(String, String, String, String), Entry>,
+    plan: &Plan,
+    live: &Live,
+    done: &mut Done,
     report: &mut SyncReport,
+    progress: &dyn Progress,
 ) -> Result<(), SyncError> {
-    let plan: Plan = order::plan(objects, old.is_empty())?;
+    if plan.is_noop() {
+        // Nothing to write: report what the cluster holds.
+        for step in plan.steps() {
+            done.applied.insert(step.desired.object.key());
+            report
+                .objects
+                .push(object_report(step, Action::Unchanged, live, None));
+        }
+        return Ok(());
+    }
     cluster.ensure_namespace(&app.namespace, &app.name).await?;
+    let mut applied: BTreeSet<ObjKey> = BTreeSet::new();
 
     for group in &plan.pre_hooks {
-        run_hooks(cluster, app, revision, group).await?;
+        let weight = group.first().map(|h| h.weight).unwrap_or_default();
+        progress.phase(&Phase::PreHooks { weight });
+        let started = Instant::now();
+        let ran = hooks::run_group(
+            cluster,
+            &app.name,
+            group,
+            app.timeout,
+            &mut applied,
+            progress,
+            &mut report.hooks,
+        )
+        .await;
+        report.waited += started.elapsed();
+        ran?;
     }
     for wave in &plan.waves {
-        let mut applied = Vec::new();
+        progress.phase(&Phase::Wave(wave.number));
+        let mut in_wave: Vec<(&Step, Action, Option<Vec<FieldPath>>)> = Vec::new();
         for group in &wave.groups {
-            let mut prepared = Vec::with_capacity(group.len());
-            for object in group {
-                match prepare(cluster, app, revision, object).await {
-                    Ok(p) => prepared.push((p, object)),
-                    Err(e) => {
-                        push_reports(report, &applied, &Live::default());
-                        return Err(e);
-                    }
-                }
-            }
-            // One list per kind and namespace instead of a read per object.
-            let refs: Vec<ObjRef> = prepared.iter().map(|(p, _)| p.object.clone()).collect();
-            let live = match Live::list(cluster, &app.name, &refs).await {
-                Ok(live) => live,
-                Err(e) => {
-                    push_reports(report, &applied, &Live::default());
-                    return Err(e.into());
-                }
-            };
             // The futures are made first so the stream holds no closure (a
-            // closure over borrowed objects trips Send inference in spawn).
-            let pending: Vec<_> = prepared
-                .into_iter()
-                .map(|(p, object)| {
-                    let current = live.get(&p.object).cloned();
-                    apply_one(cluster, p, current, object, old)
-                })
-                .collect();
-            let results: Vec<Result<(Prepared, Action), SyncError>> =
+            // closure over borrowed steps trips Send inference in spawn).
+            let pending: Vec<_> = group.iter().map(|step| apply_step(cluster, step)).collect();
+            let results: Vec<Result<Applied, SyncError>> =
                 stream::iter(pending).buffered(CONCURRENCY).collect().await;
             let mut first_error = None;
-            for result in results {
+            for (step, result) in group.iter().zip(results) {
                 match result {
-                    Ok((prepared, action)) => {
-                        let previous = old.get(&prepared.object);
-                        let revision = match (action, previous) {
-                            (Action::Unchanged, Some(entry)) => entry.revision.clone(),
-                            _ => revision.to_string(),
-                        };
-                        entries.insert(
-                            prepared.object.key(),
-                            Entry {
-                                object: prepared.object.clone(),
-                                hash: prepared.hash.clone(),
-                                revision,
-                            },
-                        );
+                    Ok((action, normalized)) => {
                         if action != Action::Unchanged {
-                            info!(app = %app.name, object = %prepared.object, action = action.as_str(), "applied");
+                            info!(app = %app.name, object = %step.desired.object, action = action.as_str(), "applied");
                         }
-                        applied.push((prepared, action));
+                        done.applied.insert(step.desired.object.key());
+                        applied.insert(step.desired.object.key());
+                        in_wave.push((step, action, normalized));
                     }
                     Err(e) => {
                         first_error.get_or_insert(e);
@@ -276,500 +375,201 @@ async fn run(
                 }
             }
             if let Some(e) = first_error {
-                let live = Live::list(cluster, &app.name, &objects_of(&applied))
+                let refs: Vec<ObjRef> = in_wave
+                    .iter()
+                    .map(|(s, _, _)| s.desired.object.clone())
+                    .collect();
+                let live = Live::list(cluster, &app.name, &refs)
                     .await
                     .unwrap_or_default();
-                push_reports(report, &applied, &live);
+                push_reports(report, &in_wave, &live);
                 return Err(e);
             }
             // CRDs must be established before objects of their kinds.
-            if group.iter().any(|o| o.kind() == "CustomResourceDefinition") {
-                let crds: Vec<_> = applied
-                    .iter()
-                    .filter(|(p, _)| p.object.kind == "CustomResourceDefinition")
-                    .map(|(p, _)| p.object.clone())
-                    .collect();
-                wait_healthy(
-                    cluster,
-                    &app.name,
-                    wave.number,
-                    &crds,
-                    Duration::from_secs(60),
-                )
-                .await?
-                .1?;
+            let crds: Vec<ObjRef> = group
+                .iter()
+                .filter(|s| s.desired.object.kind == kinds::CRD)
+                .map(|s| s.desired.object.clone())
+                .collect();
+            if !crds.is_empty() {
+                let wait = Wait {
+                    app: &app.name,
+                    applied: &applied,
+                    timeout: CRD_TIMEOUT,
+                    degraded_is_final: false,
+                    progress,
+                };
+                let (live, stop) = wait::until_healthy(cluster, &crds, &wait).await?;
+                if let Some(stop) = stop {
+                    push_reports(report, &in_wave, &live);
+                    return Err(wave_failure(stop, wave.number, CRD_TIMEOUT));
+                }
             }
         }
-        let wait_started = Instant::now();
-        let (live, waited) = wait_healthy(
-            cluster,
-            &app.name,
-            wave.number,
-            &objects_of(&applied),
-            app.timeout,
-        )
-        .await?;
-        report.waited += wait_started.elapsed();
-        push_reports(report, &applied, &live);
-        waited?;
+        let refs: Vec<ObjRef> = in_wave
+            .iter()
+            .map(|(s, _, _)| s.desired.object.clone())
+            .collect();
+        let wait = Wait {
+            app: &app.name,
+            applied: &applied,
+            timeout: app.timeout,
+            degraded_is_final: false,
+            progress,
+        };
+        let started = Instant::now();
+        let (live, stop) = wait::until_healthy(cluster, &refs, &wait).await?;
+        report.waited += started.elapsed();
+        push_reports(report, &in_wave, &live);
+        if let Some(stop) = stop {
+            return Err(wave_failure(stop, wave.number, app.timeout));
+        }
     }
     for group in &plan.post_hooks {
-        run_hooks(cluster, app, revision, group).await?;
+        let weight = group.first().map(|h| h.weight).unwrap_or_default();
+        progress.phase(&Phase::PostHooks { weight });
+        let started = Instant::now();
+        let ran = hooks::run_group(
+            cluster,
+            &app.name,
+            group,
+            app.timeout,
+            &mut applied,
+            progress,
+            &mut report.hooks,
+        )
+        .await;
+        report.waited += started.elapsed();
+        ran?;
     }
+    progress.waiting(&[]);
     Ok(())
 }
 
-fn objects_of(applied: &[(Prepared, Action)]) -> Vec<ObjRef> {
-    applied.iter().map(|(p, _)| p.object.clone()).collect()
-}
-
-/// Live objects of an app, listed once per kind and namespace by the app
-/// label: what a sync reads instead of one GET per object.
-#[derive(Debug, Default)]
-struct Live {
-    objects: std::collections::HashMap<(String, String, String, String), Value>,
-}
-
-impl Live {
-    async fn list(cluster: &Cluster, app: &str, refs: &[ObjRef]) -> Result<Live, ApplyError> {
-        let mut groups: Vec<ObjRef> = Vec::new();
-        for r in refs {
-            // Named `*` so an error reads `Secret/ns/*: list forbidden`.
-            let template = ObjRef {
-                name: "*".to_string(),
-                ..r.clone()
-            };
-            if !groups.contains(&template) {
-                groups.push(template);
-            }
-        }
-        let mut objects = std::collections::HashMap::new();
-        let selector = format!("{}={app}", inventory::APP_LABEL);
-        for template in groups {
-            for live in cluster.list(&template, &selector).await? {
-                let name = live["metadata"]["name"].as_str().unwrap_or("").to_string();
-                let key = ObjRef {
-                    name,
-                    ..template.clone()
-                }
-                .key();
-                objects.insert(key, live);
-            }
-        }
-        Ok(Live { objects })
-    }
-
-    fn get(&self, object: &ObjRef) -> Option<&Value> {
-        self.objects.get(&object.key())
-    }
-
-    fn health(&self, object: &ObjRef) -> Health {
-        match self.get(object) {
-            Some(live) => health::health(&object.kind, live),
-            None => Health::missing(),
-        }
-    }
-}
-
-fn push_reports(report: &mut SyncReport, applied: &[(Prepared, Action)], live: &Live) {
-    for (prepared, action) in applied {
-        let health = live.health(&prepared.object);
-        report.objects.push(ObjectReport {
-            object: prepared.object.clone(),
-            action: *action,
-            health,
-            desired: Some(prepared.data.clone()),
-        });
-    }
-}
-
-/// Sets the namespace, labels and revision annotation; hashes what decides
-/// whether to write (everything but the revision annotation).
-async fn prepare(
-    cluster: &Cluster,
-    app: &AppSpec,
-    revision: &str,
-    object: &Object,
-) -> Result<Prepared, SyncError> {
-    let shown = format!("{} ({} `{}`)", object.origin, object.kind(), object.name());
-    let (_, namespaced) = cluster
-        .resolve(object.api_version(), object.kind(), &shown)
-        .await?;
-    let mut data = object.data.clone();
-    let namespace = if namespaced {
-        let ns = object.namespace().unwrap_or(&app.namespace).to_string();
-        data["metadata"]["namespace"] = json!(ns);
-        ns
-    } else {
-        if let Some(meta) = data["metadata"].as_object_mut() {
-            meta.remove("namespace");
-        }
-        String::new()
-    };
-    data["metadata"]["labels"][inventory::MANAGED_BY.0] = json!(inventory::MANAGED_BY.1);
-    data["metadata"]["labels"][inventory::APP_LABEL] = json!(app.name);
-    let hash = inventory::desired_hash(&data);
-    data["metadata"]["annotations"][inventory::REVISION_ANNOTATION] = json!(revision);
-    Ok(Prepared {
-        object: ObjRef::of(&data, &namespace),
-        data,
-        hash,
-    })
-}
-
-async fn apply_one(
-    cluster: &Cluster,
-    prepared: Prepared,
-    live: Option<Value>,
-    object: &Object,
-    old: &Inventory,
-) -> Result<(Prepared, Action), SyncError> {
-    let previous = old.get(&prepared.object);
-    if let (Some(entry), Some(_)) = (previous, &live) {
-        if entry.hash == prepared.hash {
-            return Ok((prepared, Action::Unchanged));
-        }
-    }
-    // Force only over objects plumb applied before: a field someone changed
-    // by hand is plumb's to take back; a stranger's object is not.
-    let force = previous.is_some();
-    match cluster
-        .apply(&prepared.object, &prepared.data, force, false)
-        .await
-    {
-        Ok(_) => Ok((
-            prepared,
-            if live.is_some() {
-                Action::Configured
-            } else {
-                Action::Created
-            },
-        )),
-        Err(ApplyError::Invalid {
-            immutable: true, ..
-        }) => {
-            replace(cluster, &prepared, object).await?;
-            Ok((prepared, Action::Replaced))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Deletes (foreground, waiting until gone) and re-creates an object whose
-/// immutable field changed. Never for PVCs; StatefulSets only when annotated
-/// `plumb.dev/replace: allowed`.
-async fn replace(cluster: &Cluster, prepared: &Prepared, object: &Object) -> Result<(), SyncError> {
-    let shown = prepared.object.to_string();
-    match prepared.object.kind.as_str() {
-        "PersistentVolumeClaim" => {
-            return Err(SyncError::ImmutableNotReplaced {
-                object: shown,
-                hint: "a claim holds data and is never replaced by plumb; change it by hand or give it a new name",
-            })
-        }
-        "StatefulSet" if object.annotation("plumb.dev/replace") != Some("allowed") => {
-            return Err(SyncError::ImmutableNotReplaced {
-                object: shown,
-                hint: "annotate the StatefulSet plumb.dev/replace: allowed to let plumb delete and re-create it (its PVCs stay)",
-            })
-        }
-        _ => {}
-    }
-    warn!(object = %shown, "immutable field changed: deleting and re-creating");
-    recreate(cluster, prepared).await
-}
-
-/// Deletes an object, waits until it is gone, and applies it afresh.
-async fn recreate(cluster: &Cluster, prepared: &Prepared) -> Result<(), SyncError> {
-    cluster
-        .delete_and_wait(&prepared.object, Duration::from_secs(120))
-        .await?;
-    cluster
-        .apply(&prepared.object, &prepared.data, true, false)
-        .await?;
-    Ok(())
-}
-
-async fn run_hooks(
-    cluster: &Cluster,
-    app: &AppSpec,
-    revision: &str,
-    hooks: &[Hook],
-) -> Result<(), SyncError> {
-    for hook in hooks {
-        let prepared = prepare(cluster, app, revision, &hook.object).await?;
-        if hook.delete.before_creation {
-            recreate(cluster, &prepared).await?;
-        } else {
-            cluster
-                .apply(&prepared.object, &prepared.data, true, false)
-                .await?;
-        }
-        info!(app = %app.name, hook = %prepared.object, weight = hook.weight, "hook started");
-        let outcome = wait_hook(cluster, &prepared.object, app.timeout).await;
-        let delete = match &outcome {
-            Ok(()) => hook.delete.on_success,
-            Err(_) => hook.delete.on_failure,
-        };
-        if delete {
-            cluster.delete(&prepared.object, false).await?;
-        }
-        outcome?;
-    }
-    Ok(())
-}
-
-async fn wait_hook(cluster: &Cluster, object: &ObjRef, timeout: Duration) -> Result<(), SyncError> {
-    let started = Instant::now();
-    loop {
-        let health = match cluster.get(object).await? {
-            Some(live) => health::health(&object.kind, &live),
-            None => Health::missing(),
-        };
-        match health.status {
-            HealthStatus::Healthy => return Ok(()),
-            HealthStatus::Degraded => {
-                let mut reason = health.reason.unwrap_or_default();
-                if object.kind == "Job" {
-                    if let Some(pod) = failed_pod_reason(cluster, object).await {
-                        reason = format!("{reason}; {pod}");
-                    }
-                }
-                return Err(SyncError::HookFailed {
-                    object: object.to_string(),
-                    reason,
-                });
-            }
-            _ if started.elapsed() >= timeout => {
-                return Err(SyncError::HookFailed {
-                    object: object.to_string(),
-                    reason: format!(
-                        "not complete after {}s: {}",
-                        timeout.as_secs(),
-                        health.reason.unwrap_or_default()
-                    ),
-                })
-            }
-            _ => tokio::time::sleep(POLL).await,
-        }
-    }
-}
-
-/// Why a Job's pod failed: the first terminated container with a non-zero
-/// exit, as `container C exited N (Reason): message`.
-async fn failed_pod_reason(cluster: &Cluster, job: &ObjRef) -> Option<String> {
-    let pods = ObjRef {
-        group: String::new(),
-        version: "v1".into(),
-        kind: "Pod".into(),
-        namespace: job.namespace.clone(),
-        name: String::new(),
-    };
-    let pods = cluster
-        .list(&pods, &format!("job-name={}", job.name))
-        .await
-        .ok()?;
-    pods.iter().find_map(pod_failure)
-}
-
-/// The failure of a pod's containers, if one exited non-zero.
-pub fn pod_failure(pod: &Value) -> Option<String> {
-    let statuses = pod["status"]["initContainerStatuses"]
-        .as_array()
-        .into_iter()
-        .chain(pod["status"]["containerStatuses"].as_array())
-        .flatten();
-    for c in statuses {
-        let terminated = &c["state"]["terminated"];
-        let terminated = if terminated.is_object() {
-            terminated
-        } else {
-            &c["lastState"]["terminated"]
-        };
-        let code = terminated["exitCode"].as_i64().unwrap_or(0);
-        if code != 0 {
-            let message = terminated["message"]
-                .as_str()
-                .map(|m| format!(": {}", m.trim()))
-                .unwrap_or_default();
-            return Some(format!(
-                "pod {} container {} exited {code} ({}){message}",
-                pod["metadata"]["name"].as_str().unwrap_or("?"),
-                c["name"].as_str().unwrap_or("?"),
-                terminated["reason"].as_str().unwrap_or("Error"),
-            ));
-        }
-    }
-    None
-}
-
-/// Polls until every object is healthy or `timeout` passes. Returns the
-/// last live snapshot (for the report) and the verdict; the outer error is
-/// an API failure.
-async fn wait_healthy(
-    cluster: &Cluster,
-    app: &str,
-    wave: i64,
-    objects: &[ObjRef],
-    timeout: Duration,
-) -> Result<(Live, Result<(), SyncError>), SyncError> {
-    let started = Instant::now();
-    loop {
-        let live = Live::list(cluster, app, objects).await?;
-        let mut worst: Option<(ObjRef, Health)> = None;
-        for object in objects {
-            let health = live.health(object);
-            if health.status != HealthStatus::Healthy
-                && worst.as_ref().is_none_or(|(_, w)| health.status > w.status)
-            {
-                worst = Some((object.clone(), health));
-            }
-        }
-        let Some((object, health)) = worst else {
-            return Ok((live, Ok(())));
-        };
-        if started.elapsed() >= timeout {
-            let error = SyncError::Unhealthy {
-                wave,
+fn wave_failure(stop: Stop, wave: i64, timeout: Duration) -> SyncError {
+    match stop {
+        Stop::Hopeless { object, reason } => SyncError::Hopeless {
+            object: object.to_string(),
+            wave,
+            reason,
+        },
+        Stop::Timeout { object, health } | Stop::Failed { object, health } => {
+            SyncError::Unhealthy {
                 object: object.to_string(),
+                wave,
                 secs: timeout.as_secs(),
                 status: health.status,
                 reason: health.reason.unwrap_or_default(),
-            };
-            return Ok((live, Err(error)));
+            }
         }
-        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn object_report(
+    step: &Step,
+    action: Action,
+    live: &Live,
+    normalized: Option<Vec<FieldPath>>,
+) -> ObjectReport {
+    ObjectReport {
+        object: step.desired.object.clone(),
+        action,
+        health: live.health(&step.desired.object),
+        desired: Some(step.desired.data.clone()),
+        normalized,
+    }
+}
+
+fn push_reports(
+    report: &mut SyncReport,
+    applied: &[(&Step, Action, Option<Vec<FieldPath>>)],
+    live: &Live,
+) {
+    for (step, action, normalized) in applied {
+        report
+            .objects
+            .push(object_report(step, *action, live, normalized.clone()));
+    }
+}
+
+/// What was done to one object, and the fields the server normalized when
+/// it was written.
+type Applied = (Action, Option<Vec<FieldPath>>);
+
+/// Writes one object as its step says; returns what was done and, when
+/// written, the fields the server normalized.
+async fn apply_step(cluster: &Cluster, step: &Step) -> Result<Applied, SyncError> {
+    let object = &step.desired.object;
+    let data = &step.desired.data;
+    if step.action == plan::Action::Unchanged {
+        return Ok((Action::Unchanged, None));
+    }
+    match cluster.apply(object, data, step.force, false).await {
+        Ok(stored) => Ok((
+            match step.action {
+                plan::Action::Create => Action::Created,
+                _ => Action::Configured,
+            },
+            Some(drift::differences(data, &stored)),
+        )),
+        Err(ApplyError::Invalid {
+            immutable: true, ..
+        }) => match step.on_immutable {
+            OnImmutable::Refuse { hint } => Err(SyncError::ImmutableNotReplaced {
+                object: object.to_string(),
+                hint,
+            }),
+            OnImmutable::Replace => {
+                warn!(object = %object, "immutable field changed: deleting and re-creating");
+                hooks::recreate(cluster, object, data).await?;
+                Ok((Action::Replaced, None))
+            }
+        },
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn prune(
     cluster: &Cluster,
     app: &AppSpec,
-    old: &Inventory,
-    entries: &mut BTreeMap<(String, String, String, String), Entry>,
+    plan: &Plan,
+    done: &mut Done,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let desired: Vec<ObjRef> = entries.values().map(|e| e.object.clone()).collect();
-    let gone = inventory::prune_set(old, &desired);
-    let keep_all = |entries: &mut BTreeMap<_, _>| {
-        for object in &gone {
-            if let Some(entry) = old.get(object) {
-                entries.insert(object.key(), entry.clone());
-            }
-        }
-    };
-    if app.prune == PruneMode::Off {
-        keep_all(entries);
-        return Ok(());
-    }
-    if let Err(refusal) =
-        inventory::check_prune(app.prune, old.entries.len(), desired.len(), gone.len())
-    {
+    if let Some(refusal) = &plan.prune.refused {
         warn!(app = %app.name, reason = %refusal, "prune refused");
-        keep_all(entries);
-        return Err(refusal.into());
+        return Err(refusal.clone().into());
     }
     let mut first_error = None;
-    for object in gone {
-        let live = match cluster.get(&object).await {
-            Ok(live) => live,
-            Err(e) => {
-                keep_entry(old, &object, entries);
-                first_error.get_or_insert(e);
-                continue;
+    for (object, action) in &plan.prune.items {
+        match action {
+            PruneAction::Gone => {}
+            PruneAction::Keep(reason) => {
+                info!(app = %app.name, object = %object, reason = %reason, "not pruned");
+                report.kept.push((object.clone(), *reason));
             }
-        };
-        let Some(live) = live else { continue };
-        if let Err(reason) = inventory::may_prune(&live, &app.name) {
-            info!(app = %app.name, object = %object, reason = %reason, "not pruned");
-            report.kept.push((object, reason));
-            continue;
-        }
-        match cluster.delete(&object, false).await {
-            Ok(()) => {
-                info!(app = %app.name, object = %object, "pruned");
-                report.objects.push(ObjectReport {
-                    object,
-                    action: Action::Pruned,
-                    health: Health::missing(),
-                    desired: None,
-                });
-            }
-            Err(e) => {
-                // Kept in the inventory so the next reconcile tries again.
-                keep_entry(old, &object, entries);
-                first_error.get_or_insert(e);
-            }
+            PruneAction::Delete => match cluster.delete(object, false).await {
+                Ok(()) => {
+                    info!(app = %app.name, object = %object, "pruned");
+                    done.pruned.insert(object.key());
+                    report.objects.push(ObjectReport {
+                        object: object.clone(),
+                        action: Action::Pruned,
+                        health: Health::missing(),
+                        desired: None,
+                        normalized: None,
+                    });
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            },
         }
     }
     match first_error {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
-}
-
-fn keep_entry(
-    old: &Inventory,
-    object: &ObjRef,
-    entries: &mut BTreeMap<(String, String, String, String), Entry>,
-) {
-    if let Some(entry) = old.get(object) {
-        entries.insert(object.key(), entry.clone());
-    }
-}
-
-/// A drift correction that was made.
-#[derive(Debug, Clone)]
-pub struct Correction {
-    /// Which object.
-    pub object: ObjRef,
-    /// The desired fields that differed, or `["(deleted)"]`.
-    pub paths: Vec<String>,
-    /// Who changed it last, when the live object says.
-    pub by: Option<drift::Attribution>,
-    /// Fields that still differ right after re-applying: the API server
-    /// normalizes them (e.g. `0.5` CPU to `500m`), so they are not drift.
-    pub normalized: Vec<String>,
-    /// The object as applied.
-    pub applied: Value,
-}
-
-/// Checks one changed or deleted object against what plumb applied and, if
-/// it drifted, re-applies just that object (no render). `normalized` lists
-/// paths the server is known to rewrite, which are not drift.
-///
-/// # Errors
-/// [`ApplyError`] from the re-apply.
-pub async fn correct_drift(
-    cluster: &Cluster,
-    object: &ObjRef,
-    desired: &Value,
-    live: Option<&Value>,
-    normalized: &[String],
-) -> Result<Option<Correction>, ApplyError> {
-    if drift::ignored(desired) {
-        return Ok(None);
-    }
-    let paths: Vec<String> = match live {
-        None => vec!["(deleted)".to_string()],
-        Some(live) => drift::differences(desired, live)
-            .into_iter()
-            .filter(|p| !normalized.contains(p))
-            .collect(),
-    };
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let by = live.and_then(|l| drift::attribution(l, super::apply::FIELD_MANAGER));
-    let applied = cluster.apply(object, desired, true, false).await?;
-    let normalized = drift::differences(desired, &applied);
-    Ok(Some(Correction {
-        object: object.clone(),
-        paths,
-        by,
-        normalized,
-        applied,
-    }))
 }
 
 /// What a sync would do to one object.
@@ -783,6 +583,12 @@ pub enum Planned {
     Unchanged,
     /// An immutable field changed: it would be deleted and re-created.
     Replace,
+    /// An immutable field changed and plumb would refuse, with this hint.
+    Refuse(&'static str),
+    /// A hook that would run (created afresh).
+    Run,
+    /// A hook that would not run: the app's desired state is unchanged.
+    Skip,
     /// It left git: it would be deleted.
     Prune,
     /// It left git but would be kept, and why.
@@ -797,6 +603,9 @@ impl Planned {
             Planned::Update => "update",
             Planned::Unchanged => "unchanged",
             Planned::Replace => "replace",
+            Planned::Refuse(_) => "refuse",
+            Planned::Run => "run",
+            Planned::Skip => "skip",
             Planned::Prune => "delete",
             Planned::Keep(_) => "keep",
         }
@@ -806,7 +615,7 @@ impl Planned {
     pub fn changes(&self) -> bool {
         matches!(
             self,
-            Planned::Create | Planned::Update | Planned::Replace | Planned::Prune
+            Planned::Create | Planned::Update | Planned::Replace | Planned::Run | Planned::Prune
         )
     }
 }
@@ -832,9 +641,13 @@ pub struct Preview {
     pub items: Vec<PreviewItem>,
     /// Set when the prune would be refused by a safety rule.
     pub prune_refused: Option<PruneRefusal>,
+    /// Whether hooks would run, and why.
+    pub hooks: Option<HookDecision>,
 }
 
-/// Computes what [`sync`] would do, for `plumb diff` and `plumb sync --dry-run`.
+/// Computes what [`sync`] would do, for `plumb diff` and `plumb sync
+/// --dry-run`: the same plan, with server-side dry-run applies to learn
+/// each update's effect (and whether an immutable field blocks it).
 ///
 /// # Errors
 /// [`SyncError`] when the plan cannot be made or the API refuses a read or
@@ -844,122 +657,75 @@ pub async fn preview(
     app: &AppSpec,
     revision: &str,
     objects: Vec<Object>,
+    options: SyncOptions,
 ) -> Result<Preview, SyncError> {
-    let old = cluster.read_inventory(&app.name).await?;
-    // Kinds that a CRD in this very plan defines cannot be resolved yet.
-    let planned_kinds: Vec<String> = objects
-        .iter()
-        .filter(|o| o.kind() == "CustomResourceDefinition")
-        .filter_map(|o| o.data["spec"]["names"]["kind"].as_str().map(str::to_string))
-        .collect();
-    let plan = order::plan(objects, old.is_empty())?;
-    let mut preview = Preview::default();
-    let mut desired = Vec::new();
-    let hooks = |groups: &Vec<Vec<Hook>>, when: &str| -> Vec<(String, Object)> {
-        groups
-            .iter()
-            .flatten()
-            .map(|h| {
-                (
-                    format!("{when}-hook (weight {})", h.weight),
-                    h.object.clone(),
-                )
-            })
-            .collect()
+    let prepared = prepare(cluster, app, revision, &objects).await?;
+    let input = PlanInput {
+        app: &app.name,
+        prune: app.prune,
+        inventory: &prepared.old,
+        live: &prepared.live.objects,
+        leaving: &prepared.leaving,
+        force_hooks: options.force_hooks,
     };
-    let mut staged: Vec<(String, Object)> = hooks(&plan.pre_hooks, "pre");
-    for wave in &plan.waves {
-        staged.extend(
-            wave.objects()
-                .map(|o| (format!("wave {}", wave.number), o.clone())),
-        );
+    let plan = plan::plan(prepared.desired, input)?;
+    let mut preview = Preview {
+        hooks: Some(plan.hooks),
+        ..Preview::default()
+    };
+    let hook_item = |phase: String, desired: &Desired| PreviewItem {
+        phase,
+        object: desired.object.clone(),
+        planned: Planned::Run,
+        diff: super::diff::unified(&desired.object.to_string(), None, Some(&desired.data)),
+    };
+    for hook in plan.pre_hooks.iter().flatten() {
+        preview.items.push(hook_item(
+            format!("pre-hook (weight {})", hook.weight),
+            &hook.desired,
+        ));
     }
-    staged.extend(hooks(&plan.post_hooks, "post"));
-
-    for (phase, object) in staged {
-        let prepared = match prepare(cluster, app, revision, &object).await {
-            Ok(p) => p,
-            Err(SyncError::Apply(ApplyError::UnknownKind { .. }))
-                if planned_kinds.iter().any(|k| k == object.kind()) =>
-            {
-                let namespace = object.namespace().unwrap_or(&app.namespace).to_string();
-                let reference = ObjRef::of(&object.data, &namespace);
-                preview.items.push(PreviewItem {
-                    phase,
-                    diff: super::diff::unified(&reference.to_string(), None, Some(&object.data)),
-                    object: reference,
-                    planned: Planned::Create,
-                });
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        desired.push(prepared.object.clone());
-        let title = prepared.object.to_string();
-        let live = cluster.get(&prepared.object).await?;
-        let (planned, diff) = match &live {
-            None => (
-                Planned::Create,
-                super::diff::unified(&title, None, Some(&prepared.data)),
-            ),
-            Some(live) => match cluster
-                .apply(&prepared.object, &prepared.data, true, true)
-                .await
-            {
-                Ok(result) => {
-                    // The revision annotation alone is not a change.
-                    let mut result = result;
-                    result["metadata"]["annotations"][inventory::REVISION_ANNOTATION] =
-                        live["metadata"]["annotations"][inventory::REVISION_ANNOTATION].clone();
-                    let diff = super::diff::unified(&title, Some(live), Some(&result));
-                    if diff.is_empty() {
-                        (Planned::Unchanged, diff)
-                    } else {
-                        (Planned::Update, diff)
-                    }
-                }
-                Err(ApplyError::Invalid {
-                    immutable: true, ..
-                }) => (
-                    Planned::Replace,
-                    super::diff::unified(&title, Some(live), Some(&prepared.data)),
-                ),
-                Err(e) => return Err(e.into()),
-            },
-        };
+    for skipped in &plan.skipped_hooks {
         preview.items.push(PreviewItem {
-            phase,
-            object: prepared.object,
-            planned,
-            diff,
+            phase: "hook".into(),
+            object: skipped.clone(),
+            planned: Planned::Skip,
+            diff: String::new(),
         });
     }
-
-    if app.prune == PruneMode::Off {
-        return Ok(preview);
+    for wave in &plan.waves {
+        for step in wave.groups.iter().flatten() {
+            let (planned, diff) = preview_step(cluster, step, &prepared.live).await?;
+            preview.items.push(PreviewItem {
+                phase: format!("wave {}", wave.number),
+                object: step.desired.object.clone(),
+                planned,
+                diff,
+            });
+        }
     }
-    let gone = inventory::prune_set(&old, &desired);
-    if let Err(refusal) =
-        inventory::check_prune(app.prune, old.entries.len(), desired.len(), gone.len())
-    {
-        preview.prune_refused = Some(refusal);
-        return Ok(preview);
+    for hook in plan.post_hooks.iter().flatten() {
+        preview.items.push(hook_item(
+            format!("post-hook (weight {})", hook.weight),
+            &hook.desired,
+        ));
     }
-    for object in gone {
-        let Some(live) = cluster.get(&object).await? else {
-            continue;
+    preview.prune_refused = plan.prune.refused.clone();
+    for (object, action) in &plan.prune.items {
+        let planned = match action {
+            PruneAction::Gone => continue,
+            PruneAction::Delete => Planned::Prune,
+            PruneAction::Keep(reason) => Planned::Keep(*reason),
         };
-        let title = object.to_string();
-        let (planned, diff) = match inventory::may_prune(&live, &app.name) {
-            Ok(()) => (
-                Planned::Prune,
-                super::diff::unified(&title, Some(&live), None),
-            ),
-            Err(reason) => (Planned::Keep(reason), String::new()),
+        let diff = match (&planned, prepared.leaving.get(&object.key())) {
+            (Planned::Prune, Some(live)) => {
+                super::diff::unified(&object.to_string(), Some(live), None)
+            }
+            _ => String::new(),
         };
         preview.items.push(PreviewItem {
             phase: "prune".into(),
-            object,
+            object: object.clone(),
             planned,
             diff,
         });
@@ -967,27 +733,48 @@ pub async fn preview(
     Ok(preview)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_failed_pod_names_container_exit_code_and_message() {
-        let pod = json!({"metadata": {"name": "migrate-x7"}, "status": {"containerStatuses": [
-            {"name": "ok", "state": {"terminated": {"exitCode": 0}}},
-            {"name": "migrate", "state": {"terminated": {"exitCode": 3, "reason": "Error", "message": "alembic: can't locate revision\n"}}}
-        ]}});
-        assert_eq!(
-            pod_failure(&pod).unwrap(),
-            "pod migrate-x7 container migrate exited 3 (Error): alembic: can't locate revision"
-        );
-        let restarted = json!({"metadata": {"name": "p"}, "status": {"containerStatuses": [
-            {"name": "c", "state": {"waiting": {"reason": "CrashLoopBackOff"}}, "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}
-        ]}});
-        assert_eq!(
-            pod_failure(&restarted).unwrap(),
-            "pod p container c exited 137 (OOMKilled)"
-        );
-        assert_eq!(pod_failure(&json!({"status": {}})), None);
+async fn preview_step(
+    cluster: &Cluster,
+    step: &Step,
+    live: &Live,
+) -> Result<(Planned, String), SyncError> {
+    let object = &step.desired.object;
+    let title = object.to_string();
+    let data = &step.desired.data;
+    match (step.action, live.get(object)) {
+        (plan::Action::Unchanged, _) => Ok((Planned::Unchanged, String::new())),
+        (plan::Action::Create, _) | (_, None) => Ok((
+            Planned::Create,
+            super::diff::unified(&title, None, Some(data)),
+        )),
+        (plan::Action::Update, Some(current)) => {
+            match cluster.apply(object, data, step.force, true).await {
+                Ok(mut result) => {
+                    // The revision annotation alone is not a change.
+                    result["metadata"]["annotations"][REVISION_ANNOTATION] =
+                        current["metadata"]["annotations"][REVISION_ANNOTATION].clone();
+                    let diff = super::diff::unified(&title, Some(current), Some(&result));
+                    let planned = if diff.is_empty() {
+                        Planned::Unchanged
+                    } else {
+                        Planned::Update
+                    };
+                    Ok((planned, diff))
+                }
+                Err(ApplyError::Invalid {
+                    immutable: true, ..
+                }) => {
+                    let planned = match step.on_immutable {
+                        OnImmutable::Replace => Planned::Replace,
+                        OnImmutable::Refuse { hint } => Planned::Refuse(hint),
+                    };
+                    Ok((
+                        planned,
+                        super::diff::unified(&title, Some(current), Some(data)),
+                    ))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
     }
 }

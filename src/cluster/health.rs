@@ -5,13 +5,26 @@
 use serde_json::Value;
 
 /// How an object is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum HealthStatus {
     /// Doing what it should.
     Healthy,
     /// On its way (rolling out, pending, not bound yet).
     Progressing,
     /// Health cannot be told (object missing, status unreadable).
+    #[default]
     Unknown,
     /// Failed: needs a person.
     Degraded,

@@ -10,86 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::order::kind_rank;
+pub use crate::manifest::PruneMode;
+use crate::object::{ObjRef, APP_LABEL, MANAGED_BY, PRUNE_ANNOTATION};
 
 /// Namespace holding every app's inventory.
 pub const NAMESPACE: &str = "plumb-system";
-/// Label on every object plumb manages.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "plumb");
-/// Label naming the app an object belongs to.
-pub const APP_LABEL: &str = "plumb.dev/app";
-/// Annotation with the revision an object was applied from.
-pub const REVISION_ANNOTATION: &str = "plumb.dev/revision";
-/// Annotation that keeps an object from ever being pruned.
-pub const PRUNE_ANNOTATION: &str = "plumb.dev/prune";
 
 /// The inventory ConfigMap's name for an app.
 pub fn configmap_name(app: &str) -> String {
     format!("plumb-inventory-{app}")
-}
-
-/// Identity of an object in the cluster.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ObjRef {
-    /// API group, empty for the core group.
-    pub group: String,
-    /// API version within the group.
-    pub version: String,
-    /// Kind.
-    pub kind: String,
-    /// Namespace, empty for cluster-scoped objects.
-    #[serde(default)]
-    pub namespace: String,
-    /// Name.
-    pub name: String,
-}
-
-impl ObjRef {
-    /// The identity of a manifest; `namespace` is the effective namespace
-    /// (empty for cluster-scoped kinds).
-    pub fn of(data: &Value, namespace: &str) -> ObjRef {
-        let api_version = data["apiVersion"].as_str().unwrap_or("");
-        let (group, version) = match api_version.split_once('/') {
-            Some((g, v)) => (g.to_string(), v.to_string()),
-            None => (String::new(), api_version.to_string()),
-        };
-        ObjRef {
-            group,
-            version,
-            kind: data["kind"].as_str().unwrap_or("").to_string(),
-            namespace: namespace.to_string(),
-            name: data["metadata"]["name"].as_str().unwrap_or("").to_string(),
-        }
-    }
-
-    /// `group/version` or `version`.
-    pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
-    }
-
-    /// The identity without the version: an object moved from `v1beta1` to
-    /// `v1` is the same object.
-    pub fn key(&self) -> (String, String, String, String) {
-        (
-            self.group.clone(),
-            self.kind.clone(),
-            self.namespace.clone(),
-            self.name.clone(),
-        )
-    }
-}
-
-impl std::fmt::Display for ObjRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.namespace.is_empty() {
-            write!(f, "{}/{}", self.kind, self.name)
-        } else {
-            write!(f, "{}/{}/{}", self.kind, self.namespace, self.name)
-        }
-    }
 }
 
 /// One inventory member.
@@ -104,51 +33,140 @@ pub struct Entry {
     pub revision: String,
 }
 
+/// What the last fully successful sync applied: kept so that hooks run only
+/// when the app's desired state changed (Helm runs upgrade hooks once per
+/// upgrade; for plumb an upgrade is "this app's desired objects changed").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// [`set_hash`] of every desired object, hooks included, as applied.
+    pub hash: String,
+    /// The revision it was applied from.
+    pub revision: String,
+}
+
 /// An app's inventory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Inventory {
     /// Members, sorted by identity.
     pub entries: Vec<Entry>,
+    /// The last fully successful sync; `None` before the first one.
+    pub applied: Option<Applied>,
+    /// Whether the ConfigMap was written by a plumb that records
+    /// [`Inventory::applied`]; an older one's inventory has members but no
+    /// such record, and its app counts as installed.
+    pub versioned: bool,
 }
 
-/// Errors reading an inventory ConfigMap.
+/// Errors reading or writing an inventory ConfigMap.
 #[derive(Debug, thiserror::Error)]
-#[error("inventory ConfigMap {NAMESPACE}/{name}: key `inventory` is not valid (hint: delete the ConfigMap to start over; plumb then prunes nothing until it has applied again)")]
-pub struct InventoryError {
-    /// The ConfigMap's name.
-    pub name: String,
-    /// The parse error.
-    #[source]
-    pub source: serde_json::Error,
+pub enum InventoryError {
+    /// A key of the ConfigMap holds something that is not an inventory.
+    #[error("inventory ConfigMap {NAMESPACE}/{name}: key `{key}` is not valid (hint: delete the ConfigMap to start over; plumb then prunes nothing until it has applied again)")]
+    Invalid {
+        /// The ConfigMap's name.
+        name: String,
+        /// The key.
+        key: &'static str,
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The live object's `data` is not a map of strings.
+    #[error("inventory ConfigMap {NAMESPACE}/{name}: `data` is not a map of strings (hint: delete the ConfigMap to start over)")]
+    NotStrings {
+        /// The ConfigMap's name.
+        name: String,
+        /// The decode error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The inventory could not be encoded (never expected: a bug).
+    #[error("inventory of app `{app}` cannot be encoded")]
+    Encode {
+        /// The app.
+        app: String,
+        /// The encoder's error.
+        #[source]
+        source: serde_json::Error,
+    },
 }
+
+/// The ConfigMap key of the member list.
+const ENTRIES_KEY: &str = "inventory";
+/// The ConfigMap key of the last successful sync.
+const APPLIED_KEY: &str = "applied";
 
 impl Inventory {
-    /// Reads the `inventory` key of the ConfigMap's data.
+    /// Reads the ConfigMap's data (as the live object's `data` field).
     ///
     /// # Errors
-    /// [`InventoryError`] when the key holds something else.
+    /// [`InventoryError`] when a key holds something else.
+    pub fn from_live_data(app: &str, data: &Value) -> Result<Inventory, InventoryError> {
+        if data.is_null() {
+            return Ok(Inventory::default());
+        }
+        let data: BTreeMap<String, String> =
+            serde_json::from_value(data.clone()).map_err(|source| InventoryError::NotStrings {
+                name: configmap_name(app),
+                source,
+            })?;
+        Inventory::from_data(app, &data)
+    }
+
+    /// Reads the ConfigMap's data.
+    ///
+    /// # Errors
+    /// [`InventoryError`] when a key holds something else.
     pub fn from_data(
         app: &str,
         data: &BTreeMap<String, String>,
     ) -> Result<Inventory, InventoryError> {
-        let Some(text) = data.get("inventory") else {
-            return Ok(Inventory::default());
+        let invalid = |key, source| InventoryError::Invalid {
+            name: configmap_name(app),
+            key,
+            source,
         };
-        let mut entries: Vec<Entry> =
-            serde_json::from_str(text).map_err(|source| InventoryError {
-                name: configmap_name(app),
-                source,
-            })?;
+        let mut entries: Vec<Entry> = match data.get(ENTRIES_KEY) {
+            Some(text) => serde_json::from_str(text).map_err(|e| invalid(ENTRIES_KEY, e))?,
+            None => Vec::new(),
+        };
         entries.sort_by(|a, b| a.object.cmp(&b.object));
-        Ok(Inventory { entries })
+        let (applied, versioned) = match data.get(APPLIED_KEY) {
+            Some(text) => (
+                serde_json::from_str::<Option<Applied>>(text)
+                    .map_err(|e| invalid(APPLIED_KEY, e))?,
+                true,
+            ),
+            None => (None, false),
+        };
+        Ok(Inventory {
+            entries,
+            applied,
+            versioned,
+        })
     }
 
     /// The ConfigMap data for this inventory.
-    pub fn to_data(&self) -> BTreeMap<String, String> {
+    ///
+    /// # Errors
+    /// [`InventoryError::Encode`], which would be a bug: the data is plain.
+    pub fn to_data(&self, app: &str) -> Result<BTreeMap<String, String>, InventoryError> {
+        let encode = |source| InventoryError::Encode {
+            app: app.to_string(),
+            source,
+        };
         let mut entries = self.entries.clone();
         entries.sort_by(|a, b| a.object.cmp(&b.object));
-        let text = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".to_string());
-        BTreeMap::from([("inventory".to_string(), text)])
+        Ok(BTreeMap::from([
+            (
+                ENTRIES_KEY.to_string(),
+                serde_json::to_string(&entries).map_err(encode)?,
+            ),
+            (
+                APPLIED_KEY.to_string(),
+                serde_json::to_string(&self.applied).map_err(encode)?,
+            ),
+        ]))
     }
 
     /// The member for an object, matched without its version.
@@ -161,6 +179,16 @@ impl Inventory {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// Whether the next sync is a first install (Helm's `IsInstall`): no
+    /// sync of the app ever succeeded. An inventory from a plumb that did
+    /// not record that counts as installed when it has members.
+    pub fn is_install(&self) -> bool {
+        match self.versioned {
+            true => self.applied.is_none(),
+            false => self.entries.is_empty(),
+        }
+    }
 }
 
 /// A stable hash of a desired object: it changes exactly when what plumb
@@ -168,8 +196,21 @@ impl Inventory {
 /// equal text.
 pub fn desired_hash(data: &Value) -> String {
     use sha2::{Digest, Sha256};
-    let text = serde_json::to_string(data).unwrap_or_default();
+    // Display of a Value cannot fail: it writes to a String.
+    let text = data.to_string();
     hex::encode(&Sha256::digest(text.as_bytes())[..12])
+}
+
+/// A hash of a whole desired set from its members' identities and hashes,
+/// independent of their order.
+pub fn set_hash<'a>(members: impl IntoIterator<Item = (&'a ObjRef, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut lines: Vec<String> = members
+        .into_iter()
+        .map(|(o, h)| format!("{}\t{}\t{h}", o.api_version(), o))
+        .collect();
+    lines.sort();
+    hex::encode(&Sha256::digest(lines.join("\n").as_bytes())[..12])
 }
 
 /// Inventory members no longer desired, in reverse apply order (dependents
@@ -188,17 +229,6 @@ pub fn prune_set(old: &Inventory, desired: &[ObjRef]) -> Vec<ObjRef> {
             .then_with(|| a.cmp(b))
     });
     gone
-}
-
-/// How the app's manifest allows pruning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PruneMode {
-    /// Never delete.
-    Off,
-    /// Delete what left git, within the safety rules.
-    On,
-    /// Delete even when the render is empty or most of the app goes.
-    Force,
 }
 
 /// Why a whole prune was refused.
@@ -288,17 +318,12 @@ mod tests {
     use serde_json::json;
 
     fn r(kind: &str, ns: &str, name: &str) -> ObjRef {
-        ObjRef {
-            group: if kind == "Deployment" {
-                "apps".into()
-            } else {
-                String::new()
-            },
-            version: "v1".into(),
-            kind: kind.into(),
-            namespace: ns.into(),
-            name: name.into(),
-        }
+        let api_version = if kind == "Deployment" {
+            "apps/v1"
+        } else {
+            "v1"
+        };
+        ObjRef::new(api_version, kind, ns, name)
     }
 
     fn inventory(refs: &[ObjRef]) -> Inventory {
@@ -311,22 +336,58 @@ mod tests {
                     revision: "r".into(),
                 })
                 .collect(),
+            applied: None,
+            versioned: true,
         }
     }
 
     #[test]
     fn round_trips_through_configmap_data() {
-        let inv = inventory(&[r("Service", "a", "s"), r("Namespace", "", "a")]);
-        let data = inv.to_data();
+        let mut inv = inventory(&[r("Service", "a", "s"), r("Namespace", "", "a")]);
+        inv.applied = Some(Applied {
+            hash: "abc".into(),
+            revision: "r1".into(),
+        });
+        let data = inv.to_data("app").unwrap();
         let back = Inventory::from_data("app", &data).unwrap();
         assert_eq!(back.entries.len(), 2);
         assert_eq!(back.entries[0].object.kind, "Namespace", "sorted");
-        assert!(Inventory::from_data("app", &BTreeMap::new())
-            .unwrap()
-            .is_empty());
+        assert_eq!(back.applied, inv.applied);
+        assert!(back.versioned);
+        let none = Inventory::from_data("app", &BTreeMap::new()).unwrap();
+        assert!(none.is_empty() && none.is_install());
         let bad = BTreeMap::from([("inventory".to_string(), "{".to_string())]);
         let err = Inventory::from_data("app", &bad).unwrap_err().to_string();
         assert!(err.contains("plumb-system/plumb-inventory-app"), "{err}");
+        assert!(err.contains("key `inventory`"), "{err}");
+        let err = Inventory::from_live_data("app", &json!({"inventory": 3})).unwrap_err();
+        assert!(matches!(err, InventoryError::NotStrings { .. }), "{err}");
+    }
+
+    #[test]
+    fn install_is_until_the_first_successful_sync() {
+        let mut inv = inventory(&[r("ConfigMap", "a", "c")]);
+        assert!(inv.is_install(), "members from a failed first sync");
+        inv.applied = Some(Applied {
+            hash: "h".into(),
+            revision: "r".into(),
+        });
+        assert!(!inv.is_install());
+        let legacy = Inventory {
+            versioned: false,
+            applied: None,
+            ..inventory(&[r("ConfigMap", "a", "c")])
+        };
+        assert!(!legacy.is_install(), "an older plumb's deployed app");
+    }
+
+    #[test]
+    fn set_hashes_ignore_order_and_see_every_member() {
+        let (a, b) = (r("ConfigMap", "a", "x"), r("Service", "a", "y"));
+        let one = set_hash([(&a, "1"), (&b, "2")]);
+        assert_eq!(one, set_hash([(&b, "2"), (&a, "1")]));
+        assert_ne!(one, set_hash([(&a, "1"), (&b, "3")]));
+        assert_ne!(one, set_hash([(&a, "1")]));
     }
 
     #[test]

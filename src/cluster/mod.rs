@@ -1,6 +1,7 @@
-//! Everything that talks to the Kubernetes API. Now: building a client from
-//! the agent config and proving the API server answers. Apply, inventory,
-//! prune, order, health and drift arrive with the cluster-engine issue.
+//! Everything that talks to the Kubernetes API, and the pure decisions
+//! around it: the client ([`client`], [`apply`]), what to do ([`plan`],
+//! [`order`], [`inventory`], [`health`], [`drift`], [`diff`]) and doing it
+//! ([`engine`] with [`hooks`] and [`wait`]; [`watch`] for live state).
 
 pub mod apply;
 pub mod client;
@@ -8,6 +9,10 @@ pub mod diff;
 pub mod drift;
 pub mod engine;
 pub mod health;
+pub mod hooks;
 pub mod inventory;
+pub mod live;
 pub mod order;
+pub mod plan;
+pub mod wait;
 pub mod watch;

@@ -12,7 +12,9 @@
 //!   first deploy, `upgrade` hooks on later ones. Other hooks (test,
 //!   pre-delete, rollback) are not applied by plumb.
 
-use crate::render::Object;
+use crate::object::{
+    Object, HOOK_ANNOTATION, HOOK_DELETE_ANNOTATION, HOOK_WEIGHT_ANNOTATION, WAVE_ANNOTATION,
+};
 
 /// Helm's install order by kind (helm/pkg/release/util/kind_sorter.go).
 pub const INSTALL_ORDER: &[&str] = &[
@@ -55,9 +57,6 @@ pub const INSTALL_ORDER: &[&str] = &[
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",
 ];
-
-/// The annotation that puts an object in a wave.
-pub const WAVE_ANNOTATION: &str = "plumb.dev/wave";
 
 /// The rank of a kind in [`INSTALL_ORDER`]; unknown kinds sort last.
 pub fn kind_rank(kind: &str) -> usize {
@@ -103,9 +102,9 @@ pub struct DeletePolicy {
 
 /// A hook, with its weight and delete policy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hook {
+pub struct Hook<T = Object> {
     /// The object (usually a Job).
-    pub object: Object,
+    pub object: T,
     /// `helm.sh/hook-weight`, default 0.
     pub weight: i64,
     /// `helm.sh/hook-delete-policy`.
@@ -114,39 +113,54 @@ pub struct Hook {
 
 /// One wave: groups of objects, each group one kind rank.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Wave {
+pub struct Wave<T = Object> {
     /// The wave number.
     pub number: i64,
     /// Kind-rank groups in order; objects in a group may be applied together.
-    pub groups: Vec<Vec<Object>>,
+    pub groups: Vec<Vec<T>>,
 }
 
-impl Wave {
+impl<T> Wave<T> {
     /// Every object of the wave in apply order.
-    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+    pub fn objects(&self) -> impl Iterator<Item = &T> {
         self.groups.iter().flatten()
     }
 }
 
-/// Everything to apply for one reconcile, in order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Plan {
+/// Everything to apply for one reconcile, in order: hooks before, waves,
+/// hooks after. `T` is a rendered [`Object`] or anything that holds one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stages<T = Object> {
     /// Hooks before the waves, by weight.
-    pub pre_hooks: Vec<Vec<Hook>>,
+    pub pre_hooks: Vec<Vec<Hook<T>>>,
     /// The main set.
-    pub waves: Vec<Wave>,
+    pub waves: Vec<Wave<T>>,
     /// Hooks after the waves, by weight.
-    pub post_hooks: Vec<Vec<Hook>>,
+    pub post_hooks: Vec<Vec<Hook<T>>>,
+    /// Hooks that do not run in this kind of sync (install vs upgrade,
+    /// test, delete and rollback hooks).
+    pub other_hooks: Vec<T>,
 }
 
-impl Plan {
+impl<T> Default for Stages<T> {
+    fn default() -> Self {
+        Stages {
+            pre_hooks: Vec::new(),
+            waves: Vec::new(),
+            post_hooks: Vec::new(),
+            other_hooks: Vec::new(),
+        }
+    }
+}
+
+impl<T> Stages<T> {
     /// Every non-hook object, in apply order.
-    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+    pub fn objects(&self) -> impl Iterator<Item = &T> {
         self.waves.iter().flat_map(Wave::objects)
     }
 
-    /// Every hook object.
-    pub fn hooks(&self) -> impl Iterator<Item = &Hook> {
+    /// Every hook that runs in this sync, in order.
+    pub fn hooks(&self) -> impl Iterator<Item = &Hook<T>> {
         self.pre_hooks.iter().chain(&self.post_hooks).flatten()
     }
 }
@@ -171,7 +185,7 @@ fn parse_int(object: &Object, annotation: &'static str) -> Result<Option<i64>, O
 /// Which phase a hook annotation puts an object in, for an install (first
 /// deploy) or an upgrade. `Some(None)`: a hook, but not one run now.
 fn hook_phase(object: &Object, install: bool) -> Option<Option<HookPhase>> {
-    let hooks = object.annotation("helm.sh/hook")?;
+    let hooks = object.annotation(HOOK_ANNOTATION)?;
     let mut phase = None;
     for hook in hooks.split(',').map(str::trim) {
         match (hook, install) {
@@ -186,7 +200,7 @@ fn hook_phase(object: &Object, install: bool) -> Option<Option<HookPhase>> {
 }
 
 fn delete_policy(object: &Object) -> DeletePolicy {
-    match object.annotation("helm.sh/hook-delete-policy") {
+    match object.annotation(HOOK_DELETE_ANNOTATION) {
         None => DeletePolicy {
             before_creation: true,
             ..DeletePolicy::default()
@@ -210,13 +224,13 @@ fn by_kind_then_name(a: &Object, b: &Object) -> std::cmp::Ordering {
         .then_with(|| a.name().cmp(b.name()))
 }
 
-fn group_hooks(mut hooks: Vec<Hook>) -> Vec<Vec<Hook>> {
+fn group_hooks<T: AsRef<Object>>(mut hooks: Vec<Hook<T>>) -> Vec<Vec<Hook<T>>> {
     hooks.sort_by(|a, b| {
         a.weight
             .cmp(&b.weight)
-            .then_with(|| by_kind_then_name(&a.object, &b.object))
+            .then_with(|| by_kind_then_name(a.object.as_ref(), b.object.as_ref()))
     });
-    let mut groups: Vec<Vec<Hook>> = Vec::new();
+    let mut groups: Vec<Vec<Hook<T>>> = Vec::new();
     for hook in hooks {
         match groups.last_mut() {
             Some(group) if group[0].weight == hook.weight => group.push(hook),
@@ -226,73 +240,76 @@ fn group_hooks(mut hooks: Vec<Hook>) -> Vec<Vec<Hook>> {
     groups
 }
 
-/// Orders rendered objects into a plan. `install` is true on an app's first
-/// deploy (no inventory yet), which selects `*-install` hooks over `*-upgrade`.
+/// Orders objects into stages. `install` is true on an app's first deploy,
+/// which selects `*-install` hooks over `*-upgrade`.
 ///
 /// # Errors
 /// [`OrderError`] for a wave or hook weight that is not an integer.
-pub fn plan(objects: Vec<Object>, install: bool) -> Result<Plan, OrderError> {
+pub fn stages<T: AsRef<Object>>(items: Vec<T>, install: bool) -> Result<Stages<T>, OrderError> {
     let mut pre = Vec::new();
     let mut post = Vec::new();
-    let mut waves: std::collections::BTreeMap<i64, Vec<Object>> = std::collections::BTreeMap::new();
-    for object in objects {
-        match hook_phase(&object, install) {
+    let mut other = Vec::new();
+    let mut waves: std::collections::BTreeMap<i64, Vec<T>> = std::collections::BTreeMap::new();
+    for item in items {
+        let object = item.as_ref();
+        match hook_phase(object, install) {
             Some(phase) => {
-                let weight = parse_int(&object, "helm.sh/hook-weight")?.unwrap_or(0);
+                let weight = parse_int(object, HOOK_WEIGHT_ANNOTATION)?.unwrap_or(0);
+                let delete = delete_policy(object);
                 let hook = Hook {
-                    delete: delete_policy(&object),
-                    object,
+                    object: item,
                     weight,
+                    delete,
                 };
                 match phase {
                     Some(HookPhase::Pre) => pre.push(hook),
                     Some(HookPhase::Post) => post.push(hook),
-                    None => {}
+                    None => other.push(hook.object),
                 }
             }
             None => {
-                let wave = parse_int(&object, WAVE_ANNOTATION)?.unwrap_or(0);
-                waves.entry(wave).or_default().push(object);
+                let wave = parse_int(object, WAVE_ANNOTATION)?.unwrap_or(0);
+                waves.entry(wave).or_default().push(item);
             }
         }
     }
     let waves = waves
         .into_iter()
-        .map(|(number, mut objects)| {
-            objects.sort_by(by_kind_then_name);
-            let mut groups: Vec<Vec<Object>> = Vec::new();
-            for object in objects {
+        .map(|(number, mut items)| {
+            items.sort_by(|a, b| by_kind_then_name(a.as_ref(), b.as_ref()));
+            let mut groups: Vec<Vec<T>> = Vec::new();
+            for item in items {
                 match groups.last_mut() {
-                    Some(group) if kind_rank(group[0].kind()) == kind_rank(object.kind()) => {
-                        group.push(object)
+                    Some(group)
+                        if kind_rank(group[0].as_ref().kind())
+                            == kind_rank(item.as_ref().kind()) =>
+                    {
+                        group.push(item)
                     }
-                    _ => groups.push(vec![object]),
+                    _ => groups.push(vec![item]),
                 }
             }
             Wave { number, groups }
         })
         .collect();
-    Ok(Plan {
+    Ok(Stages {
         pre_hooks: group_hooks(pre),
         waves,
         post_hooks: group_hooks(post),
+        other_hooks: other,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Origin;
+    use crate::object::Origin;
     use serde_json::json;
 
     fn obj(kind: &str, name: &str) -> Object {
         Object {
             data: json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
-            origin: Origin {
-                file: "m/x.yaml".into(),
-                doc: 0,
-                line: 1,
-            },
+            origin: Origin::file("m/x.yaml", 0, 1),
         }
     }
 
@@ -317,7 +334,7 @@ mod tests {
 
     #[test]
     fn helm_install_order_by_kind_unknown_last() {
-        let p = plan(
+        let p = stages(
             vec![
                 obj("Ingress", "web"),
                 obj("Deployment", "api"),
@@ -354,7 +371,7 @@ mod tests {
 
     #[test]
     fn waves_run_in_order_and_refine_kind_order() {
-        let p = plan(
+        let p = stages(
             vec![
                 annotated("ConfigMap", "late", &[(WAVE_ANNOTATION, "2")]),
                 obj("Deployment", "api"),
@@ -374,7 +391,7 @@ mod tests {
 
     #[test]
     fn a_bad_wave_names_the_object() {
-        let err = plan(
+        let err = stages(
             vec![annotated("ConfigMap", "c", &[(WAVE_ANNOTATION, "soon")])],
             true,
         )
@@ -401,7 +418,7 @@ mod tests {
             annotated("Pod", "test", &[("helm.sh/hook", "test")]),
             obj("Deployment", "api"),
         ];
-        let install = plan(objects.clone(), true).unwrap();
+        let install = stages(objects.clone(), true).unwrap();
         let hook_names = |groups: &Vec<Vec<Hook>>| -> Vec<String> {
             groups
                 .iter()
@@ -416,14 +433,14 @@ mod tests {
             1,
             "hooks and test hooks are not in the waves"
         );
-        let upgrade = plan(objects, false).unwrap();
+        let upgrade = stages(objects, false).unwrap();
         assert_eq!(hook_names(&upgrade.pre_hooks), ["migrate"]);
         assert_eq!(hook_names(&upgrade.post_hooks), ["notify"]);
     }
 
     #[test]
     fn hooks_group_by_weight() {
-        let p = plan(
+        let p = stages(
             vec![
                 annotated(
                     "Job",
@@ -463,7 +480,7 @@ mod tests {
 
     #[test]
     fn delete_policies() {
-        let p = plan(
+        let p = stages(
             vec![
                 annotated("Job", "default", &[("helm.sh/hook", "pre-install")]),
                 annotated(

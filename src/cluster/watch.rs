@@ -1,7 +1,8 @@
-//! Watching an app's managed objects for drift: one kube-runtime watcher per
-//! kind the app uses, label-selected (`plumb.dev/app=<app>`), reporting
-//! every change and deletion to the app's task. Deciding whether a change is
-//! drift, and correcting it, happen in that task (one writer per app).
+//! Watching an app's managed objects: one kube-runtime watcher per kind the
+//! app uses, label-selected (`plumb.dev/app=<app>`). Every change and
+//! deletion updates the app's live health at once and is reported to the
+//! app's task, which decides whether it is drift and corrects it (one
+//! writer per app).
 
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
@@ -13,16 +14,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tracing::debug;
 
-use super::inventory::{ObjRef, APP_LABEL};
-
-/// A change seen on a managed object.
-#[derive(Debug, Clone)]
-pub struct Seen {
-    /// Which object.
-    pub object: ObjRef,
-    /// Its live state; `None` when it was deleted.
-    pub live: Option<Value>,
-}
+pub use super::drift::{DriftInput, Seen};
+use super::live::LiveHealth;
+use crate::object::{ObjRef, APP_LABEL};
 
 /// The running watchers of one app; dropping it stops them.
 pub struct DriftWatch {
@@ -43,13 +37,14 @@ impl Drop for DriftWatch {
     }
 }
 
-/// Starts a watcher per resource, sending every applied or deleted object
-/// labelled for `app` on `tx`.
+/// Starts a watcher per resource: every applied or deleted object labelled
+/// for `app` updates `health` and is sent on `tx`.
 pub fn start(
     client: &kube::Client,
     app: &str,
     resources: Vec<ApiResource>,
-    tx: mpsc::Sender<Seen>,
+    health: LiveHealth,
+    tx: mpsc::Sender<DriftInput>,
 ) -> DriftWatch {
     let mut tasks = JoinSet::new();
     let mut kinds = Vec::new();
@@ -58,6 +53,7 @@ pub fn start(
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
         let config = watcher::Config::default().labels(&format!("{APP_LABEL}={app}"));
         let tx = tx.clone();
+        let (health, app) = (health.clone(), app.to_string());
         tasks.spawn(async move {
             let mut stream = watcher(api, config).default_backoff().boxed();
             while let Some(event) = stream.next().await {
@@ -70,12 +66,19 @@ pub fn start(
                         continue;
                     }
                 };
-                let live = serde_json::to_value(&object).unwrap_or(Value::Null);
-                let seen = Seen {
-                    object: ObjRef::of(&live, object.metadata.namespace.as_deref().unwrap_or("")),
-                    live: (!deleted).then_some(live),
+                let Ok(live) = serde_json::to_value(&object) else {
+                    continue;
                 };
-                if tx.send(seen).await.is_err() {
+                let object_ref =
+                    ObjRef::of(&live, object.metadata.namespace.as_deref().unwrap_or(""));
+                let live: Option<Value> = (!deleted).then_some(live);
+                health.observe(&app, &object_ref, live.as_ref());
+                let seen = Seen {
+                    object: object_ref,
+                    live,
+                    resource_version: object.metadata.resource_version.clone(),
+                };
+                if tx.send(DriftInput::Seen(seen)).await.is_err() {
                     return;
                 }
             }

@@ -5,12 +5,13 @@
 //! poll as a safety net; a remote is fetched every `poll_interval` ±10 %,
 //! with capped exponential backoff while it fails. A webhook or `plumb sync`
 //! kicks an immediate look. A revision that cannot be read (broken manifest,
-//! deleted branch, unreachable remote) is reported in status and metrics and
-//! the last good revision stays in force.
+//! deleted branch, unreachable remote) is reported as a [`SourceEvent`] and
+//! the last good revision stays in force. The follower never writes status
+//! or metrics itself: the daemon records the events it reports.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -19,11 +20,10 @@ use tracing::{debug, info, warn};
 use super::remote::{Credentials, Mirror};
 use super::watch::{self, Debouncer};
 use super::{Revision, Source};
+use crate::backoff::{jitter, Backoff};
 use crate::config::{RepoLocation, SourceConfig};
 use crate::error_chain;
 use crate::manifest::{self, RepoManifest};
-use crate::metrics::Metrics;
-use crate::status::{rfc3339, StatusHandle};
 
 /// How long one remote fetch may take.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
@@ -42,6 +42,8 @@ pub enum Kick {
     Sync {
         /// The app to reconcile; all when `None`.
         app: Option<String>,
+        /// Run the app's hooks even if its desired state is unchanged.
+        force_hooks: bool,
     },
 }
 
@@ -54,6 +56,8 @@ pub enum UpdateReason {
     Sync {
         /// The app to reconcile; all when `None`.
         app: Option<String>,
+        /// Run the app's hooks even if its desired state is unchanged.
+        force_hooks: bool,
     },
 }
 
@@ -70,6 +74,57 @@ pub struct SourceUpdate {
     pub reason: UpdateReason,
 }
 
+/// How one look at the source ended, for the fetch counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookResult {
+    /// A new revision was read.
+    Changed,
+    /// Nothing moved.
+    Unchanged,
+    /// The look failed.
+    Failed,
+}
+
+impl LookResult {
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LookResult::Changed => "changed",
+            LookResult::Unchanged => "unchanged",
+            LookResult::Failed => "failed",
+        }
+    }
+}
+
+/// What the follower reports as it goes.
+#[derive(Debug, Clone)]
+pub enum SourceEvent {
+    /// One look at the source ended, after `took`.
+    Looked { result: LookResult, took: Duration },
+    /// A new readable revision is in force, read at `at`.
+    Revision {
+        /// The commit.
+        revision: Revision,
+        /// The branch followed (resolved from HEAD when configured so).
+        branch: Option<String>,
+        /// When it was read.
+        at: SystemTime,
+    },
+    /// The source was read at `at` and nothing is wrong (any earlier
+    /// error is over).
+    Readable { at: SystemTime },
+    /// Reading failed; the text names the cause with a hint and holds no
+    /// secret. The last good revision stays in force.
+    Failed { error: String },
+}
+
+/// Where the follower's events go: the daemon records them into status and
+/// metrics; a benchmark may drop them.
+pub trait SourceObserver: Send + Sync {
+    /// One event, in the order they happen.
+    fn record(&self, event: SourceEvent);
+}
+
 /// What the follower needs; built once by the daemon.
 #[derive(Clone)]
 pub struct FollowCtx {
@@ -77,10 +132,8 @@ pub struct FollowCtx {
     pub source: SourceConfig,
     /// Where mirrors of remotes live.
     pub state_dir: PathBuf,
-    /// Metric families.
-    pub metrics: Arc<Metrics>,
-    /// Status to keep true.
-    pub status: StatusHandle,
+    /// Where events go.
+    pub observer: Arc<dyn SourceObserver>,
 }
 
 /// The result of one look at the source.
@@ -95,23 +148,39 @@ enum Step {
     },
 }
 
-/// An error of one look, as text for status and a label for metrics.
-struct StepError {
-    text: String,
-    kind: &'static str,
-    /// The revision the branch points at, if the error came after reading it.
-    revision: Option<Revision>,
+/// Why the source could not be read: the cause, a stable label, and the
+/// revision the branch points at when the error came after reading it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the source")]
+pub struct ReadError {
+    /// A stable label for logs (`open`, `branch`, `manifest`, a fetch error's kind).
+    pub kind: &'static str,
+    /// The cause.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+    /// The unusable revision, when one was read.
+    pub revision: Option<Revision>,
 }
 
-impl StepError {
-    fn new(kind: &'static str, e: &dyn std::error::Error) -> StepError {
-        StepError {
-            text: error_chain(e),
+impl ReadError {
+    fn new(kind: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> ReadError {
+        ReadError {
             kind,
+            source: Box::new(e),
             revision: None,
         }
     }
+
+    /// The cause chain as one line, for status and logs.
+    pub fn text(&self) -> String {
+        error_chain(self.source.as_ref())
+    }
 }
+
+/// The follower's own failures (a panicked read).
+#[derive(Debug, thiserror::Error)]
+#[error("internal error reading the source: {0} (this is a bug in plumb; please report it)")]
+struct Internal(String);
 
 /// Follows the source until cancelled, sending every new readable revision
 /// (and sync requests) on `updates`.
@@ -130,7 +199,7 @@ pub async fn follow(
         Err(e) => {
             let text = error_chain(&e);
             warn!(error = %text, "cannot read the source credentials; fetches go without them");
-            ctx.status.update(|s| s.source.error = Some(text));
+            ctx.observer.record(SourceEvent::Failed { error: text });
             Credentials::default()
         }
     };
@@ -146,8 +215,8 @@ pub async fn follow(
     let mut last_seen: Option<String> = None;
     let mut good: Option<SourceUpdate> = None;
     let mut last_error: Option<String> = None;
-    let mut backoff = crate::daemon::Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
-    let mut pending_sync: Option<Option<String>> = None;
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+    let mut pending_sync: Option<(Option<String>, bool)> = None;
     // The tip is a revision that could not be read: keep reporting its error
     // until the branch moves, even though looking again finds "unchanged".
     let mut stuck_on_bad = false;
@@ -170,31 +239,22 @@ pub async fn follow(
             });
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                joined = task => joined.unwrap_or_else(|e| (Err(StepError {
-                    text: format!("internal error reading the source: {e}"),
-                    kind: "panic",
-                    revision: None,
-                }), None)),
+                joined = task => joined.unwrap_or_else(|e| (Err(ReadError::new("panic", Internal(e.to_string()))), None)),
             }
         };
         mirror = returned_mirror;
-        ctx.metrics
-            .source_fetch_duration
-            .observe(started.elapsed().as_secs_f64());
+        let took = started.elapsed();
+        let looked = |result| SourceEvent::Looked { result, took };
 
         let failed = match step {
             Ok(Step::Unchanged) => {
-                ctx.metrics
-                    .source_fetch_total
-                    .with_label_values(&["unchanged"])
-                    .inc();
+                ctx.observer.record(looked(LookResult::Unchanged));
                 if !stuck_on_bad {
                     if last_error.take().is_some() {
                         info!("source readable again");
                     }
-                    ctx.status.update(|s| {
-                        s.source.error = None;
-                        s.source.fetched_at = Some(rfc3339(SystemTime::now()));
+                    ctx.observer.record(SourceEvent::Readable {
+                        at: SystemTime::now(),
                     });
                 }
                 false
@@ -206,10 +266,7 @@ pub async fn follow(
                 branch,
                 forced_from,
             }) => {
-                ctx.metrics
-                    .source_fetch_total
-                    .with_label_values(&["changed"])
-                    .inc();
+                ctx.observer.record(looked(LookResult::Changed));
                 if let Some(old) = forced_from {
                     warn!(old = %super::short_id(&old), new = %revision.short(), "branch was force-pushed; following the new tip");
                 }
@@ -217,7 +274,11 @@ pub async fn follow(
                 last_seen = Some(revision.id.clone());
                 last_error = None;
                 stuck_on_bad = false;
-                record_revision(&ctx, &revision, branch);
+                ctx.observer.record(SourceEvent::Revision {
+                    revision: revision.clone(),
+                    branch,
+                    at: SystemTime::now(),
+                });
                 let update = SourceUpdate {
                     revision,
                     manifest,
@@ -231,32 +292,31 @@ pub async fn follow(
                 false
             }
             Err(error) => {
-                ctx.metrics
-                    .source_fetch_total
-                    .with_label_values(&["failed"])
-                    .inc();
+                ctx.observer.record(looked(LookResult::Failed));
                 if let Some(revision) = &error.revision {
                     // The branch moved, but the new revision is unusable:
                     // remember it so it is not re-read until it moves again.
                     last_seen = Some(revision.id.clone());
                     stuck_on_bad = true;
                 }
-                if last_error.as_deref() != Some(error.text.as_str()) {
-                    warn!(kind = error.kind, error = %error.text, "cannot read the source; keeping the last good revision");
+                let text = error.text();
+                if last_error.as_deref() != Some(text.as_str()) {
+                    warn!(kind = error.kind, error = %text, "cannot read the source; keeping the last good revision");
                 } else {
                     debug!(kind = error.kind, "source still failing");
                 }
-                ctx.status
-                    .update(|s| s.source.error = Some(error.text.clone()));
-                last_error = Some(error.text);
+                ctx.observer.record(SourceEvent::Failed {
+                    error: text.clone(),
+                });
+                last_error = Some(text);
                 true
             }
         };
 
-        if let Some(app) = pending_sync.take() {
+        if let Some((app, force_hooks)) = pending_sync.take() {
             if let Some(good) = &good {
                 let mut update = good.clone();
-                update.reason = UpdateReason::Sync { app };
+                update.reason = UpdateReason::Sync { app, force_hooks };
                 if updates.send(update).await.is_err() {
                     return;
                 }
@@ -268,7 +328,7 @@ pub async fn follow(
                 backoff.next_delay()
             } else {
                 backoff.reset();
-                crate::daemon::jitter(ctx.source.poll_interval)
+                jitter(ctx.source.poll_interval)
             }
         } else if watching.is_some() {
             WATCHED_POLL
@@ -285,11 +345,14 @@ pub async fn follow(
                 _ = &mut sleep => break,
                 kick = kicks.recv() => {
                     match kick {
-                        Some(Kick::Sync { app }) => {
+                        Some(Kick::Sync { app, force_hooks }) => {
                             pending_sync = Some(match pending_sync.take() {
-                                // Two syncs for different apps before one runs: sync all.
-                                Some(earlier) if earlier != app => None,
-                                _ => app,
+                                // Two syncs for different apps before one
+                                // runs: sync all, forcing no app's hooks
+                                // (no one asked that of all apps).
+                                Some((earlier, _)) if earlier != app => (None, false),
+                                Some((_, forced)) => (app, forced || force_hooks),
+                                None => (app, force_hooks),
                             });
                         }
                         Some(Kick::Fetch) => {}
@@ -336,40 +399,18 @@ fn start_watch(ctx: &FollowCtx, tx: mpsc::UnboundedSender<()>) -> Option<watch::
     }
 }
 
-fn record_revision(ctx: &FollowCtx, revision: &Revision, branch: Option<String>) {
-    let now = SystemTime::now();
-    ctx.metrics.source_revision_info.reset();
-    ctx.metrics
-        .source_revision_info
-        .with_label_values(&[&revision.id])
-        .set(1);
-    ctx.metrics.source_last_change_timestamp.set(
-        now.duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs_f64(),
-    );
-    let committed = UNIX_EPOCH + Duration::from_secs(u64::try_from(revision.time).unwrap_or(0));
-    ctx.status.update(|s| {
-        s.source.revision = Some(revision.id.clone());
-        s.source.subject = Some(revision.subject.clone());
-        s.source.author = Some(revision.author.clone());
-        s.source.committed_at = Some(rfc3339(committed));
-        s.source.fetched_at = Some(rfc3339(now));
-        s.source.branch = branch;
-        s.source.error = None;
-    });
-}
-
 /// Reads the source once, as the follower would on start (blocking; fetches
 /// a remote). Used by `plumb sync` when no daemon is running.
 ///
 /// # Errors
-/// The error text, with its hint, when no readable revision was found.
+/// [`ReadError`], with its cause and hint, when no readable revision was
+/// found.
 pub fn read_once(
     config: &SourceConfig,
     state_dir: &std::path::Path,
-) -> Result<SourceUpdate, String> {
-    let credentials = Credentials::from_config(config).map_err(|e| error_chain(&e))?;
+) -> Result<SourceUpdate, ReadError> {
+    let credentials =
+        Credentials::from_config(config).map_err(|e| ReadError::new("credentials", e))?;
     match look(config, state_dir, &credentials, None, None, None).0 {
         Ok(Step::New {
             revision, manifest, ..
@@ -377,10 +418,16 @@ pub fn read_once(
             revision,
             manifest,
             changed_paths: None,
-            reason: UpdateReason::Sync { app: None },
+            reason: UpdateReason::Sync {
+                app: None,
+                force_hooks: false,
+            },
         }),
-        Ok(Step::Unchanged) => Err("internal error: nothing read".to_string()),
-        Err(e) => Err(e.text),
+        Ok(Step::Unchanged) => Err(ReadError::new(
+            "internal",
+            Internal("nothing was read".to_string()),
+        )),
+        Err(e) => Err(e),
     }
 }
 
@@ -393,23 +440,23 @@ fn look(
     mirror: Option<Mirror>,
     last_seen: Option<String>,
     previous_good: Option<String>,
-) -> (Result<Step, StepError>, Option<Mirror>) {
+) -> (Result<Step, ReadError>, Option<Mirror>) {
     let (source, mirror, forced_from) = match &config.repo {
         RepoLocation::Local(path) => match Source::open_local(path, &config.branch, &config.path) {
             Ok(source) => (source, None, None),
-            Err(e) => return (Err(StepError::new("open", &e)), None),
+            Err(e) => return (Err(ReadError::new("open", e)), None),
         },
         RepoLocation::Remote(url) => {
             let mirror = match mirror {
                 Some(m) => m,
                 None => match Mirror::open(state_dir, url) {
                     Ok(m) => m,
-                    Err(e) => return (Err(StepError::new(e.kind(), &e)), None),
+                    Err(e) => return (Err(ReadError::new(e.kind(), e)), None),
                 },
             };
             let fetched = match mirror.fetch(&config.branch, credentials, FETCH_TIMEOUT) {
                 Ok(f) => f,
-                Err(e) => return (Err(StepError::new(e.kind(), &e)), Some(mirror)),
+                Err(e) => return (Err(ReadError::new(e.kind(), e)), Some(mirror)),
             };
             let forced_from = fetched
                 .forced
@@ -422,7 +469,7 @@ fn look(
                 &config.path,
             ) {
                 Ok(source) => (source, Some(mirror), forced_from),
-                Err(e) => return (Err(StepError::new("open", &e)), Some(mirror)),
+                Err(e) => return (Err(ReadError::new("open", e)), Some(mirror)),
             }
         }
     };
@@ -440,30 +487,30 @@ fn read_revision(
     last_seen: Option<&str>,
     previous_good: Option<&str>,
     forced_from: Option<String>,
-) -> Result<Step, StepError> {
-    let revision = source.tip().map_err(|e| StepError::new("branch", &e))?;
+) -> Result<Step, ReadError> {
+    let revision = source.tip().map_err(|e| ReadError::new("branch", e))?;
     if last_seen == Some(revision.id.as_str()) {
         return Ok(Step::Unchanged);
     }
-    let with_revision = |mut e: StepError| {
+    let with_revision = |mut e: ReadError| {
         e.revision = Some(revision.clone());
         e
     };
     let file = source.full_path(manifest::FILE_NAME);
     let text = source
         .read_file(&revision.id, manifest::FILE_NAME)
-        .map_err(|e| with_revision(StepError::new("read", &e)))?
+        .map_err(|e| with_revision(ReadError::new("read", e)))?
         .ok_or_else(|| {
-            with_revision(StepError::new(
+            with_revision(ReadError::new(
                 "manifest",
-                &manifest::ManifestError::Missing {
+                manifest::ManifestError::Missing {
                     file: file.clone(),
                     revision: revision.short().to_string(),
                 },
             ))
         })?;
     let manifest = manifest::parse(&file, &String::from_utf8_lossy(&text))
-        .map_err(|e| with_revision(StepError::new("manifest", &e)))?;
+        .map_err(|e| with_revision(ReadError::new("manifest", e)))?;
     let changed_paths = previous_good.and_then(|old| source.changed_paths(old, &revision.id).ok());
     Ok(Step::New {
         branch: source.followed_branch(),

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Oid, Repository};
 
 use crate::config::{RepoLocation, SourceConfig};
+use crate::tree::{FileMode, TreeFile};
 
 /// Errors from reading the source. Each names the repository and what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -226,18 +227,14 @@ impl Source {
     }
 
     /// Every file below `rel` (relative to the followed sub-path) at a
-    /// revision, recursively, as (path relative to `rel`, content), in path
-    /// order. Symlinks are returned as their target text, like git stores
+    /// revision, recursively, with paths relative to `rel` and git's modes,
+    /// in path order. Symlinks are returned as their target text, like git stores
     /// them; submodules are skipped. An absent directory is empty.
     ///
     /// # Errors
     /// [`SourceError::Object`] for an unreadable object,
     /// [`SourceError::NotAFile`] when `rel` is a file.
-    pub fn files_under(
-        &self,
-        revision: &str,
-        rel: &str,
-    ) -> Result<Vec<(String, Vec<u8>)>, SourceError> {
+    pub fn files_under(&self, revision: &str, rel: &str) -> Result<Vec<TreeFile>, SourceError> {
         let full = self.full_path(rel);
         let object_error = |source| SourceError::Object {
             repo: self.name.clone(),
@@ -270,8 +267,9 @@ impl Source {
         let mut blobs = Vec::new();
         tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(ObjectType::Blob) {
-                if let Ok(name) = entry.name() {
-                    blobs.push((format!("{dir}{name}"), entry.id()));
+                let mode = FileMode::from_git(entry.filemode());
+                if let (Ok(name), Some(mode)) = (entry.name(), mode) {
+                    blobs.push((format!("{dir}{name}"), mode, entry.id()));
                 }
             }
             git2::TreeWalkResult::Ok
@@ -280,9 +278,13 @@ impl Source {
         blobs.sort_by(|a, b| a.0.cmp(&b.0));
         blobs
             .into_iter()
-            .map(|(path, id)| {
+            .map(|(path, mode, id)| {
                 let blob = self.repo.find_blob(id).map_err(object_error)?;
-                Ok((path, blob.content().to_vec()))
+                Ok(TreeFile {
+                    path,
+                    mode,
+                    content: blob.content().to_vec(),
+                })
             })
             .collect()
     }
@@ -342,6 +344,85 @@ impl Source {
             target.strip_prefix("refs/heads/").map(str::to_string)
         } else {
             Some(self.branch.clone())
+        }
+    }
+}
+
+/// An app's files at one revision of a [`Source`]: what the daemon renders.
+pub struct RevisionFiles<'a> {
+    /// The repo.
+    pub source: &'a Source,
+    /// The commit.
+    pub revision: &'a str,
+}
+
+impl crate::render::FileSource for RevisionFiles<'_> {
+    fn files_under(&self, dir: &str) -> Result<Vec<TreeFile>, crate::render::ReadError> {
+        self.source
+            .files_under(self.revision, dir)
+            .map_err(|e| Box::new(e) as crate::render::ReadError)
+    }
+
+    fn shown(&self, dir: &str) -> String {
+        self.source.full_path(dir)
+    }
+}
+
+/// An app's files in a working tree on disk, uncommitted changes included:
+/// what `plumb render --worktree` renders.
+pub struct WorktreeFiles {
+    /// The watched directory on disk (the clone joined with `source.path`).
+    pub root: PathBuf,
+}
+
+impl crate::render::FileSource for WorktreeFiles {
+    fn files_under(&self, dir: &str) -> Result<Vec<TreeFile>, crate::render::ReadError> {
+        let base = self.root.join(dir);
+        let mut out = Vec::new();
+        if !base.exists() {
+            return Ok(out);
+        }
+        let mut stack = vec![base.clone()];
+        while let Some(current) = stack.pop() {
+            for entry in std::fs::read_dir(&current)? {
+                let path = entry?.path();
+                let meta = std::fs::symlink_metadata(&path)?;
+                if meta.is_dir() {
+                    if path.file_name().is_some_and(|n| n == ".git") {
+                        continue;
+                    }
+                    stack.push(path);
+                    continue;
+                }
+                let mode = crate::tree::FileMode::from_metadata(&meta);
+                let content = match mode {
+                    FileMode::Symlink => std::fs::read_link(&path)?
+                        .to_string_lossy()
+                        .into_owned()
+                        .into_bytes(),
+                    _ => std::fs::read(&path)?,
+                };
+                let rel = path
+                    .strip_prefix(&base)
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                out.push(TreeFile {
+                    path: rel,
+                    mode,
+                    content,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    fn shown(&self, dir: &str) -> String {
+        let root = self.root.display().to_string();
+        if dir.is_empty() {
+            root
+        } else {
+            format!("{root}/{dir}")
         }
     }
 }
@@ -420,15 +501,40 @@ mod tests {
         let source = Source::open_local(dir.path(), "main", "deploy").unwrap();
         let tip = source.tip().unwrap();
         let files = source.files_under(&tip.id, "m").unwrap();
-        let names: Vec<_> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let names: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(names, ["a.yaml", "a/z.yaml", "b.yaml"]);
-        assert_eq!(files[1].1, b"z");
+        assert_eq!(files[1].content, b"z");
+        assert_eq!(files[1].mode, FileMode::Regular);
         assert!(source.files_under(&tip.id, "missing").unwrap().is_empty());
         assert!(matches!(
             source.files_under(&tip.id, "other.yaml"),
             Err(SourceError::NotAFile { .. })
         ));
         assert_eq!(source.files_under(&tip.id, "").unwrap().len(), 4);
+    }
+
+    #[test]
+    fn files_keep_their_git_modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = repo_with(&[("ctx/run.sh", "#!/bin/sh\n"), ("ctx/a.txt", "a")]);
+        let script = dir.path().join("ctx/run.sh");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink("a.txt", dir.path().join("ctx/link")).unwrap();
+        git(dir.path(), &["add", "-A"]);
+        git(dir.path(), &["commit", "-q", "-m", "modes"]);
+        let source = Source::open_local(dir.path(), "main", "").unwrap();
+        let tip = source.tip().unwrap();
+        let files = source.files_under(&tip.id, "ctx").unwrap();
+        let modes: Vec<_> = files.iter().map(|f| (f.path.as_str(), f.mode)).collect();
+        assert_eq!(
+            modes,
+            [
+                ("a.txt", FileMode::Regular),
+                ("link", FileMode::Symlink),
+                ("run.sh", FileMode::Executable)
+            ]
+        );
+        assert_eq!(files[1].content, b"a.txt", "a link's content is its target");
     }
 
     #[test]

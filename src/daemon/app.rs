@@ -4,11 +4,9 @@
 //! with what was applied, and correct drift from the last desired set.
 
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use futures::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -92,7 +90,6 @@ impl AppWorker {
         let options = SyncOptions {
             force_hooks: trigger.force_hooks,
         };
-        let started = Instant::now();
         let run = reconcile::reconcile(
             &reconcile_ctx,
             &trigger.app,
@@ -100,23 +97,8 @@ impl AppWorker {
             options,
             &progress,
         );
-        let outcome = match AssertUnwindSafe(run).catch_unwind().await {
-            Ok(outcome) => outcome,
-            Err(panic) => {
-                let message = panic_message(&panic);
-                warn!(app = %self.name, panic = %message, "reconcile panicked; the app keeps being reconciled");
-                Outcome {
-                    result: ReconcileResult::Failure,
-                    took: started.elapsed(),
-                    error: Some(ReconcileError::Panicked {
-                        app: self.name.clone(),
-                        message,
-                    }),
-                    report: None,
-                    stages: Vec::new(),
-                }
-            }
-        };
+        // A panic ends this reconcile; the queue records it (`panicked`).
+        let outcome = run.await;
         progress.finish();
         self.record(trigger, &outcome);
         let succeeded = outcome.error.is_none();
@@ -389,16 +371,6 @@ async fn read(cluster: &Cluster, object: &crate::object::ObjRef) -> Option<Seen>
     }
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a stage panicked".to_string()
-    }
-}
-
 impl Worker for AppWorker {
     async fn reconcile(&mut self, trigger: Trigger) {
         let mut report = self.reconcile_and_record(&trigger).await;
@@ -487,5 +459,28 @@ impl Worker for AppWorker {
                 self.handle(&cluster, input).await;
             }
         }
+    }
+
+    fn panicked(&mut self, trigger: Option<&Trigger>, message: String) {
+        warn!(app = %self.name, panic = %message, "plumb panicked handling the app; it keeps being reconciled");
+        let Some(trigger) = trigger else {
+            return;
+        };
+        let outcome = Outcome {
+            result: ReconcileResult::Failure,
+            took: std::time::Duration::ZERO,
+            error: Some(ReconcileError::Panicked {
+                app: self.name.clone(),
+                message,
+            }),
+            report: None,
+            stages: Vec::new(),
+        };
+        self.ctx
+            .status
+            .update_app(&self.name, |a| a.reconciling = None);
+        self.record(trigger, &outcome);
+        // Like any failure that may be transient: try again later.
+        self.retry_later(trigger);
     }
 }

@@ -127,6 +127,26 @@ pub(super) trait Worker {
     /// Changes seen on managed objects (or due re-checks), in arrival
     /// order: correct what drifted.
     fn drift(&mut self, batch: Vec<DriftInput>) -> impl std::future::Future<Output = ()> + Send;
+    /// A reconcile (or drift handling, `trigger` `None`) panicked: record
+    /// it. The queue goes on with the next trigger.
+    fn panicked(&mut self, trigger: Option<&Trigger>, message: String);
+}
+
+/// Runs `work`, catching a panic as its message.
+async fn guarded(work: impl std::future::Future<Output = ()>) -> Result<(), String> {
+    use futures::FutureExt;
+    std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            if let Some(s) = panic.downcast_ref::<&str>() {
+                s.to_string()
+            } else if let Some(s) = panic.downcast_ref::<String>() {
+                s.clone()
+            } else {
+                "a stage panicked".to_string()
+            }
+        })
 }
 
 /// One app's task: reconciles the newest trigger and corrects drift.
@@ -170,9 +190,12 @@ pub(super) async fn run_queue<W: Worker>(
                         Err(_) => break,
                     }
                 }
-                tokio::select! {
+                let outcome = tokio::select! {
                     _ = cancel.cancelled() => return,
-                    () = worker.drift(batch) => {}
+                    outcome = guarded(worker.drift(batch)) => outcome,
+                };
+                if let Err(message) = outcome {
+                    worker.panicked(None, message);
                 }
                 continue;
             }
@@ -180,12 +203,15 @@ pub(super) async fn run_queue<W: Worker>(
         let Some(trigger) = trigger else { continue };
         let app = trigger.app.name.clone();
         debug!(app = %app, rev = %short_id(&trigger.revision), reason = %trigger.reason, "reconcile triggered");
-        tokio::select! {
+        let outcome = tokio::select! {
             _ = cancel.cancelled() => {
                 info!(app = %app, "shutdown: abandoning the in-flight reconcile");
                 return;
             }
-            () = worker.reconcile(trigger) => {}
+            outcome = guarded(worker.reconcile(trigger.clone())) => outcome,
+        };
+        if let Err(message) = outcome {
+            worker.panicked(Some(&trigger), message);
         }
     }
 }
@@ -215,6 +241,7 @@ mod tests {
         release: Arc<tokio::sync::Notify>,
         started: Arc<tokio::sync::Notify>,
         stuck: bool,
+        panic_on: Option<u64>,
     }
 
     impl Worker for TestWorker {
@@ -225,6 +252,9 @@ mod tests {
                 .push(format!("reconcile {}", t.seq));
             if self.stuck {
                 std::future::pending::<()>().await;
+            }
+            if self.panic_on == Some(t.seq) {
+                panic!("boom in reconcile {}", t.seq);
             }
             if t.seq == 1 {
                 self.started.notify_one();
@@ -237,6 +267,12 @@ mod tests {
                 .lock()
                 .unwrap()
                 .push(format!("drift {}", names.join(",")));
+        }
+        fn panicked(&mut self, trigger: Option<&Trigger>, message: String) {
+            self.handled.lock().unwrap().push(format!(
+                "panicked {}: {message}",
+                trigger.map(|t| t.seq).unwrap_or_default()
+            ));
         }
     }
 
@@ -287,6 +323,48 @@ mod tests {
         let mut rest = handled[1..].to_vec();
         rest.sort();
         assert_eq!(rest, ["drift a,b", "reconcile 5"]);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_reconcile_is_recorded_and_the_app_goes_on() {
+        let (tx, rx) = watch::channel(None);
+        let (_drift_tx, drift_rx) = mpsc::channel(1);
+        let cancel = CancellationToken::new();
+        let worker = TestWorker {
+            panic_on: Some(2),
+            ..TestWorker::default()
+        };
+        let queue = tokio::spawn({
+            let (cancel, mut worker) = (cancel.clone(), worker.clone());
+            async move { run_queue(rx, drift_rx, cancel, &mut worker).await }
+        });
+        let wait_for = |n: usize| {
+            let handled = worker.handled.clone();
+            async move {
+                tokio::time::timeout(Duration::from_secs(5), async {
+                    while handled.lock().unwrap().len() < n {
+                        tokio::task::yield_now().await;
+                    }
+                })
+                .await
+                .expect("handled in time")
+            }
+        };
+        tx.send_replace(Some(trigger(2)));
+        wait_for(2).await;
+        tx.send_replace(Some(trigger(3)));
+        wait_for(3).await;
+        cancel.cancel();
+        queue.await.expect("the queue task itself never died");
+        let handled = worker.handled.lock().unwrap().clone();
+        assert_eq!(
+            handled,
+            [
+                "reconcile 2",
+                "panicked 2: boom in reconcile 2",
+                "reconcile 3"
+            ]
+        );
     }
 
     #[tokio::test]

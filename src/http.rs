@@ -4,21 +4,27 @@
 //! metrics registry. They never touch the reconcile context, so a slow or
 //! hostile client cannot stall a deploy. Every request has a body limit and
 //! a timeout.
+//!
+//! An oversized body is read and thrown away (up to [`DRAIN_LIMIT`]) before
+//! the 413 goes out: a server that answers and closes while the client is
+//! still writing makes the client fail with a broken pipe instead of
+//! seeing the 413.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::metrics::Metrics;
@@ -28,6 +34,9 @@ use crate::status::StatusHandle;
 
 /// Largest request body accepted (webhook payloads are well under this).
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// How much of an oversized body is read and discarded so that its sender
+/// gets the 413; a larger one is cut off. [`REQUEST_TIMEOUT`] bounds the time.
+pub const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 /// Longest a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -96,12 +105,99 @@ pub fn router(state: HttpState) -> Router {
         .route("/hooks/git", post(git_hook))
         .route("/sync", post(sync))
         .fallback(not_found)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_body,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .with_state(state)
+}
+
+/// Why a request body was not handed to a handler.
+#[derive(Debug, thiserror::Error)]
+enum BodyError {
+    /// Over [`BODY_LIMIT`], announced or counted.
+    #[error("body over {BODY_LIMIT} bytes")]
+    TooLarge,
+    /// The client went away or sent a broken body.
+    #[error("cannot read the request body")]
+    Read(#[source] axum::Error),
+}
+
+/// Reads every request body into memory, at most [`BODY_LIMIT`], before the
+/// handler runs, so that no handler answers while the client still writes.
+/// An oversized body is answered 413 (after draining it) with
+/// `Connection: close`, whether Content-Length announced it or a chunked
+/// body turned out too large.
+async fn limit_body(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let announced = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // A client waiting for `100 Continue` has sent nothing yet: refuse at once.
+    let waits = parts
+        .headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let result = match announced {
+        Some(n) if n > BODY_LIMIT as u64 && (waits || n > DRAIN_LIMIT as u64) => {
+            Err(BodyError::TooLarge)
+        }
+        _ => read_body(body).await,
+    };
+    let (code, error) = match result {
+        Ok(bytes) => {
+            return next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(e @ BodyError::TooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, e),
+        Err(e @ BodyError::Read(_)) => (StatusCode::BAD_REQUEST, e),
+    };
+    if parts.uri.path() == "/hooks/git" {
+        // The handler never runs; count the refusal as it would have.
+        state
+            .metrics
+            .webhook_requests_total
+            .with_label_values(&["bad_request"])
+            .inc();
+    }
+    let mut response = (code, Json(json!({ "error": error.to_string() }))).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The whole body if it is at most [`BODY_LIMIT`]. A larger one is read on
+/// and discarded up to [`DRAIN_LIMIT`], then refused.
+async fn read_body(mut body: Body) -> Result<Bytes, BodyError> {
+    use http_body_util::BodyExt;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(BodyError::Read)?.into_data() else {
+            continue; // trailers
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > DRAIN_LIMIT {
+            return Err(BodyError::TooLarge);
+        }
+        if seen <= BODY_LIMIT {
+            kept.extend_from_slice(&data);
+        } else if !kept.is_empty() {
+            kept = Vec::new();
+        }
+    }
+    if seen > BODY_LIMIT {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(Bytes::from(kept))
 }
 
 /// Binds the listen address, with an actionable error when it is taken.
@@ -568,6 +664,71 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+    }
+
+    #[tokio::test]
+    async fn an_oversized_chunked_body_is_read_then_refused() {
+        // No Content-Length: the size shows only while reading.
+        let chunks: Vec<Result<Bytes, std::io::Error>> = (0..BODY_LIMIT / 1024 + 1)
+            .map(|_| Ok(Bytes::from(vec![b'x'; 1024])))
+            .collect();
+        let s = state();
+        let response = router(s.clone())
+            .oneshot(
+                Request::post("/hooks/git")
+                    .body(Body::from_stream(futures::stream::iter(chunks)))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            body,
+            format!(r#"{{"error":"body over {BODY_LIMIT} bytes"}}"#)
+        );
+        let refused = s
+            .metrics
+            .webhook_requests_total
+            .with_label_values(&["bad_request"]);
+        assert_eq!(refused.get(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_at_the_limit_reaches_the_handler() {
+        let (kick, _rx) = mpsc::channel(1);
+        let s = HttpState::new(Arc::new(Metrics::new()), StatusHandle::new(), kick, None);
+        let response = router(s)
+            .oneshot(
+                Request::post("/sync")
+                    .body(Body::from(vec![b'x'; BODY_LIMIT]))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+
+    #[tokio::test]
+    async fn a_body_beyond_the_drain_limit_is_refused_unread() {
+        // Announced too large to drain, or the client waits for `100
+        // Continue`: answered at once (the empty body is never read).
+        for (length, expect) in [
+            (DRAIN_LIMIT + 1, None),
+            (BODY_LIMIT + 1, Some("100-continue")),
+        ] {
+            let mut request = Request::post("/sync").header(header::CONTENT_LENGTH, length);
+            if let Some(expect) = expect {
+                request = request.header(header::EXPECT, expect);
+            }
+            let response = router(state())
+                .oneshot(request.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{length}");
+        }
     }
 
     #[tokio::test]

@@ -302,14 +302,13 @@ fn build(
     let repo_path = env("PLUMB_REPO_PATH")
         .or(raw.source.path)
         .unwrap_or_default();
-    let repo_path = repo_path.trim_matches('/').to_string();
-    if repo_path.split('/').any(|c| c == "..") {
+    let Some(repo_path) = inside_repo(&repo_path) else {
         return Err(at.invalid(
             "source.path",
             format!("`{repo_path}` leaves the repository"),
             "a directory inside the repo, such as gitops-repo",
         ));
-    }
+    };
     let poll_interval = match env("PLUMB_POLL_INTERVAL") {
         Some(v) => parse_env_duration("PLUMB_POLL_INTERVAL", &v)?,
         None => raw.source.poll_interval.unwrap_or(Duration::from_secs(30)),
@@ -426,6 +425,25 @@ fn parse_env_duration(var: &'static str, value: &str) -> Result<Duration, Config
         var,
         message: format!("invalid duration `{value}`: {e} (write it like 30s or 5m)"),
     })
+}
+
+/// A path inside a repository as git's trees name it: `/`-separated, with
+/// no leading, trailing or doubled `/` and no `.` components; the repo root
+/// (or the watched directory) is the empty string. So `.`, `./x`, `x/`,
+/// `/x`, `x/./y` and `x//y` mean what a user means. `..` is kept; see
+/// [`inside_repo`], which refuses it.
+pub fn repo_path(path: &str) -> String {
+    path.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// [`repo_path`], or `None` when the path has a `..` component (it would
+/// leave the directory it is relative to).
+pub fn inside_repo(path: &str) -> Option<String> {
+    let path = repo_path(path);
+    (!path.split('/').any(|c| c == "..")).then_some(path)
 }
 
 /// Whether a `repo` value names something to fetch rather than a local path.
@@ -591,6 +609,47 @@ mod tests {
     #[test]
     fn path_may_not_leave_the_repo() {
         assert!(parse("source:\n  path: ../other\n").is_err());
+        assert!(parse("source:\n  path: a/./../../other\n").is_err());
+    }
+
+    #[test]
+    fn source_path_is_normalized() {
+        for (written, meant) in [(".", ""), ("./deploy/", "deploy"), ("x//y", "x/y")] {
+            let c = parse(&format!("source:\n  path: {written}\n")).unwrap();
+            assert_eq!(c.source.path, meant, "{written}");
+        }
+    }
+
+    #[test]
+    fn repo_paths_mean_what_a_user_means() {
+        for (written, meant) in [
+            ("", ""),
+            (".", ""),
+            ("./", ""),
+            ("/", ""),
+            ("./.", ""),
+            ("x", "x"),
+            ("./x", "x"),
+            ("x/", "x"),
+            ("/x", "x"),
+            ("x/./y", "x/y"),
+            ("x//y", "x/y"),
+            ("./x/.//y/", "x/y"),
+            (".x/y.", ".x/y."),
+            ("..", ".."),
+            ("x/../y", "x/../y"),
+        ] {
+            assert_eq!(repo_path(written), meant, "{written:?}");
+        }
+    }
+
+    #[test]
+    fn dot_dot_leaves_the_repo() {
+        assert_eq!(inside_repo("./x/"), Some("x".to_string()));
+        assert_eq!(inside_repo("."), Some(String::new()));
+        assert_eq!(inside_repo(".."), None);
+        assert_eq!(inside_repo("x/../y"), None);
+        assert_eq!(inside_repo("..x/y"), Some("..x/y".to_string()));
     }
 
     #[test]

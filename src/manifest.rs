@@ -141,20 +141,12 @@ impl AppSpec {
 
 /// A path inside the watched directory as a user means it: `.`, `./x`,
 /// `x/`, `/x`, `x//y` and `x/./y` are the root (`""`), `x`, `x`, `x`,
-/// `x/y` and `x/y`.
+/// `x/y` and `x/y` (the agent config's rule, [`crate::config::inside_repo`]).
 ///
 /// # Errors
 /// The path as written when a `..` component would leave the directory.
 pub fn normalize_path(path: &str) -> Result<String, String> {
-    let mut parts = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => return Err(path.to_string()),
-            other => parts.push(other),
-        }
-    }
-    Ok(parts.join("/"))
+    crate::config::inside_repo(path).ok_or_else(|| path.to_string())
 }
 
 #[derive(Deserialize)]

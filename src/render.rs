@@ -89,13 +89,17 @@ pub fn render_app(app: &AppSpec, files: &dyn FileSource) -> Result<Vec<Object>, 
                     dir: shown.clone(),
                     source,
                 })?;
+            // An app at the watched directory itself (`path: .`) sits beside
+            // the repo manifest, which is plumb's file, not an object.
             let tree: Vec<TreeFile> = tree
                 .into_iter()
+                .filter(|f| !(path.is_empty() && f.path == crate::manifest::FILE_NAME))
                 .map(|f| TreeFile {
                     path: join(&shown, &f.path),
                     ..f
                 })
                 .collect();
+            let shown = if shown.is_empty() { ".".to_string() } else { shown };
             render_plain(&shown, &tree)
         }
     }

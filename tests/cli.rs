@@ -327,3 +327,78 @@ fn render_names_file_and_document_of_a_broken_manifest() {
         "{text}"
     );
 }
+
+/// An agent config for `repo` whose `source.path` is `path`.
+fn config_with_path(repo: &TestRepo, path: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, config) = agent_config(repo.path(), "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("  path: deploy\n", &format!("  path: {path}\n"));
+    std::fs::write(&config, text).unwrap();
+    (dir, config)
+}
+
+#[test]
+fn source_path_dot_means_the_repo_root() {
+    let repo = TestRepo::empty();
+    repo.write(
+        "plumb.yaml",
+        "apps:\n  - name: demo\n    namespace: demo\n    path: ./manifests/\n",
+    );
+    repo.write(
+        "manifests/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n",
+    );
+    repo.commit("at the root");
+    for path in [".", "./", "/", "\"\""] {
+        let (_dir, config) = config_with_path(&repo, path);
+        let out = plumb(&["check"], Some(&config));
+        let checked = text(&out);
+        assert_eq!(out.status.code(), Some(0), "path {path}: {checked}");
+        assert!(
+            checked.contains("repo     plumb.yaml at "),
+            "path {path}: {checked}"
+        );
+        assert!(checked.contains("1 app(s): demo"), "path {path}: {checked}");
+        let out = plumb(&["render", "demo"], Some(&config));
+        let rendered = text(&out);
+        assert_eq!(out.status.code(), Some(0), "path {path}: {rendered}");
+        assert!(
+            rendered.starts_with("---\n# Source: manifests/cm.yaml:1 (document 1)\n"),
+            "path {path}: {rendered}"
+        );
+    }
+}
+
+#[test]
+fn an_app_path_dot_is_the_watched_directory_without_plumb_yaml() {
+    let repo = TestRepo::empty();
+    repo.write(
+        "deploy/plumb.yaml",
+        "apps:\n  - name: demo\n    namespace: demo\n    path: .\n",
+    );
+    repo.write(
+        "deploy/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n",
+    );
+    repo.commit("app at the watched directory");
+    let (_dir, config) = config_with_path(&repo, "./deploy//");
+    for args in [&["render", "demo"][..], &["render", "demo", "--worktree"]] {
+        let out = plumb(args, Some(&config));
+        let rendered = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {rendered}");
+        assert!(
+            rendered.contains("cm.yaml:1 (document 1)"),
+            "{args:?}: {rendered}"
+        );
+        // The repo manifest is plumb's, not an object to apply.
+        assert!(!rendered.contains("plumb.yaml"), "{args:?}: {rendered}");
+        assert_eq!(rendered.matches("---\n").count(), 1, "{rendered}");
+    }
+    let out = plumb(&["render", "demo"], Some(&config));
+    assert!(
+        text(&out).starts_with("---\n# Source: deploy/cm.yaml:1 (document 1)\n"),
+        "{}",
+        text(&out)
+    );
+}

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::config::{RepoLocation, SourceConfig};
+use crate::config::{repo_path, RepoLocation, SourceConfig};
 use crate::tree::{FileMode, TreeFile};
 
 /// Errors from reading the source. Each names the repository and what was asked.
@@ -130,7 +130,7 @@ impl Source {
             name: name.to_string(),
             branch: branch.to_string(),
             tip_ref: format!("refs/remotes/origin/{branch}"),
-            path: sub_path.trim_matches('/').to_string(),
+            path: repo_path(sub_path),
         })
     }
 
@@ -150,7 +150,7 @@ impl Source {
             name: path.display().to_string(),
             branch: branch.to_string(),
             tip_ref,
-            path: sub_path.trim_matches('/').to_string(),
+            path: repo_path(sub_path),
         })
     }
 
@@ -216,14 +216,11 @@ impl Source {
         Ok(Some(blob.content().to_vec()))
     }
 
-    /// The path of `rel` inside the repo, for messages (`gitops-repo/plumb.yaml`).
+    /// The path of `rel` inside the repo (`gitops-repo/plumb.yaml`), as git
+    /// names it: both parts normalized by [`repo_path`], so `.`, `./x` and
+    /// `x/` work; the repo root is the empty string.
     pub fn full_path(&self, rel: &str) -> String {
-        let rel = rel.trim_matches('/');
-        match (self.path.is_empty(), rel.is_empty()) {
-            (true, _) => rel.to_string(),
-            (false, true) => self.path.clone(),
-            (false, false) => format!("{}/{}", self.path, rel),
-        }
+        repo_path(&format!("{}/{rel}", self.path))
     }
 
     /// Every file below `rel` (relative to the followed sub-path) at a
@@ -535,6 +532,23 @@ mod tests {
             ]
         );
         assert_eq!(files[1].content, b"a.txt", "a link's content is its target");
+    }
+
+    #[test]
+    fn dot_and_slashes_in_paths_mean_what_a_user_means() {
+        let dir = repo_with(&[("plumb.yaml", "apps: []\n"), ("m/a.yaml", "a")]);
+        for sub_path in ["", ".", "./", "/"] {
+            let source = Source::open_local(dir.path(), "main", sub_path).unwrap();
+            let tip = source.tip().unwrap();
+            assert_eq!(source.full_path("plumb.yaml"), "plumb.yaml");
+            assert!(source.read_file(&tip.id, "./plumb.yaml").unwrap().is_some());
+            assert_eq!(source.full_path("."), "");
+            assert_eq!(source.files_under(&tip.id, ".").unwrap().len(), 2);
+            assert_eq!(source.files_under(&tip.id, "./m/").unwrap().len(), 1);
+        }
+        let source = Source::open_local(dir.path(), "main", "./m//").unwrap();
+        assert_eq!(source.full_path("./x/./y"), "m/x/y");
+        assert_eq!(source.full_path(""), "m");
     }
 
     #[test]

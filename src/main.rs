@@ -34,16 +34,15 @@ struct Cli {
     command: Command,
 }
 
+/// The agent config used when neither --config nor PLUMB_CONFIG names one.
+const DEFAULT_CONFIG: &str = "config/plumb.yaml";
+
 #[derive(Args)]
 struct GlobalArgs {
-    /// The agent config file.
-    #[arg(
-        long,
-        global = true,
-        env = "PLUMB_CONFIG",
-        default_value = "config/plumb.yaml"
-    )]
-    config: PathBuf,
+    /// The agent config file [default: config/plumb.yaml].
+    // No clap default: `plumb status` must know whether the file was named.
+    #[arg(long, global = true, env = "PLUMB_CONFIG")]
+    config: Option<PathBuf>,
     /// Log line format.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -53,6 +52,15 @@ struct GlobalArgs {
     /// Less log output (-q warnings only, -qq errors only).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     quiet: u8,
+}
+
+impl GlobalArgs {
+    /// The agent config file: the one named, else [`DEFAULT_CONFIG`].
+    fn config_path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -167,8 +175,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logging(global, "warn");
             let runtime =
                 tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
-            let report =
-                runtime.block_on(plumb::check::check(&global.config, &config::process_env));
+            let report = runtime.block_on(plumb::check::check(
+                &global.config_path(),
+                &config::process_env,
+            ));
             print!("{}", report.render());
             Ok(if report.ok() {
                 ExitCode::SUCCESS
@@ -179,7 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status { output, url } => {
             let url = match url {
                 Some(url) => url,
-                None => format!("http://{}", load_config(global)?.listen),
+                None => status_url(global)?,
             };
             init_logging(global, "warn");
             let runtime =
@@ -442,8 +452,28 @@ fn not_built(command: &str, stage: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(EXIT_USAGE))
 }
 
+/// Where `plumb status` looks: the config's listen address. Run outside the
+/// repo with no config named and none at [`DEFAULT_CONFIG`], the default
+/// listen address, said on stderr; a named config that is missing stays an
+/// error.
+fn status_url(global: &GlobalArgs) -> Result<String, ConfigError> {
+    match load_config(global) {
+        Ok(config) => Ok(format!("http://{}", config.listen)),
+        Err(ConfigError::Read { source, .. })
+            if global.config.is_none() && source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            let url = format!("http://{}", config::DEFAULT_LISTEN);
+            eprintln!(
+                "no {DEFAULT_CONFIG} here; asking the plumb at {url} (pass --config or --url)"
+            );
+            Ok(url)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
-    Config::load(&global.config, &config::process_env)
+    Config::load(&global.config_path(), &config::process_env)
 }
 
 /// Log filter: `PLUMB_LOG` wins; else the config's level moved by -v/-q.

@@ -402,3 +402,52 @@ fn an_app_path_dot_is_the_watched_directory_without_plumb_yaml() {
         text(&out)
     );
 }
+
+#[test]
+fn status_outside_the_repo_asks_the_default_address() {
+    let here = tempfile::tempdir().unwrap();
+    let out = Command::new(plumb_bin())
+        .arg("status")
+        .current_dir(here.path())
+        .env_remove("PLUMB_CONFIG")
+        .env("HOME", here.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "no config/plumb.yaml here; asking the plumb at http://127.0.0.1:9797 (pass --config or --url)\n"
+        ),
+        "{stderr}"
+    );
+    // Nothing listens there in tests, unless some plumb happens to run.
+    if !out.status.success() {
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("cannot read the status of plumb at http://127.0.0.1:9797"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn status_with_a_named_config_that_is_missing_is_an_error() {
+    let here = tempfile::tempdir().unwrap();
+    let missing = here.path().join("nope.yaml");
+    let by_flag = plumb(&["status"], Some(&missing));
+    let by_env = Command::new(plumb_bin())
+        .arg("status")
+        .current_dir(here.path())
+        .env("PLUMB_CONFIG", &missing)
+        .output()
+        .unwrap();
+    for out in [by_flag, by_env] {
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            text(&out).contains("nope.yaml: cannot read the agent config"),
+            "{}",
+            text(&out)
+        );
+        assert!(!text(&out).contains("asking the plumb"), "{}", text(&out));
+    }
+}

@@ -476,12 +476,20 @@ fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
     Config::load(&global.config_path(), &config::process_env)
 }
 
-/// Log filter: `PLUMB_LOG` wins; else the config's level moved by -v/-q.
+/// kube's HTTP layer logs every failed request at ERROR ("failed with error
+/// client error (Connect)", every retry of an outage). plumb reports the
+/// same failure itself with context, once per outage, so the default
+/// filter silences that target; `PLUMB_LOG` can still ask for it.
+const KUBE_HTTP_QUIET: &str = "kube_client::client::builder=off";
+
+/// Log filter: `PLUMB_LOG` wins as written; else the config's level moved
+/// by -v/-q, with chatty dependencies kept down.
 fn init_logging(global: &GlobalArgs, configured: &str) {
     const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
-    let filter = match std::env::var("PLUMB_LOG") {
-        Ok(f) if !f.is_empty() => f,
-        _ => {
+    let explicit = std::env::var("PLUMB_LOG").ok().filter(|f| !f.is_empty());
+    let filter = match explicit.clone() {
+        Some(f) => f,
+        None => {
             let base = LEVELS.iter().position(|l| *l == configured);
             match base {
                 Some(i) => {
@@ -493,11 +501,14 @@ fn init_logging(global: &GlobalArgs, configured: &str) {
         }
     };
     // Dependencies are chatty at debug; keep them at warn unless asked by PLUMB_LOG.
-    let filter = if filter.contains('=') || filter.contains(',') {
+    let mut filter = if filter.contains('=') || filter.contains(',') {
         filter
     } else {
         format!("warn,plumb={filter}")
     };
+    if explicit.is_none() && !filter.contains("kube_client") {
+        filter = format!("{filter},{KUBE_HTTP_QUIET}");
+    }
     let env_filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

@@ -262,3 +262,49 @@ fn an_unreachable_cluster_is_retried_and_reported() {
         .len();
     assert_eq!(warnings, 1, "the outage is logged once");
 }
+
+#[test]
+fn a_cluster_outage_is_logged_by_plumb_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kubeconfig, _) = support::unreachable_kubeconfig(dir.path());
+    let repo = TestRepo::with_demo_app();
+    let cluster = format!("cluster:\n  kubeconfig: {}\n", kubeconfig.display());
+    let daemon = start(&repo, &cluster, &[]);
+    let warning = "Kubernetes API not reachable; plumb keeps running and retries";
+    support::wait_until(WAIT, "the outage warning", || {
+        (!daemon.logged(warning).is_empty()).then_some(())
+    });
+    // A later check time is a later probe: at least two failures.
+    let first_check = daemon.status()["cluster"]["checked_at"].clone();
+    assert!(first_check.is_string(), "{first_check}");
+    support::wait_until(WAIT, "a second failed probe", || {
+        (daemon.status()["cluster"]["checked_at"] != first_check).then_some(())
+    });
+    assert_eq!(daemon.logged(warning).len(), 1, "the outage is logged once");
+    let kube_errors = kube_client_errors(&daemon);
+    assert!(
+        kube_errors.is_empty(),
+        "kube_client repeats plumb's warning: {kube_errors:#?}"
+    );
+
+    // Asked for explicitly, kube's own lines are there.
+    let asked = start(&repo, &cluster, &[("PLUMB_LOG", "warn,plumb=info")]);
+    support::wait_until(WAIT, "kube_client's error line", || {
+        (!kube_client_errors(&asked).is_empty()).then_some(())
+    });
+}
+
+/// Log lines of target `kube_client::*` at ERROR.
+fn kube_client_errors(daemon: &Daemon) -> Vec<String> {
+    let logs = daemon.logs.lock().unwrap().clone();
+    logs.into_iter()
+        .filter(|line| {
+            serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| {
+                v["level"] == "ERROR"
+                    && v["target"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("kube_client"))
+            })
+        })
+        .collect()
+}

@@ -1,6 +1,8 @@
 //! What `plumb diff` shows: desired vs live as a unified diff of YAML, with
 //! server-managed noise removed and Secret values masked. Pure.
 
+mod yaml;
+
 use serde_json::{json, Value};
 
 /// Metadata the server owns; never part of a diff.
@@ -73,7 +75,7 @@ pub fn unified(title: &str, live: Option<&Value>, desired: Option<&Value>) -> St
 }
 
 fn to_yaml(value: &Value) -> String {
-    serde_yaml_ng::to_string(value).unwrap_or_default()
+    yaml::to_string(value)
 }
 
 #[cfg(test)]
@@ -113,6 +115,17 @@ mod tests {
         let obj = json!({"kind": "ConfigMap", "metadata": {"name": "c"}});
         assert!(unified("c", None, Some(&obj)).contains("+kind: ConfigMap"));
         assert!(unified("c", Some(&obj), None).contains("-kind: ConfigMap"));
+    }
+
+    #[test]
+    fn strings_a_yaml_1_1_reader_would_misread_are_quoted() {
+        let desired = json!({"kind": "ConfigMap", "metadata": {"name": "c"},
+            "data": {"secret": "no", "on": "yes", "port": "8080", "plain": "text"}});
+        let diff = unified("ConfigMap/c", None, Some(&desired));
+        assert!(diff.contains("+  secret: \"no\"\n"), "{diff}");
+        assert!(diff.contains("+  \"on\": \"yes\"\n"), "{diff}");
+        assert!(diff.contains("+  port: \"8080\"\n"), "{diff}");
+        assert!(diff.contains("+  plain: text\n"), "{diff}");
     }
 
     #[test]

@@ -158,7 +158,10 @@ fn sigterm_exits_cleanly_within_five_seconds() {
 #[test]
 fn reaches_a_real_docker_engine() {
     let Some(host) = docker_host() else {
-        support::skip("no Docker Engine (scripts/test starts one and sets PLUMB_TEST_DOCKER_HOST)");
+        support::skip(
+            support::Service::Docker,
+            "no Docker Engine (scripts/test starts one and sets PLUMB_TEST_DOCKER_HOST)",
+        );
         return;
     };
     let repo = TestRepo::with_demo_app();
@@ -179,7 +182,10 @@ fn reaches_a_real_docker_engine() {
 #[test]
 fn docker_from_the_environment_like_minikube_docker_env() {
     let Some(host) = docker_host() else {
-        support::skip("no Docker Engine (scripts/test starts one and sets PLUMB_TEST_DOCKER_HOST)");
+        support::skip(
+            support::Service::Docker,
+            "no Docker Engine (scripts/test starts one and sets PLUMB_TEST_DOCKER_HOST)",
+        );
         return;
     };
     let repo = TestRepo::with_demo_app();

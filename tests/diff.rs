@@ -130,7 +130,10 @@ fn a_forbidden_verb_names_object_and_verb_and_other_apps_go_on() {
         return;
     };
     let Some(limited) = server.limited_kubeconfig.clone() else {
-        support::skip("no limited user on an external cluster");
+        support::skip(
+            support::Service::Envtest,
+            "no limited user on an external cluster",
+        );
         return;
     };
     // Grant `limited` ConfigMaps (not Secrets) in its app namespaces and
@@ -181,10 +184,10 @@ subjects:
     match out {
         Ok(o) if o.status.success() => {}
         other => {
-            support::skip(&format!(
-                "cannot grant RBAC with {} ({other:?})",
-                kubectl.display()
-            ));
+            support::skip(
+                support::Service::Kubectl,
+                &format!("cannot grant RBAC with {} ({other:?})", kubectl.display()),
+            );
             return;
         }
     }

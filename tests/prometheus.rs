@@ -75,7 +75,7 @@ impl Prometheus {
 #[test]
 fn prometheus_scrapes_plumb_metrics() {
     let Some(bin) = prometheus_bin() else {
-        support::skip("no Prometheus (scripts/test installs Debian's prometheus and sets PLUMB_TEST_PROMETHEUS)");
+        support::skip(support::Service::Prometheus, "no Prometheus (scripts/test installs Debian's prometheus and sets PLUMB_TEST_PROMETHEUS)");
         return;
     };
     let repo = TestRepo::with_demo_app();

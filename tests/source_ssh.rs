@@ -41,7 +41,7 @@ fn sshd() -> Option<Sshd> {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     if !sshd.exists() || !root {
-        support::skip("no OpenSSH server to test against (scripts/test installs openssh-server and runs as root)");
+        support::skip(support::Service::Sshd, "no OpenSSH server to test against (scripts/test installs openssh-server and runs as root)");
         return None;
     }
     let dir = tempfile::tempdir().unwrap();

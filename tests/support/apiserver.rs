@@ -54,7 +54,10 @@ pub fn or_skip() -> Option<ApiServer> {
     match shared() {
         Ok(server) => Some(server),
         Err(why) => {
-            super::skip(&format!("no Kubernetes API server ({why})"));
+            super::skip(
+                super::Service::Kube,
+                &format!("no Kubernetes API server ({why})"),
+            );
             None
         }
     }

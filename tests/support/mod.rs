@@ -3,7 +3,8 @@
 //! Kubernetes API server (envtest-style) when the machine has one.
 //!
 //! Every wait is bounded by [`wait_until`]; nothing sleeps a fixed time and
-//! hopes.
+//! hopes. A test whose service is missing calls [`skip`], which fails it
+//! instead when `PLUMB_REQUIRE` names that service.
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
@@ -21,8 +22,82 @@ pub fn plumb_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_plumb"))
 }
 
-/// Prints a loud skip line; the test then returns early.
-pub fn skip(why: &str) {
+/// A service or tool some tests need, named as in `PLUMB_REQUIRE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// A Docker Engine (`PLUMB_TEST_DOCKER_HOST`).
+    Docker,
+    /// The prometheus binary (`PLUMB_TEST_PROMETHEUS`).
+    Prometheus,
+    /// An OpenSSH server the tests may start (`/usr/sbin/sshd`, as root).
+    Sshd,
+    /// A Kubernetes API server (envtest or `PLUMB_E2E_KUBECONFIG`).
+    Kube,
+    /// Kubernetes controllers, scheduler and a node: Deployments roll out,
+    /// claims bind, Jobs run.
+    KubeControllers,
+    /// The tests' own control plane (not an external cluster): its static
+    /// users (`limited`, `plumb`) and its audit log.
+    Envtest,
+    /// `kubectl` in the Kubernetes assets directory.
+    Kubectl,
+}
+
+impl Service {
+    /// Every service, for listing the valid `PLUMB_REQUIRE` names.
+    pub const ALL: [Service; 7] = [
+        Service::Docker,
+        Service::Prometheus,
+        Service::Sshd,
+        Service::Kube,
+        Service::KubeControllers,
+        Service::Envtest,
+        Service::Kubectl,
+    ];
+
+    /// The name used in `PLUMB_REQUIRE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Docker => "docker",
+            Service::Prometheus => "prometheus",
+            Service::Sshd => "sshd",
+            Service::Kube => "kube",
+            Service::KubeControllers => "kube-controllers",
+            Service::Envtest => "envtest",
+            Service::Kubectl => "kubectl",
+        }
+    }
+}
+
+/// Whether `PLUMB_REQUIRE` (comma-separated service names) names `service`.
+/// Panics on a name that is no [`Service`], so a typo cannot quietly
+/// require nothing.
+pub fn required(service: Service) -> bool {
+    let list = std::env::var("PLUMB_REQUIRE").unwrap_or_default();
+    let mut found = false;
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match Service::ALL.iter().find(|s| s.name() == name) {
+            Some(s) => found |= *s == service,
+            None => panic!(
+                "PLUMB_REQUIRE names unknown service `{name}` (known: {})",
+                Service::ALL.map(Service::name).join(", ")
+            ),
+        }
+    }
+    found
+}
+
+/// Prints a loud skip line because `service` is missing; the test then
+/// returns early. When `PLUMB_REQUIRE` names `service` (scripts/test sets it
+/// for every service it provided), a missing service is a failure instead:
+/// this panics with `why`.
+pub fn skip(service: Service, why: &str) {
+    if required(service) {
+        panic!(
+            "{} is required (PLUMB_REQUIRE) but missing: {why}",
+            service.name()
+        );
+    }
     eprintln!("\n*** SKIPPED: {why} ***\n");
 }
 

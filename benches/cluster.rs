@@ -205,7 +205,10 @@ fn drift_and_memory(
         &repo.path().display().to_string(),
         "main",
         "",
-        &format!("cluster:\n  kubeconfig: {}\n", server.kubeconfig.display()),
+        &format!(
+            "cluster:\n  kubeconfig: {}\n",
+            server.plumb_kubeconfig.display()
+        ),
     );
     let daemon = support::Daemon::start(&config, &[]).owning(dir);
     let started = Instant::now();

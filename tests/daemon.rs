@@ -222,7 +222,10 @@ fn ready_once_a_real_api_server_answers() {
     let repo = TestRepo::with_demo_app();
     let daemon = start(
         &repo,
-        &format!("cluster:\n  kubeconfig: {}\n", server.kubeconfig.display()),
+        &format!(
+            "cluster:\n  kubeconfig: {}\n",
+            server.plumb_kubeconfig.display()
+        ),
         &[],
     );
     support::wait_until(Duration::from_secs(30), "/readyz to answer 200", || {

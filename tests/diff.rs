@@ -56,7 +56,7 @@ fn diff_and_dry_run_show_what_would_change_and_change_nothing() {
     };
     let s = setup(
         "t-diff",
-        &server.kubeconfig,
+        &server.plumb_kubeconfig,
         &format!("{}{}{}", cm("a", "1"), cm("b", "1"), SECRET),
     );
     let out = plumb(&["sync"], Some(&s.config));

@@ -9,6 +9,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod apiserver;
+pub mod cluster;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -112,6 +113,25 @@ pub fn wait_until<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Optio
             panic!("timed out after {timeout:?} waiting for {what}");
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// [`wait_until`] for async tests: awaits `f` until it returns `Some`, or
+/// panics with `what` after `timeout`.
+pub async fn wait_until_async<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -442,8 +462,9 @@ pub fn free_port() -> u16 {
 
 /// Deploys `manifests` as app `app` (namespace `app`, timeout 20 s) from a
 /// fresh repo with `plumb run` against the test API server. Returns the
-/// daemon, the repo and an admin client; `None` (after a loud skip) when
-/// there is no API server.
+/// daemon (acting as user `plumb`, see [`apiserver::ApiServer`]), the
+/// repo and an admin client; `None` (after a loud skip) when there is no
+/// API server.
 pub fn deploy_app(app: &str, manifests: &str) -> Option<(Daemon, TestRepo, kube::Client)> {
     let server = apiserver::or_skip()?;
     let repo = TestRepo::empty();
@@ -459,7 +480,10 @@ pub fn deploy_app(app: &str, manifests: &str) -> Option<(Daemon, TestRepo, kube:
         &repo.path().display().to_string(),
         "main",
         "",
-        &format!("cluster:\n  kubeconfig: {}\n", server.kubeconfig.display()),
+        &format!(
+            "cluster:\n  kubeconfig: {}\n",
+            server.plumb_kubeconfig.display()
+        ),
     );
     let daemon = Daemon::start(&config, &[]).owning(dir);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

@@ -99,7 +99,11 @@ pub fn render_app(app: &AppSpec, files: &dyn FileSource) -> Result<Vec<Object>, 
                     ..f
                 })
                 .collect();
-            let shown = if shown.is_empty() { ".".to_string() } else { shown };
+            let shown = if shown.is_empty() {
+                ".".to_string()
+            } else {
+                shown
+            };
             render_plain(&shown, &tree)
         }
     }

@@ -1,27 +1,34 @@
-//! The cluster engine against a real Kubernetes API server (issue 5): first
-//! apply, update, a no-op with zero writes, CRD and CR in one sync, waves and
-//! hooks, immutable replacement, prune with every safety rule, restart then
-//! prune, health walked by patching /status (envtest has no controllers),
-//! and a forbidden verb. Skipped loudly without an API server.
+//! The cluster engine against a real Kubernetes API server (issues 5 and
+//! 8): first apply, update, a no-op with zero writes, CRD and CR in one
+//! sync, waves and hooks, hooks only when the app changed (counted in the
+//! API server's audit log), a wait that gives up at once on what no step of
+//! the sync can fix, immutable replacement and a preview that shows what
+//! sync would refuse, prune with every safety rule, restart then prune, and
+//! a conflict with another manager. Tests that need objects to become
+//! healthy run beside real controllers, a scheduler and a hollow kubelet,
+//! and skip loudly without them.
 
 mod support;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::discovery::ApiResource;
 use plumb::cluster::apply::Cluster;
-use plumb::cluster::engine::{self, Action, SyncError, SyncOptions};
-use plumb::cluster::health::HealthStatus;
+use plumb::cluster::engine::{self, Action, Planned, SyncError, SyncOptions};
+use plumb::cluster::health::{Health, HealthStatus};
 use plumb::cluster::inventory::{KeepReason, PruneMode};
-use plumb::cluster::wait::NoProgress;
+use plumb::cluster::plan::HookDecision;
+use plumb::cluster::wait::{NoProgress, Phase, Progress};
 use plumb::manifest::AppSpec;
 use plumb::metrics::Metrics;
+use plumb::object::ObjRef;
 use plumb::render::{render_plain, Object};
 use plumb::tree::TreeFile;
 use serde_json::{json, Value};
 use support::apiserver::{self, ApiServer};
+use support::cluster::{auto_complete_jobs, complete_job_pods, AuditWrite};
 
 async fn server() -> Option<ApiServer> {
     tokio::task::spawn_blocking(apiserver::or_skip)
@@ -29,21 +36,35 @@ async fn server() -> Option<ApiServer> {
         .expect("the API server support does not panic")
 }
 
+async fn realistic() -> Option<ApiServer> {
+    tokio::task::spawn_blocking(apiserver::realistic_or_skip)
+        .await
+        .expect("the API server support does not panic")
+}
+
 struct Env {
+    server: ApiServer,
     cluster: Cluster,
     metrics: Arc<Metrics>,
+    /// The tests' own client (user `admin`: not in the audit log).
     kube: kube::Client,
+    /// plumb's client (user `plumb`: its writes are audited).
+    plumb: kube::Client,
     app: AppSpec,
 }
 
-/// A fresh cluster wrapper and an app with its own namespace.
+/// A fresh cluster wrapper (acting as plumb) and an app with its own
+/// namespace.
 async fn env(server: &ApiServer, name: &str) -> Env {
     let kube = server.client().await;
+    let plumb = server.plumb_client().await;
     let metrics = Arc::new(Metrics::new());
     Env {
-        cluster: Cluster::new(kube.clone(), metrics.kube_requests_total.clone()),
+        server: server.clone(),
+        cluster: Cluster::new(plumb.clone(), metrics.kube_requests_total.clone()),
         metrics,
         kube,
+        plumb,
         app: AppSpec::directory(name, "m").with_timeout(Duration::from_secs(20)),
     }
 }
@@ -53,9 +74,11 @@ impl Env {
     fn restarted(&self) -> Env {
         let metrics = Arc::new(Metrics::new());
         Env {
-            cluster: Cluster::new(self.kube.clone(), metrics.kube_requests_total.clone()),
+            server: self.server.clone(),
+            cluster: Cluster::new(self.plumb.clone(), metrics.kube_requests_total.clone()),
             metrics,
             kube: self.kube.clone(),
+            plumb: self.plumb.clone(),
             app: self.app.clone(),
         }
     }
@@ -65,13 +88,24 @@ impl Env {
         revision: &str,
         yaml: &str,
     ) -> (engine::SyncReport, Result<(), SyncError>) {
+        self.sync_with(revision, yaml, SyncOptions::default(), &NoProgress)
+            .await
+    }
+
+    async fn sync_with(
+        &self,
+        revision: &str,
+        yaml: &str,
+        options: SyncOptions,
+        progress: &dyn Progress,
+    ) -> (engine::SyncReport, Result<(), SyncError>) {
         engine::sync(
             &self.cluster,
             &self.app,
             revision,
             objects(yaml),
-            SyncOptions::default(),
-            &NoProgress,
+            options,
+            progress,
         )
         .await
     }
@@ -87,6 +121,17 @@ impl Env {
             })
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
+    }
+
+    /// plumb's writes for this app (its namespace and its inventory) in the
+    /// audit log since `mark`.
+    fn audited(&self, mark: &support::cluster::AuditMark) -> Vec<AuditWrite> {
+        let inventory = format!("plumb-inventory-{}", self.app.name);
+        self.server
+            .audit_writes_since(mark)
+            .into_iter()
+            .filter(|w| w.namespace == self.app.namespace || w.name == inventory)
+            .collect()
     }
 
     fn api(
@@ -117,24 +162,72 @@ impl Env {
             .expect("get")
             .map(|o| serde_json::to_value(o).expect("json"))
     }
+}
 
-    async fn patch_status(
-        &self,
-        api_version: &str,
-        kind: &str,
-        plural: &str,
-        name: &str,
-        status: Value,
-    ) {
-        self.api(api_version, kind, plural, Some(&self.app.namespace))
-            .patch_status(
-                name,
-                &PatchParams::default(),
-                &Patch::Merge(json!({ "status": status })),
-            )
-            .await
-            .expect("patch status");
+/// A [`Progress`] that remembers every phase and wait, for tests that
+/// follow a sync from outside.
+#[derive(Default)]
+struct Recorder {
+    events: Mutex<Vec<String>>,
+}
+
+impl Recorder {
+    fn seen(&self, what: &str) -> bool {
+        self.events
+            .lock()
+            .expect("recorder")
+            .iter()
+            .any(|e| e.contains(what))
     }
+}
+
+impl Progress for Recorder {
+    fn phase(&self, phase: &Phase) {
+        self.events
+            .lock()
+            .expect("recorder")
+            .push(format!("phase {phase}"));
+    }
+    fn waiting(&self, on: &[(ObjRef, Health)]) {
+        let on: Vec<String> = on
+            .iter()
+            .map(|(o, h)| format!("{o} {}", h.status))
+            .collect();
+        self.events
+            .lock()
+            .expect("recorder")
+            .push(format!("waiting {}", on.join(", ")));
+    }
+}
+
+/// Waits (bounded) until `f` is true, polling every 50 ms.
+async fn until(what: &str, mut f: impl FnMut() -> bool) {
+    support::wait_until_async(Duration::from_secs(60), what, || {
+        let done = f();
+        async move { done.then_some(()) }
+    })
+    .await
+}
+
+/// Labels the hollow node, so pods selecting `key=value` get scheduled.
+async fn label_node(e: &Env, key: &str, value: &str) {
+    let nodes = e.api("v1", "Node", "nodes", None);
+    nodes
+        .patch(
+            apiserver::NODE,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {key: value}}})),
+        )
+        .await
+        .expect("label the node");
+}
+
+/// A Deployment whose pods stay Pending until the node carries
+/// `plumb.dev/test-pool=<pool>`.
+fn pinned_deployment(name: &str, pool: &str, extra_spec: &str) -> String {
+    format!(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 1\n{extra_spec}  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      nodeSelector: {{plumb.dev/test-pool: {pool}}}\n      containers: [{{name: c, image: \"busybox:1.36\"}}]\n"
+    )
 }
 
 fn objects(yaml: &str) -> Vec<Object> {
@@ -272,9 +365,13 @@ spec:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn waves_wait_for_health_and_hooks_must_complete() {
-    let Some(server) = server().await else { return };
-    let e = env(&server, "t-waves").await;
-    let yaml = r#"
+    let Some(server) = realistic().await else {
+        return;
+    };
+    let e = Arc::new(env(&server, "t-waves").await);
+    let yaml = format!(
+        "{}{}{}",
+        r#"
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -285,97 +382,72 @@ spec:
   template:
     spec:
       restartPolicy: Never
-      containers: [{name: m, image: busybox}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers: [{name: api, image: api:1}]
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: late
-  annotations:
-    plumb.dev/wave: "1"
-data:
-  v: "1"
-"#;
-    let app = e.app.clone();
-    let cluster = e.cluster.clone();
-    let sync = tokio::spawn(async move {
-        engine::sync(
-            &cluster,
-            &app,
-            "rev1",
-            objects(yaml),
-            SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
+      containers: [{name: m, image: "busybox:1.36"}]
+"#,
+        pinned_deployment("api", "t-waves", ""),
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  annotations:\n    plumb.dev/wave: \"1\"\ndata:\n  v: \"1\"\n"
+    );
+    let recorder = Arc::new(Recorder::default());
+    let sync = tokio::spawn({
+        let (e, recorder, yaml) = (e.clone(), recorder.clone(), yaml.clone());
+        async move {
+            e.sync_with("rev1", &yaml, SyncOptions::default(), &*recorder)
+                .await
+        }
     });
 
-    // The hook runs first, alone.
-    support_wait(|| async { e.get("batch/v1", "Job", "jobs", "migrate").await }).await;
+    // The hook runs first, alone: nothing else exists while it runs (and
+    // it runs until its pod is finished below).
+    until("the sync to wait on the hook", || {
+        recorder.seen("waiting Job/t-waves/migrate")
+    })
+    .await;
     assert!(
         e.get("apps/v1", "Deployment", "deployments", "api")
             .await
             .is_none(),
         "waves wait for the hook"
     );
-    e.patch_status("batch/v1", "Job", "jobs", "migrate", json!({"conditions": [{"type": "Complete", "status": "True"}], "succeeded": 1, "startTime": "2026-01-01T00:00:00Z", "completionTime": "2026-01-01T00:00:01Z"})).await;
+    complete_job_pods(&e.kube, "t-waves", "migrate", true).await;
 
-    // Wave 0 is applied and waited on; wave 1 only after it is healthy.
-    let deployment =
-        support_wait(|| async { e.get("apps/v1", "Deployment", "deployments", "api").await }).await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Wave 0 waits on the Deployment, whose pod cannot be scheduled yet:
+    // wave 1 is not applied meanwhile.
+    until("the sync to wait on wave 0", || {
+        recorder.seen("waiting Deployment/t-waves/api Progressing")
+    })
+    .await;
+    assert!(recorder.seen("phase pre-hooks (weight 0)"));
+    assert!(!recorder.seen("phase wave 1"));
     assert!(
         e.get("v1", "ConfigMap", "configmaps", "late")
             .await
             .is_none(),
         "wave 1 waits for wave 0"
     );
-    let generation = deployment["metadata"]["generation"].clone();
-    e.patch_status("apps/v1", "Deployment", "deployments", "api", json!({"observedGeneration": generation, "replicas": 1, "updatedReplicas": 1, "availableReplicas": 1, "readyReplicas": 1})).await;
-    let (report, result) = tokio::time::timeout(Duration::from_secs(30), sync)
+    label_node(&e, "plumb.dev/test-pool", "t-waves").await;
+    let (report, result) = tokio::time::timeout(Duration::from_secs(60), sync)
         .await
         .expect("sync ends")
-        .unwrap();
+        .expect("sync task");
     result.expect("sync succeeds");
+    assert!(recorder.seen("phase wave 1"));
     assert!(e
         .get("v1", "ConfigMap", "configmaps", "late")
         .await
         .is_some());
     assert_eq!(report.health, Some(HealthStatus::Healthy));
-}
-
-async fn support_wait<F, Fut>(mut f: F) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<Value>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert_eq!(report.hook_decision, Some(HookDecision::Install));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_hook_fails_the_sync_with_its_reason() {
-    let Some(server) = server().await else { return };
-    let e = env(&server, "t-hookfail").await;
-    let yaml = r#"
+    let Some(server) = realistic().await else {
+        return;
+    };
+    let e = Arc::new(env(&server, "t-hookfail").await);
+    let yaml = format!(
+        "{}{}",
+        r#"
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -383,60 +455,248 @@ metadata:
   annotations:
     helm.sh/hook: pre-install
 spec:
+  backoffLimit: 0
   template:
     spec:
       restartPolicy: Never
-      containers: [{name: m, image: busybox}]
-"#;
-    let yaml = format!("{yaml}{}", cm("after", "1"));
-    let app = e.app.clone();
-    let cluster = e.cluster.clone();
-    let sync = tokio::spawn(async move {
-        engine::sync(
-            &cluster,
-            &app,
-            "rev1",
-            objects(&yaml),
-            SyncOptions::default(),
-            &NoProgress,
-        )
-        .await
+      containers: [{name: migrate, image: "busybox:1.36"}]
+"#,
+        cm("after", "1")
+    );
+    let sync = tokio::spawn({
+        let (e, yaml) = (e.clone(), yaml.clone());
+        async move { e.sync("rev1", &yaml).await }
     });
-    support_wait(|| async { e.get("batch/v1", "Job", "jobs", "migrate").await }).await;
-    // What the Job controller and kubelet would leave: a pod that exited 3.
-    let pods = e.api("v1", "Pod", "pods", Some("t-hookfail"));
-    let pod: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "migrate-x7", "labels": {"job-name": "migrate"}},
-        "spec": {"restartPolicy": "Never", "containers": [{"name": "migrate", "image": "busybox"}]}
-    }))
-    .unwrap();
-    pods.create(&Default::default(), &pod).await.unwrap();
-    pods.patch_status("migrate-x7", &PatchParams::default(), &Patch::Merge(json!({"status": {"phase": "Failed", "containerStatuses": [
-        {"name": "migrate", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0,
-         "state": {"terminated": {"exitCode": 3, "reason": "Error", "message": "alembic: can't locate revision"}}}]}})))
-        .await
-        .unwrap();
-    e.patch_status("batch/v1", "Job", "jobs", "migrate", json!({"failed": 4, "startTime": "2026-01-01T00:00:00Z", "conditions": [{"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}, {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]})).await;
-    let (_, result) = tokio::time::timeout(Duration::from_secs(30), sync)
+    // The kubelet would leave a pod that exited 1; the Job controller then
+    // fails the Job (backoffLimit 0).
+    complete_job_pods(&e.kube, "t-hookfail", "migrate", false).await;
+    let (_, result) = tokio::time::timeout(Duration::from_secs(60), sync)
         .await
         .expect("sync ends")
-        .unwrap();
+        .expect("sync task");
     let err = plumb::error_chain(&result.expect_err("the hook failed"));
     assert!(err.contains("Job/t-hookfail/migrate: hook failed"), "{err}");
     assert!(err.contains("BackoffLimitExceeded"), "{err}");
-    assert!(
-        err.contains(
-            "pod migrate-x7 container migrate exited 3 (Error): alembic: can't locate revision"
-        ),
-        "{err}"
-    );
+    assert!(err.contains("container migrate exited 1 (Error)"), "{err}");
     assert!(
         e.get("v1", "ConfigMap", "configmaps", "after")
             .await
             .is_none(),
         "nothing after a failed hook"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hooks_run_on_install_on_change_and_when_forced_never_on_a_no_op() {
+    let Some(server) = realistic().await else {
+        return;
+    };
+    if server.audit.is_none() {
+        support::skip(
+            support::Service::Envtest,
+            "no audit log on an external cluster",
+        );
+        return;
+    }
+    let e = env(&server, "t-hooks").await;
+    let _completer = auto_complete_jobs(&server, "t-hooks", Some("helm.sh/hook"), true);
+    let hooks = r#"
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: m, image: "busybox:1.36"}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: seed
+  annotations:
+    helm.sh/hook: post-install
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: s, image: "busybox:1.36"}]
+"#;
+    let app = |v: &str| format!("{hooks}{}", cm("settings", v));
+    let ran = |report: &engine::SyncReport| -> Vec<String> {
+        report.hooks.iter().map(|h| h.object.name.clone()).collect()
+    };
+
+    let (report, result) = e.sync("rev1", &app("1")).await;
+    result.expect("install");
+    assert_eq!(report.hook_decision, Some(HookDecision::Install));
+    assert!(report.install);
+    assert_eq!(ran(&report), ["migrate", "seed"]);
+
+    // The same objects at a new revision (another app's commit, the
+    // interval, `plumb sync`): not one write, hooks included.
+    let mark = server.audit_mark();
+    let (report, result) = e.sync("rev2", &app("1")).await;
+    result.expect("no-op");
+    assert_eq!(report.hook_decision, Some(HookDecision::Unchanged));
+    assert!(report.hooks.is_empty());
+    assert!(!report.install, "installed once a sync succeeded");
+    let writes = e.audited(&mark);
+    assert!(writes.is_empty(), "a no-op wrote: {writes:?}");
+
+    // Forced: the upgrade hook runs again (re-created), nothing else.
+    let mark = server.audit_mark();
+    let forced = SyncOptions { force_hooks: true };
+    let (report, result) = e.sync_with("rev2", &app("1"), forced, &NoProgress).await;
+    result.expect("forced hooks");
+    assert_eq!(report.hook_decision, Some(HookDecision::Forced));
+    assert_eq!(
+        ran(&report),
+        ["migrate"],
+        "post-install is not an upgrade hook"
+    );
+    let writes = e.audited(&mark);
+    assert!(
+        writes
+            .iter()
+            .all(|w| w.resource == "jobs" && w.name == "migrate"),
+        "only the hook is written: {writes:?}"
+    );
+    assert!(writes.iter().any(|w| w.verb == "delete"), "{writes:?}");
+
+    // A change of the app: the upgrade hook runs before the change lands.
+    let mark = server.audit_mark();
+    let (report, result) = e.sync("rev3", &app("2")).await;
+    result.expect("upgrade");
+    assert_eq!(report.hook_decision, Some(HookDecision::Changed));
+    assert_eq!(ran(&report), ["migrate"]);
+    let writes = e.audited(&mark);
+    let hook_at = writes.iter().position(|w| w.name == "migrate");
+    let config_at = writes.iter().position(|w| w.name == "settings");
+    assert!(
+        matches!((hook_at, config_at), (Some(h), Some(c)) if h < c),
+        "the pre-upgrade hook ran before the ConfigMap changed: {writes:?}"
+    );
+
+    // And after that, nothing again.
+    let mark = server.audit_mark();
+    e.sync("rev4", &app("2")).await.1.expect("no-op");
+    assert!(e.audited(&mark).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hook_missing_a_config_map_that_no_earlier_step_applies_fails_at_once() {
+    let Some(server) = realistic().await else {
+        return;
+    };
+    let mut e = env(&server, "t-hopeless").await;
+    // Long enough that a timeout could not be what ends the wait.
+    e.app = e.app.clone().with_timeout(Duration::from_secs(300));
+    let yaml = format!(
+        "{}{}",
+        r#"
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: migrate
+        image: "busybox:1.36"
+        envFrom: [{configMapRef: {name: app-config}}]
+"#,
+        cm("app-config", "1")
+    );
+    let (_, result) = tokio::time::timeout(Duration::from_secs(120), e.sync("rev1", &yaml))
+        .await
+        .expect("the wait gives up long before its timeout");
+    let err = plumb::error_chain(&result.expect_err("hopeless"));
+    assert!(err.contains("Job/t-hopeless/migrate: hook failed"), "{err}");
+    assert!(err.contains("CreateContainerConfigError"), "{err}");
+    assert!(err.contains("configmap \"app-config\" not found"), "{err}");
+    assert!(
+        err.contains("ConfigMap app-config is not applied by any earlier step"),
+        "{err}"
+    );
+    assert!(!err.contains("not complete after"), "not a timeout: {err}");
+}
+
+/// The hollow kubelet pulls nothing, so it "runs" any image: what a real
+/// kubelet reports for an image that can never run is played here, on a pod
+/// no kubelet owns (it cannot be scheduled), through its status.
+#[tokio::test(flavor = "multi_thread")]
+async fn images_that_can_never_run_fail_the_wave_at_once() {
+    let Some(server) = realistic().await else {
+        return;
+    };
+    for (app, reason, message) in [
+        (
+            "t-badimage",
+            "InvalidImageName",
+            "Failed to apply default image tag \"Not/A:Valid:Name\": couldn't parse image reference",
+        ),
+        (
+            "t-neverpull",
+            "ErrImageNeverPull",
+            "Container image \"plumb-test/absent:1\" is not present with pull policy of Never",
+        ),
+    ] {
+        let mut e = env(&server, app).await;
+        e.app = e.app.clone().with_timeout(Duration::from_secs(300));
+        let sync = tokio::spawn({
+            let (cluster, spec) = (e.cluster.clone(), e.app.clone());
+            let yaml = pinned_deployment("web", "nowhere", "");
+            async move {
+                engine::sync(
+                    &cluster,
+                    &spec,
+                    "rev1",
+                    objects(&yaml),
+                    SyncOptions::default(),
+                    &NoProgress,
+                )
+                .await
+            }
+        });
+        let pods = e.api("v1", "Pod", "pods", Some(app));
+        let pod = support::wait_until_async(Duration::from_secs(60), "the pod", || async {
+            let list = pods.list(&Default::default()).await.ok()?;
+            list.items.into_iter().next()
+        })
+        .await;
+        let name = pod.metadata.name.clone().expect("pod name");
+        pods.patch_status(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"containerStatuses": [{
+                "name": "c", "image": "busybox:1.36", "imageID": "", "ready": false, "restartCount": 0,
+                "state": {"waiting": {"reason": reason, "message": message}}}]}})),
+        )
+        .await
+        .expect("play the kubelet's report");
+        let (_, result) = tokio::time::timeout(Duration::from_secs(120), sync)
+            .await
+            .expect("the wait gives up long before its timeout")
+            .expect("sync task");
+        let error = result.expect_err("hopeless");
+        assert_eq!(error.kind(), "hopeless", "{error}");
+        let err = plumb::error_chain(&error);
+        assert!(
+            err.contains(&format!(
+                "Deployment/{app}/web: cannot become healthy (wave 0): pod {name} container c: {reason}"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -541,37 +801,71 @@ async fn prune_deletes_what_left_git_within_the_safety_rules() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_unhealthy_wave_fails_with_the_object_and_reason() {
+async fn the_preview_shows_the_refusal_that_sync_would_meet() {
     let Some(server) = server().await else { return };
+    let e = env(&server, "t-refuse").await;
+    let claim = |class: &str| {
+        format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: {class}\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n")
+    };
+    let mut e = e;
+    // A claim may stay Pending (no such class): health does not matter here.
+    e.app = e.app.clone().with_timeout(Duration::from_secs(1));
+    let _ = e.sync("rev1", &claim("slow")).await;
+    let preview = engine::preview(
+        &e.cluster,
+        &e.app,
+        "rev2",
+        objects(&claim("fast")),
+        SyncOptions::default(),
+    )
+    .await
+    .expect("preview");
+    let item = preview
+        .items
+        .iter()
+        .find(|i| i.object.name == "data")
+        .expect("the claim is in the preview");
+    assert!(
+        matches!(item.planned, Planned::Refuse(_)),
+        "{:?}",
+        item.planned
+    );
+    let (_, result) = e.sync("rev2", &claim("fast")).await;
+    let err = plumb::error_chain(&result.expect_err("sync refuses as the preview said"));
+    assert!(
+        err.contains("PersistentVolumeClaim/t-refuse/data: an immutable field changed"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unhealthy_wave_fails_with_the_object_and_reason() {
+    let Some(server) = realistic().await else {
+        return;
+    };
     let mut e = env(&server, "t-unhealthy").await;
-    e.app.timeout = Duration::from_secs(3);
-    let yaml = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: stuck
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: stuck}}
-  template:
-    metadata: {labels: {app: stuck}}
-    spec:
-      containers: [{name: c, image: stuck:1}]
-"#;
-    let (report, result) = e.sync("rev1", yaml).await;
+    e.app = e.app.clone().with_timeout(Duration::from_secs(3));
+    let yaml = pinned_deployment("stuck", "nowhere", "  progressDeadlineSeconds: 2\n");
+    let (report, result) = e.sync("rev1", &yaml).await;
     let err = plumb::error_chain(&result.expect_err("not healthy in 3s"));
     assert!(
         err.contains("Deployment/t-unhealthy/stuck: not healthy after 3s (wave 0)"),
         "{err}"
     );
-    assert_eq!(report.objects[0].health.status, HealthStatus::Progressing);
-    // Once "the controller" reports it degraded, the reason says so.
-    let live = e
-        .get("apps/v1", "Deployment", "deployments", "stuck")
-        .await
-        .unwrap();
-    e.patch_status("apps/v1", "Deployment", "deployments", "stuck", json!({"observedGeneration": live["metadata"]["generation"], "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "ReplicaSet \"stuck-1\" has timed out progressing."}]})).await;
-    let (report, result) = e.sync("rev1", yaml).await;
+    assert_ne!(report.objects[0].health.status, HealthStatus::Healthy);
+    // The deployment controller gives up on it after its progress deadline.
+    support::wait_until_async(Duration::from_secs(60), "the progress deadline", || async {
+        let live = e
+            .get("apps/v1", "Deployment", "deployments", "stuck")
+            .await?;
+        let exceeded = live["status"]["conditions"]
+            .as_array()?
+            .iter()
+            .any(|c| c["reason"] == "ProgressDeadlineExceeded");
+        exceeded.then_some(())
+    })
+    .await;
+    let (report, result) = e.sync("rev1", &yaml).await;
     assert!(plumb::error_chain(&result.expect_err("degraded")).contains("Degraded: rollout stuck"));
     assert_eq!(report.health, Some(HealthStatus::Degraded));
 }

@@ -97,6 +97,7 @@ impl ApplyError {
 /// Whether an API message is the "field is immutable" rejection.
 pub fn is_immutable_message(message: &str) -> bool {
     message.contains("field is immutable")
+        || message.contains("is immutable after creation")
         || message.contains("Forbidden: updates to statefulset spec for fields other than")
         || message.contains("may not change once set")
 }
@@ -513,6 +514,9 @@ mod tests {
         ));
         assert!(is_immutable_message(
             "StatefulSet.apps \"db\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+        ));
+        assert!(is_immutable_message(
+            "PersistentVolumeClaim \"data\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests for bound claims"
         ));
         assert!(!is_immutable_message("spec.replicas: Invalid value: -1"));
     }

@@ -520,3 +520,40 @@ pub fn unreachable_kubeconfig(dir: &Path) -> (PathBuf, u16) {
     .expect("write kubeconfig");
     (path, port)
 }
+
+/// `kubectl` from the Kubernetes assets directory (built with the control
+/// plane's version), else `None` after a loud skip.
+pub fn kubectl_or_skip() -> Option<PathBuf> {
+    let assets = std::env::var("KUBEBUILDER_ASSETS")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/local/kubebuilder/bin"));
+    let kubectl = assets.join("kubectl");
+    if kubectl.is_file() {
+        Some(kubectl)
+    } else {
+        skip(
+            Service::Kubectl,
+            &format!("no kubectl in {}", assets.display()),
+        );
+        None
+    }
+}
+
+/// Runs `kubectl ARGS` against `kubeconfig` with extra `env`; returns its
+/// stdout, panics with its stderr when it fails.
+pub fn kubectl(bin: &Path, kubeconfig: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(bin);
+    cmd.arg("--kubeconfig").arg(kubeconfig).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -289,6 +289,8 @@ pub struct Daemon {
     pub addr: SocketAddr,
     /// Every log line so far (JSON), appended by a reader thread.
     pub logs: Arc<Mutex<Vec<String>>>,
+    /// The agent config it runs with (for the CLI's own commands).
+    pub config: PathBuf,
     _config_dir: Option<tempfile::TempDir>,
 }
 
@@ -342,6 +344,7 @@ impl Daemon {
             child,
             addr,
             logs,
+            config: config.to_path_buf(),
             _config_dir: None,
         }
     }
@@ -467,30 +470,52 @@ pub fn free_port() -> u16 {
 /// API server.
 pub fn deploy_app(app: &str, manifests: &str) -> Option<(Daemon, TestRepo, kube::Client)> {
     let server = apiserver::or_skip()?;
+    let (daemon, repo, client) = deploy_apps(&server, &[(app, manifests)], "");
+    Some((daemon, repo, client))
+}
+
+/// Deploys each `(app, manifests)` (namespace = app name, timeout 20 s,
+/// manifests in `deploy/<app>/all.yaml`) from one fresh repo with `plumb
+/// run` against `server`; `extra` goes into the agent config (e.g.
+/// `reconcile_interval: 2s`). Returns the daemon, the repo and an admin
+/// client.
+pub fn deploy_apps(
+    server: &apiserver::ApiServer,
+    apps: &[(&str, &str)],
+    extra: &str,
+) -> (Daemon, TestRepo, kube::Client) {
     let repo = TestRepo::empty();
-    repo.write(
-        "deploy/plumb.yaml",
-        &format!(
-            "apps:\n  - name: {app}\n    namespace: {app}\n    path: manifests\n    timeout: 20s\n"
-        ),
-    );
-    repo.write("deploy/manifests/all.yaml", manifests);
+    let mut listing = String::from("apps:\n");
+    for (app, manifests) in apps {
+        let dir = if apps.len() == 1 {
+            "manifests".to_string()
+        } else {
+            (*app).to_string()
+        };
+        listing.push_str(&format!(
+            "  - name: {app}\n    namespace: {app}\n    path: {dir}\n    timeout: 20s\n"
+        ));
+        repo.write(&format!("deploy/{dir}/all.yaml"), manifests);
+    }
+    repo.write("deploy/plumb.yaml", &listing);
     repo.commit("deploy");
     let (dir, config) = source_config(
         &repo.path().display().to_string(),
         "main",
         "",
         &format!(
-            "cluster:\n  kubeconfig: {}\n",
+            "cluster:\n  kubeconfig: {}\n{extra}",
             server.plumb_kubeconfig.display()
         ),
     );
+    // A fixed port, so `plumb sync --config` finds the daemon.
+    listen_on_free_port(&config);
     let daemon = Daemon::start(&config, &[]).owning(dir);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let client = runtime.block_on(server.client());
     // The client's connections live on this runtime's threads; keep it.
     std::mem::forget(runtime);
-    Some((daemon, repo, client))
+    (daemon, repo, client)
 }
 
 /// A bare "remote" holding the demo app, pushed from a working clone:

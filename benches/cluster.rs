@@ -1,9 +1,13 @@
-//! Cluster engine figures (issue 5), against the same API server the cluster
-//! tests use (PLUMB_E2E_KUBECONFIG, or envtest from KUBEBUILDER_ASSETS):
-//! first apply and a no-op reconcile of 100 objects (wall time, CPU time,
-//! write calls) beside `kubectl apply --server-side`, drift → corrected
-//! latency through a running `plumb run`, and its RSS with 1,000 managed
-//! objects watched. Prints a table; asserts nothing.
+//! Cluster engine figures (issues 5 and 8), against the same API server the
+//! cluster tests use (PLUMB_E2E_KUBECONFIG, or envtest from
+//! KUBEBUILDER_ASSETS): first apply and a no-op reconcile of 100 objects
+//! (wall time, CPU time, write calls) beside `kubectl apply --server-side`,
+//! drift → corrected latency through a running `plumb run`, and its RSS
+//! with 1,000 managed objects watched. Beside real controllers (realistic
+//! mode): commit → applied with and without a pre-upgrade hook, `kubectl
+//! scale` → corrected, audited writes of a no-op reconcile of an app with
+//! hooks, and the example app's first deploy to healthy. Prints tables;
+//! asserts nothing.
 
 mod common;
 #[path = "../tests/support/mod.rs"]
@@ -142,6 +146,11 @@ fn main() {
     }
 
     drift_and_memory(&runtime, &server, &client);
+    if server.realistic {
+        realistic(&runtime, &server, &client);
+    } else {
+        println!("\nrealistic cluster figures: SKIPPED: no kube-controller-manager, kube-scheduler and kubemark beside kube-apiserver");
+    }
 }
 
 fn cm(i: usize, value: &str) -> String {
@@ -275,4 +284,228 @@ fn drift_and_memory(
         "",
         "< 60 MB"
     );
+}
+
+fn status_of(daemon: &support::Daemon, app: &str) -> serde_json::Value {
+    daemon.status()["apps"]
+        .as_array()
+        .and_then(|apps| apps.iter().find(|a| a["name"] == app).cloned())
+        .unwrap_or_default()
+}
+
+fn reconciled(daemon: &support::Daemon, app: &str) -> f64 {
+    daemon
+        .metric(&format!(
+            "plumb_reconcile_total{{app=\"{app}\",result=\"success\"}}"
+        ))
+        .unwrap_or(0.0)
+}
+
+/// Commit → the ConfigMap `cm-0000`'s new value is live, `n` times; the
+/// app's file is `content(value)`. Each commit waits for the reconcile of
+/// the one before to finish, so no sample waits on another's health wait.
+fn commit_to_applied(
+    runtime: &tokio::runtime::Runtime,
+    (daemon, app): (&support::Daemon, &str),
+    repo: &support::TestRepo,
+    api: &Api<ConfigMap>,
+    content: impl Fn(&str) -> String,
+    n: usize,
+) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    let file = format!("deploy/{app}/all.yaml");
+    for i in 0..n {
+        let value = format!("v{i}");
+        repo.write(&file, &content(&value));
+        let done = reconciled(daemon, app) + 1.0;
+        let t = Instant::now();
+        repo.commit(&format!("change {i}"));
+        runtime.block_on(async {
+            loop {
+                let live = api.get_opt("cm-0000").await.expect("get");
+                if live.and_then(|c| c.data).and_then(|d| d.get("v").cloned())
+                    == Some(value.clone())
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        samples.push(t.elapsed());
+        support::wait_until(Duration::from_secs(60), "the reconcile to end", || {
+            (reconciled(daemon, app) >= done).then_some(())
+        });
+    }
+    samples
+}
+
+/// The issue-8 figures, beside real controllers, a scheduler and a hollow
+/// kubelet.
+fn realistic(
+    runtime: &tokio::runtime::Runtime,
+    server: &support::apiserver::ApiServer,
+    client: &kube::Client,
+) {
+    let hook = "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: \"busybox:1.36\"}]\n";
+    let deployments: String = (0..20)
+        .map(|i| format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i:02}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: web-{i:02}}}}}\n  template:\n    metadata: {{labels: {{app: web-{i:02}}}}}\n    spec:\n      containers: [{{name: c, image: \"busybox:1.36\"}}]\n"))
+        .collect();
+    let _jobs =
+        support::cluster::auto_complete_jobs(server, "bench-hooks", Some("helm.sh/hook"), true);
+    let plain = format!("{}{deployments}", cm(0, "start"));
+    let hooked = format!("{hook}{}", cm(0, "start"));
+    let (daemon, repo, _) = support::deploy_apps(
+        server,
+        &[("bench-plain", &plain), ("bench-hooks", &hooked)],
+        "reconcile_interval: 1h\n",
+    );
+    support::wait_until(Duration::from_secs(300), "both bench apps", || {
+        (status_of(&daemon, "bench-plain")["reconcile"]["result"] == "success"
+            && status_of(&daemon, "bench-hooks")["reconcile"]["result"] == "success")
+            .then_some(())
+    });
+    println!();
+    println!(
+        "{:<56} {:>10} {:>10} {:>14}",
+        "plumb run beside real controllers", "p50", "p99", "target"
+    );
+    let plain_api: Api<ConfigMap> = Api::namespaced(client.clone(), "bench-plain");
+    let mut samples = commit_to_applied(
+        runtime,
+        (&daemon, "bench-plain"),
+        &repo,
+        &plain_api,
+        |v| format!("{}{deployments}", cm(0, v)),
+        20,
+    );
+    common::row(
+        56,
+        "commit → applied, app without hooks (20 commits)",
+        &mut samples,
+        "p50 < 50 ms",
+    );
+    let hooked_api: Api<ConfigMap> = Api::namespaced(client.clone(), "bench-hooks");
+    let mut samples = commit_to_applied(
+        runtime,
+        (&daemon, "bench-hooks"),
+        &repo,
+        &hooked_api,
+        |v| format!("{hook}{}", cm(0, v)),
+        10,
+    );
+    common::row(
+        56,
+        "commit → applied, with a pre-upgrade hook Job (10)",
+        &mut samples,
+        "(hook pod finished by the test)",
+    );
+
+    // kubectl scale → corrected: one Deployment each, so no sample is a fight.
+    let scale_api: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(client.clone(), "bench-plain");
+    let mut samples = Vec::new();
+    for i in 0..20 {
+        let name = format!("web-{i:02}");
+        let t = Instant::now();
+        runtime.block_on(async {
+            scale_api
+                .patch_scale(
+                    &name,
+                    &PatchParams {
+                        field_manager: Some("kubectl".into()),
+                        ..Default::default()
+                    },
+                    &Patch::Merge(serde_json::json!({"spec": {"replicas": 1}})),
+                )
+                .await
+                .expect("scale");
+            loop {
+                let d = scale_api.get(&name).await.expect("get");
+                if d.spec.and_then(|s| s.replicas) == Some(2) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        samples.push(t.elapsed());
+    }
+    common::row(
+        56,
+        "kubectl scale → corrected (20 Deployments)",
+        &mut samples,
+        "p50 < 500 ms",
+    );
+
+    // A no-op reconcile of the app with hooks: its audited writes.
+    if let Some(audit) = server.audit.as_ref() {
+        let mark = audit.mark();
+        let before = reconciled(&daemon, "bench-hooks");
+        let http = reqwest::blocking::Client::new();
+        for _ in 0..5 {
+            let target = reconciled(&daemon, "bench-hooks") + 1.0;
+            http.post(format!("http://{}/sync?app=bench-hooks", daemon.addr))
+                .send()
+                .expect("sync");
+            support::wait_until(Duration::from_secs(60), "the sync's reconcile", || {
+                (reconciled(&daemon, "bench-hooks") >= target).then_some(())
+            });
+        }
+        let writes = audit
+            .writes_since(&mark)
+            .into_iter()
+            .filter(|w| w.namespace == "bench-hooks" || w.name == "plumb-inventory-bench-hooks")
+            .count();
+        println!(
+            "{:<56} {:>10} {:>10} {:>14}",
+            format!(
+                "writes of {} no-op reconciles, app with a hook (audit)",
+                reconciled(&daemon, "bench-hooks") - before
+            ),
+            writes,
+            "",
+            "0"
+        );
+    }
+    drop(daemon);
+
+    // The example app, first deploy to healthy.
+    let repo = support::TestRepo::empty();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("gitops-repo");
+    copy_tree(&example, &repo.path().join("deploy"));
+    repo.commit("the example");
+    let _jobs = support::cluster::auto_complete_jobs(server, "pakaura", Some("helm.sh/hook"), true);
+    let (dir, config) = support::source_config(
+        &repo.path().display().to_string(),
+        "main",
+        "",
+        &format!(
+            "cluster:\n  kubeconfig: {}\n",
+            server.plumb_kubeconfig.display()
+        ),
+    );
+    let t = Instant::now();
+    let daemon = support::Daemon::start(&config, &[]).owning(dir);
+    support::wait_until(Duration::from_secs(300), "the example to deploy", || {
+        (daemon.status()["apps"][0]["reconcile"]["result"] == "success").then_some(())
+    });
+    println!(
+        "{:<56} {:>10} {:>10} {:>14}",
+        "example app: start → healthy (post-install hook incl.)",
+        common::ms(t.elapsed()),
+        "",
+        ""
+    );
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
 }

@@ -29,8 +29,12 @@ pub enum ConfigError {
     },
     /// The YAML did not parse or did not match the schema (unknown key,
     /// wrong type). The parser's message carries the line and column.
-    #[error("{path}: {message} (hint: every key is documented in the shipped config/plumb.yaml)")]
-    Parse { path: PathBuf, message: String },
+    #[error("{path}: not a valid agent config (hint: every key is documented in the shipped config/plumb.yaml)")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_yaml_ng::Error,
+    },
     /// A value parsed but is not usable (bad address, empty path, ...).
     #[error("{path}:{line}: `{field}`: {message} (hint: {hint})")]
     Invalid {
@@ -218,9 +222,9 @@ impl Config {
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
-            serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Parse {
+            serde_yaml_ng::from_str(text).map_err(|source| ConfigError::Parse {
                 path: path.to_path_buf(),
-                message: e.to_string(),
+                source,
             })?
         };
         let base = path
@@ -526,7 +530,7 @@ mod tests {
     #[test]
     fn unknown_key_names_key_and_line() {
         let err = parse("source:\n  repo: .\n  brnach: main\n").unwrap_err();
-        let text = err.to_string();
+        let text = crate::error_chain(&err);
         assert!(text.contains("brnach"), "{text}");
         assert!(text.contains("line 3"), "{text}");
         assert!(text.contains("/etc/plumb/plumb.yaml"), "{text}");
@@ -534,9 +538,9 @@ mod tests {
 
     #[test]
     fn unknown_top_level_key_is_an_error() {
-        let err = parse("listen: 127.0.0.1:1\nport: 80\n").unwrap_err();
-        assert!(err.to_string().contains("unknown field `port`"), "{err}");
-        assert!(err.to_string().contains("line 2"), "{err}");
+        let err = crate::error_chain(&parse("listen: 127.0.0.1:1\nport: 80\n").unwrap_err());
+        assert!(err.contains("unknown field `port`"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
     }
 
     #[test]
@@ -552,8 +556,8 @@ mod tests {
 
     #[test]
     fn bad_duration_is_reported() {
-        let err = parse("reconcile_interval: soon\n").unwrap_err();
-        assert!(err.to_string().contains("invalid duration `soon`"), "{err}");
+        let err = crate::error_chain(&parse("reconcile_interval: soon\n").unwrap_err());
+        assert!(err.contains("invalid duration `soon`"), "{err}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod render;
 pub mod source;
 pub mod status;
 pub mod tree;
+pub mod yaml;
 
 /// The crate version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

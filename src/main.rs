@@ -431,7 +431,7 @@ fn render(config: &Config, app: &str, worktree: bool) -> anyhow::Result<ExitCode
         let text = format!(
             "---\n# Source: {}\n{}",
             object.origin,
-            serde_yaml_ng::to_string(&object.data)?
+            plumb::yaml::to_string(&object.data)
         );
         if let Err(e) = out.write_all(text.as_bytes()) {
             // A closed pipe (`plumb render x | head`) is the reader's choice.

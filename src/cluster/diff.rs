@@ -1,8 +1,6 @@
 //! What `plumb diff` shows: desired vs live as a unified diff of YAML, with
 //! server-managed noise removed and Secret values masked. Pure.
 
-mod yaml;
-
 use serde_json::{json, Value};
 
 /// Metadata the server owns; never part of a diff.
@@ -75,7 +73,7 @@ pub fn unified(title: &str, live: Option<&Value>, desired: Option<&Value>) -> St
 }
 
 fn to_yaml(value: &Value) -> String {
-    yaml::to_string(value)
+    crate::yaml::to_string(value)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! YAML text of a JSON value laid out the way kubectl prints it (block
-//! style, keys in map order, lists not indented under their key), for
-//! `plumb diff`. Pure.
+//! style, keys in map order, lists not indented under their key), for what
+//! plumb prints for people and for `kubectl apply -f -`: `plumb diff` and
+//! `plumb render`. Pure.
 //!
 //! Strings are quoted wherever a YAML 1.1 reader would take them for
 //! something else. kubectl reads and writes YAML with go-yaml v2, which is

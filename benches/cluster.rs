@@ -469,22 +469,9 @@ fn realistic(
     drop(daemon);
 
     // The example app, first deploy to healthy.
-    let repo = support::TestRepo::empty();
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("gitops-repo");
-    copy_tree(&example, &repo.path().join("deploy"));
-    repo.commit("the example");
     let _jobs = support::cluster::auto_complete_jobs(server, "pakaura", Some("helm.sh/hook"), true);
-    let (dir, config) = support::source_config(
-        &repo.path().display().to_string(),
-        "main",
-        "",
-        &format!(
-            "cluster:\n  kubeconfig: {}\n",
-            server.plumb_kubeconfig.display()
-        ),
-    );
     let t = Instant::now();
-    let daemon = support::Daemon::start(&config, &[]).owning(dir);
+    let (daemon, _repo, _) = support::run_example(server);
     support::wait_until(Duration::from_secs(300), "the example to deploy", || {
         (daemon.status()["apps"][0]["reconcile"]["result"] == "success").then_some(())
     });
@@ -495,17 +482,4 @@ fn realistic(
         "",
         ""
     );
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

@@ -371,19 +371,7 @@ async fn waves_wait_for_health_and_hooks_must_complete() {
     let e = Arc::new(env(&server, "t-waves").await);
     let yaml = format!(
         "{}{}{}",
-        r#"
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  annotations:
-    helm.sh/hook: pre-install,pre-upgrade
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: m, image: "busybox:1.36"}]
-"#,
+        support::hook_job("migrate", "pre-install,pre-upgrade"),
         pinned_deployment("api", "t-waves", ""),
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  annotations:\n    plumb.dev/wave: \"1\"\ndata:\n  v: \"1\"\n"
     );
@@ -500,31 +488,11 @@ async fn hooks_run_on_install_on_change_and_when_forced_never_on_a_no_op() {
     }
     let e = env(&server, "t-hooks").await;
     let _completer = auto_complete_jobs(&server, "t-hooks", Some("helm.sh/hook"), true);
-    let hooks = r#"
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  annotations:
-    helm.sh/hook: pre-install,pre-upgrade
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: m, image: "busybox:1.36"}]
----
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: seed
-  annotations:
-    helm.sh/hook: post-install
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: s, image: "busybox:1.36"}]
-"#;
+    let hooks = format!(
+        "{}{}",
+        support::hook_job("migrate", "pre-install,pre-upgrade"),
+        support::hook_job("seed", "post-install")
+    );
     let app = |v: &str| format!("{hooks}{}", cm("settings", v));
     let ran = |report: &engine::SyncReport| -> Vec<String> {
         report.hooks.iter().map(|h| h.object.name.clone()).collect()

@@ -7,47 +7,19 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::Api;
-
-/// Copies `from` (a directory tree) into `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 #[test]
 fn the_shipped_example_deploys_and_becomes_healthy() {
     let Some(server) = support::apiserver::realistic_or_skip() else {
         return;
     };
-    let repo = support::TestRepo::empty();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("gitops-repo");
-    copy_tree(&example, &repo.path().join("deploy"));
-    let revision = repo.commit("the example as shipped");
     let _jobs =
         support::cluster::auto_complete_jobs(&server, "pakaura", Some("helm.sh/hook"), true);
-    let (dir, config) = support::source_config(
-        &repo.path().display().to_string(),
-        "main",
-        "",
-        &format!(
-            "cluster:\n  kubeconfig: {}\n",
-            server.plumb_kubeconfig.display()
-        ),
-    );
-    let daemon = support::Daemon::start(&config, &[]).owning(dir);
+    let (daemon, _repo, revision) = support::run_example(&server);
     let status = support::wait_until(Duration::from_secs(240), "the example to deploy", || {
         let status = daemon.status();
         let app = &status["apps"][0];

@@ -167,8 +167,11 @@ fn a_reconcile_shows_what_it_waits_on() {
     let Some(server) = apiserver::realistic_or_skip() else {
         return;
     };
-    let manifests = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: \"busybox:1.36\"}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  v: \"1\"\n";
-    let (daemon, _repo, client) = support::deploy_apps(&server, &[("t-waiting", manifests)], "");
+    let manifests = format!(
+        "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  v: \"1\"\n",
+        support::hook_job("migrate", "pre-install,pre-upgrade")
+    );
+    let (daemon, _repo, client) = support::deploy_apps(&server, &[("t-waiting", &manifests)], "");
     let status = support::wait_until(WAIT, "the reconcile to wait on its hook", || {
         let app = app_status(&daemon, "t-waiting");
         (app["reconciling"]["waiting"][0]["name"] == "migrate").then_some(app)
@@ -220,7 +223,8 @@ fn an_unchanged_app_makes_no_writes_whatever_triggers_it() {
     let Some(server) = realistic_and_audited() else {
         return;
     };
-    let quiet = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: \"busybox:1.36\"}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  v: \"1\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: \"busybox:1.36\"}]\n";
+    let quiet = support::hook_job("migrate", "pre-install,pre-upgrade")
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  v: \"1\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: \"busybox:1.36\"}]\n";
     let other = |v: &str| {
         format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  v: \"{v}\"\n")
     };
@@ -228,7 +232,7 @@ fn an_unchanged_app_makes_no_writes_whatever_triggers_it() {
         support::cluster::auto_complete_jobs(&server, "t-quiet", Some("helm.sh/hook"), true);
     let (daemon, repo, client) = support::deploy_apps(
         &server,
-        &[("t-quiet", quiet), ("t-other", &other("1"))],
+        &[("t-quiet", &quiet), ("t-other", &other("1"))],
         "reconcile_interval: 2s\n",
     );
     wait_success(&daemon, "t-quiet");

@@ -332,23 +332,16 @@ async fn run(
     cluster.ensure_namespace(&app.namespace, &app.name).await?;
     let mut applied: BTreeSet<ObjKey> = BTreeSet::new();
 
-    for group in &plan.pre_hooks {
-        let weight = group.first().map(|h| h.weight).unwrap_or_default();
-        progress.phase(&Phase::PreHooks { weight });
-        let started = Instant::now();
-        let ran = hooks::run_group(
-            cluster,
-            &app.name,
-            group,
-            app.timeout,
-            &mut applied,
-            progress,
-            &mut report.hooks,
-        )
-        .await;
-        report.waited += started.elapsed();
-        ran?;
-    }
+    run_hooks(
+        cluster,
+        app,
+        &plan.pre_hooks,
+        true,
+        &mut applied,
+        report,
+        progress,
+    )
+    .await?;
     for wave in &plan.waves {
         progress.phase(&Phase::Wave(wave.number));
         let mut in_wave: Vec<(&Step, Action, Option<Vec<FieldPath>>)> = Vec::new();
@@ -425,16 +418,45 @@ async fn run(
             return Err(wave_failure(stop, wave.number, app.timeout));
         }
     }
-    for group in &plan.post_hooks {
+    run_hooks(
+        cluster,
+        app,
+        &plan.post_hooks,
+        false,
+        &mut applied,
+        report,
+        progress,
+    )
+    .await?;
+    progress.waiting(&[]);
+    Ok(())
+}
+
+/// Runs hook groups in order (`pre`: before the waves), each a phase of
+/// its own; the time counts as waiting.
+async fn run_hooks(
+    cluster: &Cluster,
+    app: &AppSpec,
+    groups: &[Vec<plan::HookStep>],
+    pre: bool,
+    applied: &mut BTreeSet<ObjKey>,
+    report: &mut SyncReport,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    for group in groups {
         let weight = group.first().map(|h| h.weight).unwrap_or_default();
-        progress.phase(&Phase::PostHooks { weight });
+        progress.phase(&if pre {
+            Phase::PreHooks { weight }
+        } else {
+            Phase::PostHooks { weight }
+        });
         let started = Instant::now();
         let ran = hooks::run_group(
             cluster,
             &app.name,
             group,
             app.timeout,
-            &mut applied,
+            applied,
             progress,
             &mut report.hooks,
         )
@@ -442,7 +464,6 @@ async fn run(
         report.waited += started.elapsed();
         ran?;
     }
-    progress.waiting(&[]);
     Ok(())
 }
 

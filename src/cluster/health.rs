@@ -250,14 +250,19 @@ const BAD_WAITING: &[&str] = &[
     "RunContainerError",
 ];
 
-fn pod(obj: &Value) -> Health {
-    let status = &obj["status"];
-    let statuses = status["initContainerStatuses"]
+/// A pod's init and app container statuses, in that order.
+pub fn container_statuses(pod: &Value) -> impl Iterator<Item = &Value> {
+    let status = &pod["status"];
+    status["initContainerStatuses"]
         .as_array()
         .into_iter()
         .chain(status["containerStatuses"].as_array())
-        .flatten();
-    for c in statuses {
+        .flatten()
+}
+
+fn pod(obj: &Value) -> Health {
+    let status = &obj["status"];
+    for c in container_statuses(obj) {
         let waiting = &c["state"]["waiting"];
         if let Some(reason) = waiting["reason"].as_str() {
             if BAD_WAITING.contains(&reason) {

@@ -133,12 +133,7 @@ async fn failed_pod_reason(cluster: &Cluster, job: &ObjRef) -> Option<String> {
 
 /// The failure of a pod's containers, if one exited non-zero.
 pub fn pod_failure(pod: &Value) -> Option<String> {
-    let statuses = pod["status"]["initContainerStatuses"]
-        .as_array()
-        .into_iter()
-        .chain(pod["status"]["containerStatuses"].as_array())
-        .flatten();
-    for c in statuses {
+    for c in super::health::container_statuses(pod) {
         let terminated = &c["state"]["terminated"];
         let terminated = if terminated.is_object() {
             terminated

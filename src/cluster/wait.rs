@@ -264,12 +264,7 @@ const HOPELESS_WAITING: &[&str] = &["InvalidImageName", "ErrImageNeverPull"];
 pub fn hopeless(pod: &Value, applied: &BTreeSet<ObjKey>) -> Option<String> {
     let name = pod["metadata"]["name"].as_str().unwrap_or("?");
     let namespace = pod["metadata"]["namespace"].as_str().unwrap_or("");
-    let statuses = pod["status"]["initContainerStatuses"]
-        .as_array()
-        .into_iter()
-        .chain(pod["status"]["containerStatuses"].as_array())
-        .flatten();
-    for c in statuses {
+    for c in super::health::container_statuses(pod) {
         let waiting = &c["state"]["waiting"];
         let Some(reason) = waiting["reason"].as_str() else {
             continue;

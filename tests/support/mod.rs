@@ -582,3 +582,44 @@ pub fn kubectl(bin: &Path, kubeconfig: &Path, args: &[&str], env: &[(&str, &str)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Copies the directory tree `from` into `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Starts `plumb run` (as user `plumb`) on the shipped example,
+/// `gitops-repo/`, committed as it stands to a fresh repo; returns the
+/// daemon, the repo and the commit.
+pub fn run_example(server: &apiserver::ApiServer) -> (Daemon, TestRepo, String) {
+    let repo = TestRepo::empty();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("gitops-repo");
+    copy_tree(&example, &repo.path().join("deploy"));
+    let revision = repo.commit("the example as shipped");
+    let (dir, config) = source_config(
+        &repo.path().display().to_string(),
+        "main",
+        "",
+        &format!(
+            "cluster:\n  kubeconfig: {}\n",
+            server.plumb_kubeconfig.display()
+        ),
+    );
+    let daemon = Daemon::start(&config, &[]).owning(dir);
+    (daemon, repo, revision)
+}
+
+/// A Helm hook Job (`helm.sh/hook: <hooks>`) of one busybox container, as
+/// a YAML document starting with `---`.
+pub fn hook_job(name: &str, hooks: &str) -> String {
+    format!("---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  annotations:\n    helm.sh/hook: {hooks}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: m, image: \"busybox:1.36\"}}]\n")
+}

@@ -167,22 +167,24 @@ pub struct SyncOptions {
     pub force_hooks: bool,
 }
 
-/// Everything read before planning.
+/// Everything read before planning, and the plan made from it.
 struct Prepared {
     old: Inventory,
-    desired: Vec<Desired>,
     live: Live,
     leaving: BTreeMap<ObjKey, Value>,
+    plan: Plan,
 }
 
 /// Prepares every object (the scope of each kind from discovery, or from a
-/// CRD in the same set), then reads the inventory, the live desired objects
-/// (one list per kind and namespace) and the inventory members that left.
-async fn prepare(
+/// CRD in the same set), reads the inventory, the live desired objects (one
+/// list per kind and namespace) and the inventory members that left, and
+/// plans: what both [`sync`] and [`preview`] start from.
+async fn prepare_and_plan(
     cluster: &Cluster,
     app: &AppSpec,
     revision: &str,
     objects: &[Object],
+    options: SyncOptions,
 ) -> Result<Prepared, SyncError> {
     let old = cluster.read_inventory(&app.name).await?;
     let mut desired = Vec::with_capacity(objects.len());
@@ -230,11 +232,20 @@ async fn prepare(
             leaving.insert(entry.object.key(), live);
         }
     }
+    let input = PlanInput {
+        app: &app.name,
+        prune: app.prune,
+        inventory: &old,
+        live: &live.objects,
+        leaving: &leaving,
+        force_hooks: options.force_hooks,
+    };
+    let plan = plan::plan(desired, input)?;
     Ok(Prepared {
         old,
-        desired,
         live,
         leaving,
+        plan,
     })
 }
 
@@ -250,22 +261,11 @@ pub async fn sync(
     progress: &dyn Progress,
 ) -> (SyncReport, Result<(), SyncError>) {
     let mut report = SyncReport::default();
-    let prepared = match prepare(cluster, app, revision, &objects).await {
+    let prepared = match prepare_and_plan(cluster, app, revision, &objects, options).await {
         Ok(p) => p,
         Err(e) => return (report, Err(e)),
     };
-    let input = PlanInput {
-        app: &app.name,
-        prune: app.prune,
-        inventory: &prepared.old,
-        live: &prepared.live.objects,
-        leaving: &prepared.leaving,
-        force_hooks: options.force_hooks,
-    };
-    let plan = match plan::plan(prepared.desired, input) {
-        Ok(p) => p,
-        Err(e) => return (report, Err(e.into())),
-    };
+    let plan = &prepared.plan;
     report.hook_decision = Some(plan.hooks);
     report.install = plan.install;
     if plan.hooks.runs() && plan.hook_steps().next().is_some() {
@@ -276,7 +276,7 @@ pub async fn sync(
     let result = run(
         cluster,
         app,
-        &plan,
+        plan,
         &prepared.live,
         &mut done,
         &mut report,
@@ -287,7 +287,7 @@ pub async fn sync(
         Ok(()) => {
             let started = Instant::now();
             progress.phase(&Phase::Prune);
-            let pruned = prune(cluster, app, &plan, &mut done, &mut report).await;
+            let pruned = prune(cluster, app, plan, &mut done, &mut report).await;
             report.pruned = started.elapsed();
             pruned
         }
@@ -296,7 +296,7 @@ pub async fn sync(
     done.succeeded = result.is_ok();
     report.complete = done.applied.len() == plan.steps().count();
 
-    let new = plan::next_inventory(&prepared.old, &plan, &done, revision);
+    let new = plan::next_inventory(&prepared.old, plan, &done, revision);
     if new != prepared.old {
         if let Err(e) = cluster.write_inventory(&app.name, &new).await {
             warn!(app = %app.name, error = %crate::error_chain(&e), "cannot write the inventory");
@@ -662,8 +662,6 @@ pub struct Preview {
     pub items: Vec<PreviewItem>,
     /// Set when the prune would be refused by a safety rule.
     pub prune_refused: Option<PruneRefusal>,
-    /// Whether hooks would run, and why.
-    pub hooks: Option<HookDecision>,
 }
 
 /// Computes what [`sync`] would do, for `plumb diff` and `plumb sync
@@ -680,20 +678,9 @@ pub async fn preview(
     objects: Vec<Object>,
     options: SyncOptions,
 ) -> Result<Preview, SyncError> {
-    let prepared = prepare(cluster, app, revision, &objects).await?;
-    let input = PlanInput {
-        app: &app.name,
-        prune: app.prune,
-        inventory: &prepared.old,
-        live: &prepared.live.objects,
-        leaving: &prepared.leaving,
-        force_hooks: options.force_hooks,
-    };
-    let plan = plan::plan(prepared.desired, input)?;
-    let mut preview = Preview {
-        hooks: Some(plan.hooks),
-        ..Preview::default()
-    };
+    let prepared = prepare_and_plan(cluster, app, revision, &objects, options).await?;
+    let plan = &prepared.plan;
+    let mut preview = Preview::default();
     let hook_item = |phase: String, desired: &Desired| PreviewItem {
         phase,
         object: desired.object.clone(),

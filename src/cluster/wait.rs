@@ -167,6 +167,7 @@ pub async fn until_healthy(
         }
         let now = Instant::now();
         unhealthy_since.retain(|k, _| waiting.iter().any(|(o, _)| o.key() == *k));
+        let mut due = Vec::new();
         for (object, health) in &waiting {
             if wait.degraded_is_final && health.status == HealthStatus::Degraded {
                 return Ok((
@@ -178,18 +179,12 @@ pub async fn until_healthy(
                 ));
             }
             let since = *unhealthy_since.entry(object.key()).or_insert(now);
-            if now.duration_since(since) < PODS_AFTER {
-                continue;
+            if now.duration_since(since) >= PODS_AFTER {
+                due.push(object);
             }
-            if let Some(reason) = hopeless_pods(cluster, object, &live, wait.applied).await? {
-                return Ok((
-                    live,
-                    Some(Stop::Hopeless {
-                        object: object.clone(),
-                        reason,
-                    }),
-                ));
-            }
+        }
+        if let Some((object, reason)) = hopeless_pods(cluster, &due, &live, wait.applied).await? {
+            return Ok((live, Some(Stop::Hopeless { object, reason })));
         }
         if started.elapsed() >= wait.timeout {
             let (object, health) = worst(waiting);
@@ -221,36 +216,60 @@ fn summarize(waiting: &[(ObjRef, Health)]) -> String {
     parts.join("; ")
 }
 
-/// Reads the pods of a workload (or the pod itself) and says why one can
-/// never become ready in this sync, if one cannot.
+/// Reads the pods of the workloads (or the pods themselves) waited on too
+/// long, one list per namespace, and says which object can never become
+/// ready in this sync and why, if one cannot.
 async fn hopeless_pods(
     cluster: &Cluster,
-    object: &ObjRef,
+    due: &[&ObjRef],
     live: &Live,
     applied: &BTreeSet<ObjKey>,
-) -> Result<Option<String>, ApplyError> {
-    let pods: Vec<Value> = match object.kind.as_str() {
-        "Pod" => live.get(object).cloned().into_iter().collect(),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
-            let Some(selector) = live.get(object).and_then(selector_of) else {
-                return Ok(None);
-            };
+) -> Result<Option<(ObjRef, String)>, ApplyError> {
+    let owners: Vec<(&ObjRef, &Value)> = due
+        .iter()
+        .filter(|o| POD_OWNERS.contains(&o.kind.as_str()))
+        .filter_map(|o| live.get(o).map(|l| (*o, l)))
+        .collect();
+    let mut pods: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for (object, _) in &owners {
+        if !pods.contains_key(object.namespace.as_str()) {
             let template = ObjRef::new("v1", "Pod", &object.namespace, "*");
-            cluster.list(&template, &selector).await?
+            pods.insert(&object.namespace, cluster.list(&template, "").await?);
         }
-        _ => return Ok(None),
-    };
-    Ok(pods.iter().find_map(|pod| hopeless(pod, applied)))
+    }
+    for (object, workload) in owners {
+        let found = pods[object.namespace.as_str()]
+            .iter()
+            .filter(|pod| object.kind == "Pod" || selects(workload, pod))
+            .filter(|pod| object.kind != "Pod" || pod["metadata"]["name"] == object.name.as_str())
+            .find_map(|pod| hopeless(pod, applied));
+        if let Some(reason) = found {
+            return Ok(Some((object.clone(), reason)));
+        }
+    }
+    Ok(None)
 }
 
-/// A workload's `spec.selector.matchLabels` as a label selector.
-fn selector_of(workload: &Value) -> Option<String> {
-    let labels = workload["spec"]["selector"]["matchLabels"].as_object()?;
-    let parts: Vec<String> = labels
-        .iter()
-        .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(","))
+/// Kinds whose health hangs on pods.
+const POD_OWNERS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+];
+
+/// Whether a workload's `spec.selector.matchLabels` selects `pod` (an
+/// empty or missing selector selects nothing).
+fn selects(workload: &Value, pod: &Value) -> bool {
+    let Some(wanted) = workload["spec"]["selector"]["matchLabels"].as_object() else {
+        return false;
+    };
+    !wanted.is_empty()
+        && wanted
+            .iter()
+            .all(|(k, v)| pod["metadata"]["labels"][k.as_str()] == *v)
 }
 
 /// Container states that no retry can fix.
@@ -423,8 +442,13 @@ mod tests {
     #[test]
     fn workloads_select_their_pods() {
         let d = json!({"spec": {"selector": {"matchLabels": {"app": "api", "tier": "web"}}}});
-        assert_eq!(selector_of(&d).as_deref(), Some("app=api,tier=web"));
-        assert_eq!(selector_of(&json!({"spec": {}})), None);
+        let pod = |labels: Value| json!({"metadata": {"labels": labels}});
+        assert!(selects(
+            &d,
+            &pod(json!({"app": "api", "tier": "web", "x": "1"}))
+        ));
+        assert!(!selects(&d, &pod(json!({"app": "api"}))));
+        assert!(!selects(&json!({"spec": {}}), &pod(json!({"app": "api"}))));
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::config::inside_repo;
+
 /// The file name of the repo manifest inside the watched path.
 pub const FILE_NAME: &str = "plumb.yaml";
 
@@ -63,7 +65,8 @@ pub enum PruneMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppSource {
     /// A directory of plain manifests, relative to the watched path
-    /// (normalized by [`normalize_path`]; `""` is the watched path itself).
+    /// (normalized by [`inside_repo`]: `.`, `./x`, `x/` and `/x` mean the
+    /// watched path and `x`; `""` is the watched path itself).
     Directory {
         /// The directory.
         path: String,
@@ -99,7 +102,7 @@ impl AppSpec {
             name: name.to_string(),
             namespace: name.to_string(),
             source: AppSource::Directory {
-                path: normalize_path(path).unwrap_or_else(|_| path.to_string()),
+                path: inside_repo(path).unwrap_or_else(|| path.to_string()),
             },
             prune: PruneMode::On,
             timeout: DEFAULT_TIMEOUT,
@@ -137,16 +140,6 @@ impl AppSpec {
             AppSource::Directory { path } => path,
         }
     }
-}
-
-/// A path inside the watched directory as a user means it: `.`, `./x`,
-/// `x/`, `/x`, `x//y` and `x/./y` are the root (`""`), `x`, `x`, `x`,
-/// `x/y` and `x/y` (the agent config's rule, [`crate::config::inside_repo`]).
-///
-/// # Errors
-/// The path as written when a `..` component would leave the directory.
-pub fn normalize_path(path: &str) -> Result<String, String> {
-    crate::config::inside_repo(path).ok_or_else(|| path.to_string())
 }
 
 #[derive(Deserialize)]
@@ -258,10 +251,10 @@ fn validate(
             "the directory of the app's manifests below plumb.yaml, such as manifests/",
         )
     })?;
-    let path = normalize_path(&path).map_err(|p| {
+    let path = inside_repo(&path).ok_or_else(|| {
         invalid(
             "path",
-            format!("`{p}` leaves the watched directory"),
+            format!("`{path}` leaves the watched directory"),
             "a directory below plumb.yaml, such as manifests/",
         )
     })?;
@@ -483,11 +476,11 @@ mod tests {
             ("m//n", "m/n"),
             ("m/./n/", "m/n"),
         ] {
-            assert_eq!(normalize_path(written).as_deref(), Ok(meant), "{written}");
+            assert_eq!(inside_repo(written).as_deref(), Some(meant), "{written}");
             let text = format!("apps:\n- name: a\n  namespace: a\n  path: \"{written}\"\n");
             assert_eq!(parse("p", &text).unwrap().apps[0].path(), meant);
         }
-        assert!(normalize_path("m/../..").is_err());
+        assert!(inside_repo("m/../..").is_none());
     }
 
     #[test]

@@ -36,8 +36,6 @@ pub mod kinds {
     pub const PVC: &str = "PersistentVolumeClaim";
     /// Replaced only when annotated `plumb.dev/replace: allowed`.
     pub const STATEFUL_SET: &str = "StatefulSet";
-    /// Created by plumb for an app's namespace when missing.
-    pub const NAMESPACE: &str = "Namespace";
     /// The usual hook kind; its pods explain its failures.
     pub const JOB: &str = "Job";
 }

@@ -291,20 +291,20 @@ impl FightGuard {
         }
     }
 
+    /// Forgets objects left alone for the window (or, in a fight, for their
+    /// current wait if longer), and corrections older than the window; the
+    /// newest correction is kept, as the next wait counts from it.
     fn forget_old(&mut self, now: Instant) {
-        let (window, max) = (self.window, self.max);
+        let window = self.window;
+        let age = |t: &Instant| now.saturating_duration_since(*t);
         self.state.retain(|_, fight| {
-            fight.times.back().is_some_and(|last| {
-                now.saturating_duration_since(*last) < window.max(fight.delay.min(max))
-            })
+            fight
+                .times
+                .back()
+                .is_some_and(|last| age(last) < window.max(fight.delay))
         });
         for fight in self.state.values_mut() {
-            while fight
-                .times
-                .front()
-                .is_some_and(|t| now.saturating_duration_since(*t) >= window)
-                && fight.times.len() > 1
-            {
+            while fight.times.len() > 1 && fight.times.front().is_some_and(|t| age(t) >= window) {
                 fight.times.pop_front();
             }
         }
@@ -532,11 +532,6 @@ impl DriftState {
         kinds.sort();
         kinds.dedup();
         kinds
-    }
-
-    /// Every desired object.
-    pub fn objects(&self) -> impl Iterator<Item = &ObjRef> {
-        self.desired.values().map(|(o, _)| o)
     }
 
     /// Decides what to do about `seen` at `now`. Pure.

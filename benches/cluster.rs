@@ -210,16 +210,7 @@ fn drift_and_memory(
     );
     repo.write("deploy/manifests/all.yaml", &manifests);
     repo.commit("1000 objects");
-    let (dir, config) = support::source_config(
-        &repo.path().display().to_string(),
-        "main",
-        "",
-        &format!(
-            "cluster:\n  kubeconfig: {}\n",
-            server.plumb_kubeconfig.display()
-        ),
-    );
-    let daemon = support::Daemon::start(&config, &[]).owning(dir);
+    let daemon = support::start_plumb(server, &repo, "");
     let started = Instant::now();
     support::wait_until(
         Duration::from_secs(600),

@@ -499,18 +499,7 @@ pub fn deploy_apps(
     }
     repo.write("deploy/plumb.yaml", &listing);
     repo.commit("deploy");
-    let (dir, config) = source_config(
-        &repo.path().display().to_string(),
-        "main",
-        "",
-        &format!(
-            "cluster:\n  kubeconfig: {}\n{extra}",
-            server.plumb_kubeconfig.display()
-        ),
-    );
-    // A fixed port, so `plumb sync --config` finds the daemon.
-    listen_on_free_port(&config);
-    let daemon = Daemon::start(&config, &[]).owning(dir);
+    let daemon = start_plumb(server, &repo, extra);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let client = runtime.block_on(server.client());
     // The client's connections live on this runtime's threads; keep it.
@@ -605,17 +594,25 @@ pub fn run_example(server: &apiserver::ApiServer) -> (Daemon, TestRepo, String) 
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("gitops-repo");
     copy_tree(&example, &repo.path().join("deploy"));
     let revision = repo.commit("the example as shipped");
+    let daemon = start_plumb(server, &repo, "");
+    (daemon, repo, revision)
+}
+
+/// Starts `plumb run` on `repo` (branch main, path `deploy`) against
+/// `server` as user `plumb`, listening on a free fixed port (so that
+/// `plumb sync --config` finds it); `extra` goes into the agent config.
+pub fn start_plumb(server: &apiserver::ApiServer, repo: &TestRepo, extra: &str) -> Daemon {
     let (dir, config) = source_config(
         &repo.path().display().to_string(),
         "main",
         "",
         &format!(
-            "cluster:\n  kubeconfig: {}\n",
+            "cluster:\n  kubeconfig: {}\n{extra}",
             server.plumb_kubeconfig.display()
         ),
     );
-    let daemon = Daemon::start(&config, &[]).owning(dir);
-    (daemon, repo, revision)
+    listen_on_free_port(&config);
+    Daemon::start(&config, &[]).owning(dir)
 }
 
 /// A Helm hook Job (`helm.sh/hook: <hooks>`) of one busybox container, as

@@ -39,21 +39,41 @@ pub fn install_storage(
     token: &str,
     dir: &Path,
 ) -> Result<(), String> {
+    // A freshly ready API server can still be slow or briefly refuse (its
+    // bootstrap controllers run, the machine is busy with other test
+    // binaries): a request that fails in transport or with a 5xx is tried
+    // again for a while, and one that meanwhile did succeed is not an error.
     let create = |path: &str, body: Value| -> Result<(), String> {
-        let response = http
-            .post(format!("{url}{path}"))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .map_err(|e| format!("POST {path}: {e}"))?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "POST {path}: {status}: {}",
-                response.text().unwrap_or_default()
-            ))
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut retried = false;
+        loop {
+            let last = match http
+                .post(format!("{url}{path}"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+            {
+                Ok(response) => {
+                    let status = response.status();
+                    if status.is_success() || (retried && status.as_u16() == 409) {
+                        return Ok(());
+                    }
+                    let text = format!(
+                        "POST {path}: {status}: {}",
+                        response.text().unwrap_or_default()
+                    );
+                    if !status.is_server_error() && status.as_u16() != 429 {
+                        return Err(text);
+                    }
+                    text
+                }
+                Err(e) => format!("POST {path}: {e}"),
+            };
+            if Instant::now() >= deadline {
+                return Err(last);
+            }
+            retried = true;
+            std::thread::sleep(Duration::from_millis(200));
         }
     };
     create(

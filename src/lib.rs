@@ -21,6 +21,7 @@ pub mod reconcile;
 pub mod render;
 pub mod source;
 pub mod status;
+pub mod template;
 pub mod tree;
 pub mod yaml;
 

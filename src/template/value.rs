@@ -1,0 +1,526 @@
+//! The values templates see, modelled on the Go values Helm hands to
+//! `text/template`: `interface{}` holding a string, a bool, an `int`, an
+//! `int64`, a `float64`, `[]interface{}` (or a typed slice such as
+//! `[]string`), `map[string]interface{}` (or `map[string]string`), `[]byte`,
+//! or a struct with fields and methods (`.Release`, `.Chart`, `.Files`,
+//! `.Capabilities`, semver versions, certificates).
+//!
+//! The Go type matters beyond printing: `typeOf`, `kindOf` and `%T` name it,
+//! `eq` refuses to compare an `int` with a `float64`, and a function
+//! parameter of type `int` refuses a `float64` from values. So every number
+//! keeps its Go type, and lists and maps keep their element type.
+//!
+//! Maps are shared and mutable, as Go maps are: `set` on `.Values` in one
+//! template is seen by the next. Lists are immutable (Sprig's list
+//! functions return new slices). Values live for one render on one thread
+//! (`Rc`), while parsed templates are shared across threads.
+
+use std::cell::{Ref, RefCell, RefMut};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+/// A shared string: cloning is a reference-count increment.
+pub type Str = Rc<str>;
+
+/// The Go type of the elements of a typed slice or the values of a typed
+/// map: `[]interface {}` vs `[]string` are different types to Go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Elem {
+    /// `interface {}`: anything (what YAML, JSON, `list` and `dict` give).
+    Any,
+    /// `string`.
+    String,
+    /// `int`.
+    Int,
+    /// `int64`.
+    Int64,
+    /// `float64`.
+    Float64,
+    /// `bool`.
+    Bool,
+    /// `[]interface {}` (e.g. the chunks of `chunk`).
+    AnyList,
+    /// `map[string]interface {}`.
+    AnyMap,
+}
+
+impl Elem {
+    /// The Go spelling, as `reflect.Type.String()` prints it.
+    pub fn go_name(self) -> &'static str {
+        match self {
+            Elem::Any => "interface {}",
+            Elem::String => "string",
+            Elem::Int => "int",
+            Elem::Int64 => "int64",
+            Elem::Float64 => "float64",
+            Elem::Bool => "bool",
+            Elem::AnyList => "[]interface {}",
+            Elem::AnyMap => "map[string]interface {}",
+        }
+    }
+}
+
+/// A Go slice: its element type and its items.
+#[derive(Clone)]
+pub struct List {
+    /// The element type (`[]string` has [`Elem::String`]).
+    pub elem: Elem,
+    /// The items, shared between clones.
+    pub items: Rc<Vec<Value>>,
+}
+
+/// A Go map with string keys: iteration and printing are in key order, as
+/// Go's `fmt`, `range`, `encoding/json` and Sprig's sorted helpers see it.
+#[derive(Clone)]
+pub struct Map {
+    /// The value type (`map[string]string` has [`Elem::String`]).
+    pub elem: Elem,
+    entries: Rc<RefCell<BTreeMap<Str, Value>>>,
+}
+
+impl Map {
+    /// A new, empty `map[string]interface{}`.
+    pub fn new() -> Self {
+        Self::from_entries(Elem::Any, BTreeMap::new())
+    }
+
+    /// A map of the given value type holding `entries`.
+    pub fn from_entries(elem: Elem, entries: BTreeMap<Str, Value>) -> Self {
+        Map {
+            elem,
+            entries: Rc::new(RefCell::new(entries)),
+        }
+    }
+
+    /// Reads the entries. Do not hold the borrow across a call that may
+    /// mutate the same map (a template function): clone what you need.
+    pub fn borrow(&self) -> Ref<'_, BTreeMap<Str, Value>> {
+        self.entries.borrow()
+    }
+
+    /// Mutates the entries in place, visible through every clone (Go map
+    /// semantics).
+    pub fn borrow_mut(&self) -> RefMut<'_, BTreeMap<Str, Value>> {
+        self.entries.borrow_mut()
+    }
+
+    /// The value at `key`, if present.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.entries.borrow().get(key).cloned()
+    }
+
+    /// Sets `key` to `value` in place.
+    pub fn insert(&self, key: impl Into<Str>, value: Value) {
+        self.entries.borrow_mut().insert(key.into(), value);
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.entries.borrow().contains_key(key)
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.entries.borrow().len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.borrow().is_empty()
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> Vec<Str> {
+        self.entries.borrow().keys().cloned().collect()
+    }
+
+    /// A snapshot of the entries in key order (cheap: values are shared).
+    pub fn entries(&self) -> Vec<(Str, Value)> {
+        self.entries
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Whether two handles are the same Go map.
+    pub fn ptr_eq(&self, other: &Map) -> bool {
+        Rc::ptr_eq(&self.entries, &other.entries)
+    }
+}
+
+impl Default for Map {
+    fn default() -> Self {
+        Map::new()
+    }
+}
+
+/// A Go struct or named type with fields and methods, such as `.Release`,
+/// `.Chart` (`*chart.Metadata`), `.Files`, `.Capabilities`, a semver
+/// `*Version` or a certificate. Field and method names are Go's
+/// (capitalized).
+pub trait Object {
+    /// The Go type as `%T` prints it, e.g. `*chart.Metadata`.
+    fn type_name(&self) -> String;
+
+    /// The reflect kind `kindOf` prints: `ptr` for pointers to structs
+    /// (the usual case), `struct` or `map` for others.
+    fn kind(&self) -> &'static str {
+        "ptr"
+    }
+
+    /// The field `name`, or `None` when the type has no such field (Go:
+    /// `can't evaluate field NAME in type T`). A method that takes no
+    /// arguments may be answered here too.
+    fn field(&self, name: &str) -> Option<Value>;
+
+    /// Whether `name` is a method (then [`Object::call`] runs it).
+    fn has_method(&self, _name: &str) -> bool {
+        false
+    }
+
+    /// Calls the method `name` with `args`; the error is the method's
+    /// message (the caller adds Go's `error calling NAME:` prefix).
+    fn call(&self, name: &str, _args: &[Value]) -> Result<Value, String> {
+        Err(format!("no method {name}"))
+    }
+
+    /// Go's `%v` of the value.
+    fn format_v(&self) -> String;
+
+    /// The plain data `encoding/json` would marshal it as (a map of its
+    /// exported fields, or a string for types with `MarshalJSON`/`String`
+    /// that marshal so), used by `toJson`, `toYaml`, `deepCopy`.
+    fn to_data(&self) -> Value;
+
+    /// Go's truthiness: a non-nil pointer or a struct is true.
+    fn truthy(&self) -> bool {
+        true
+    }
+}
+
+/// A template value: what a Go `interface{}` can hold in Helm's world.
+#[derive(Clone, Default)]
+pub enum Value {
+    /// No value: a nil interface, a missing map key (`missingkey=zero`).
+    /// An action prints it as `<no value>`; `fmt` prints `<nil>`.
+    #[default]
+    Nil,
+    /// `bool`.
+    Bool(bool),
+    /// `int`: template literals, `len`, `atoi`, `int`, `until`.
+    Int(i64),
+    /// `int64`: Sprig arithmetic (`add`, `mul`, `int64`...).
+    Int64(i64),
+    /// `float64`: every number from YAML or JSON, float literals.
+    Float(f64),
+    /// `string`.
+    String(Str),
+    /// `[]byte` (`.Files.GetBytes`): `%v` prints the numbers.
+    Bytes(Rc<[u8]>),
+    /// A slice.
+    List(List),
+    /// A map with string keys.
+    Map(Map),
+    /// A struct or named type with fields and methods.
+    Object(Rc<dyn Object>),
+}
+
+impl Value {
+    /// A `string`.
+    pub fn str(s: impl Into<Str>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// A `[]interface {}`.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(List {
+            elem: Elem::Any,
+            items: Rc::new(items),
+        })
+    }
+
+    /// A slice of the given element type.
+    pub fn typed_list(elem: Elem, items: Vec<Value>) -> Value {
+        Value::List(List {
+            elem,
+            items: Rc::new(items),
+        })
+    }
+
+    /// A `[]string`.
+    pub fn strings<S: Into<Str>>(items: impl IntoIterator<Item = S>) -> Value {
+        Value::typed_list(
+            Elem::String,
+            items.into_iter().map(|s| Value::String(s.into())).collect(),
+        )
+    }
+
+    /// A `map[string]interface {}` holding `entries`.
+    pub fn map(entries: BTreeMap<Str, Value>) -> Value {
+        Value::Map(Map::from_entries(Elem::Any, entries))
+    }
+
+    /// A new empty `map[string]interface {}`.
+    pub fn empty_map() -> Value {
+        Value::Map(Map::new())
+    }
+
+    /// The Go type as `%T` and `typeOf` print it (`<nil>` for no value).
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil => "<nil>".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) => "int".into(),
+            Value::Int64(_) => "int64".into(),
+            Value::Float(_) => "float64".into(),
+            Value::String(_) => "string".into(),
+            Value::Bytes(_) => "[]uint8".into(),
+            Value::List(l) => format!("[]{}", l.elem.go_name()),
+            Value::Map(m) => format!("map[string]{}", m.elem.go_name()),
+            Value::Object(o) => o.type_name(),
+        }
+    }
+
+    /// The reflect kind as `kindOf` prints it (`invalid` for no value).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Nil => "invalid",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
+            Value::Float(_) => "float64",
+            Value::String(_) => "string",
+            Value::Bytes(_) | Value::List(_) => "slice",
+            Value::Map(_) => "map",
+            Value::Object(o) => o.kind(),
+        }
+    }
+
+    /// Go template truthiness (`if`, `with`, `and`, `or`, `not`): false,
+    /// zero numbers, empty strings, slices and maps, and no value are
+    /// false; everything else is true.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::String(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::List(l) => !l.items.is_empty(),
+            Value::Map(m) => !m.is_empty(),
+            Value::Object(o) => o.truthy(),
+        }
+    }
+
+    /// Whether this is no value.
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    /// The string, if this is a `string`.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is a slice.
+    pub fn as_list(&self) -> Option<&List> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The map, if this is a map.
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is an `int` or `int64`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) | Value::Int64(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Go's `fmt.Sprint(v)` of one value: `%v`.
+    pub fn to_go_string(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Value {
+    /// Go's `%v`: `1e+06`, `map[a:1 b:[x y]]`, `[a b]`, `<nil>`, `[104 105]`
+    /// for bytes. Nesting deeper than 100 levels (a map that holds itself)
+    /// prints `...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_v(f, self, 0)
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.type_name(), self)
+    }
+}
+
+fn write_v(f: &mut fmt::Formatter<'_>, value: &Value, depth: usize) -> fmt::Result {
+    if depth > 100 {
+        return f.write_str("...");
+    }
+    match value {
+        Value::Nil => f.write_str("<nil>"),
+        Value::Bool(b) => write!(f, "{b}"),
+        Value::Int(i) | Value::Int64(i) => write!(f, "{i}"),
+        Value::Float(x) => f.write_str(&format_float_g(*x)),
+        Value::String(s) => f.write_str(s),
+        Value::Bytes(b) => {
+            f.write_str("[")?;
+            for (i, byte) in b.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                write!(f, "{byte}")?;
+            }
+            f.write_str("]")
+        }
+        Value::List(l) => {
+            f.write_str("[")?;
+            for (i, item) in l.items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                write_v(f, item, depth + 1)?;
+            }
+            f.write_str("]")
+        }
+        Value::Map(m) => {
+            f.write_str("map[")?;
+            for (i, (k, v)) in m.entries().iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                f.write_str(k)?;
+                f.write_str(":")?;
+                write_v(f, v, depth + 1)?;
+            }
+            f.write_str("]")
+        }
+        Value::Object(o) => f.write_str(&o.format_v()),
+    }
+}
+
+/// `strconv.FormatFloat(x, 'g', -1, 64)`, which is also Go's `%v` of a
+/// `float64`: the shortest digits that read back as `x`, in `e` form when
+/// the decimal exponent is below -4 or at least 6 (`1e+06`, `1.5e-05`).
+pub fn format_float_g(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // Shortest round-trip digits and the decimal exponent, from Rust's `{:e}`
+    // (which is shortest round-trip like Go's).
+    let sci = format!("{:e}", x);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let sign = if negative { "-" } else { "" };
+    // strconv's %g with the shortest precision switches to %e when
+    // exp < -4 || exp >= 6.
+    if !(-4..6).contains(&exp) {
+        let mut out = String::from(sign);
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push('0');
+        }
+        out.push_str(&e.to_string());
+        return out;
+    }
+    let mut out = String::from(sign);
+    if exp < 0 {
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else {
+        let point = exp as usize + 1;
+        if digits.len() <= point {
+            out.push_str(&digits);
+            for _ in digits.len()..point {
+                out.push('0');
+            }
+        } else {
+            out.push_str(&digits[..point]);
+            out.push('.');
+            out.push_str(&digits[point..]);
+        }
+    }
+    out
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.into())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s.into())
+    }
+}
+
+impl From<Str> for Value {
+    fn from(s: Str) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Value::Float(x)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(items: Vec<Value>) -> Self {
+        Value::list(items)
+    }
+}

@@ -1,0 +1,1 @@
+{{ block "lang.block1" . }}block default {{ .Values.str }}{{ end }}

@@ -1,0 +1,1 @@
+{{ eq 1 2 3 1 }} {{ eq "a" "b" }} {{ eq .Values.str "hello" }}

@@ -1,0 +1,1 @@
+{{ eq .Values.one 1.0 }} {{ eq .Values.zero 0.0 }}

@@ -1,0 +1,1 @@
+{{ if and .Values.t .Values.one }}A{{ end }}{{ if or .Values.f .Values.empty }}B{{ else }}C{{ end }}

@@ -1,0 +1,1 @@
+{{ if eq .Values.str "x" }}x{{ else if eq .Values.str "hello" }}hello{{ else }}other{{ end }}

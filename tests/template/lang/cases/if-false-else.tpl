@@ -1,0 +1,1 @@
+{{ if false }}yes{{ else }}no{{ end }}

@@ -1,0 +1,1 @@
+{{ if .Values.missing }}T{{ else }}F{{ end }}

@@ -1,0 +1,1 @@
+{{ if not .Values.f }}T{{ end }}{{ if not .Values.list }}X{{ else }}Y{{ end }}

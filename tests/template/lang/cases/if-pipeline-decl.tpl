@@ -1,0 +1,1 @@
+{{ if $v := .Values.str }}{{ $v }}{{ end }}

@@ -1,0 +1,1 @@
+{{ if 0 }}T{{ else }}F{{ end }}{{ if 1 }}T{{ else }}F{{ end }}{{ if 0.0 }}T{{ else }}F{{ end }}{{ if "" }}T{{ else }}F{{ end }}{{ if "0" }}T{{ else }}F{{ end }}

@@ -1,0 +1,1 @@
+a:{{ include "lang.hello" "y" | nindent 2 }}

@@ -1,0 +1,1 @@
+{{ include "lang.hello" "x" | upper }}

@@ -1,0 +1,1 @@
+{{ typeOf 1 }} {{ typeOf 1.0 }} {{ typeOf 1e3 }} {{ typeOf 'a' }} {{ typeOf 0x10 }} {{ typeOf "s" }} {{ typeOf true }}

@@ -1,0 +1,1 @@
+<no value> stays inside include

@@ -1,0 +1,1 @@
+{{ or .Values.missing "fallback" }}

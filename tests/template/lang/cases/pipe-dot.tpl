@@ -1,0 +1,1 @@
+{{ .Values.str | printf "%s!" }}

@@ -1,0 +1,1 @@
+{{ (index .Values.items 1).name }}

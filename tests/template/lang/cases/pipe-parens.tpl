@@ -1,0 +1,1 @@
+{{ (printf "%s-%s" "a" "b") }} {{ printf "%s" (upper "x") }}

@@ -1,0 +1,1 @@
+{{ .Values.str }} {{ .Release.Name }} {{ .Release.Namespace }}

@@ -1,0 +1,1 @@
+{{ .Values.nested }} {{ .Values.items }}

@@ -1,0 +1,1 @@
+{{ .Values.zero }} {{ .Values.one }} {{ .Values.big }} {{ .Values.float }} {{ .Values.small }} {{ .Values.neg }}

@@ -1,0 +1,1 @@
+{{ range $k, $v := dict "a" nil }}{{ $k }}=[{{ $v }}]{{ end }}

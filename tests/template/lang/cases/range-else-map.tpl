@@ -1,0 +1,1 @@
+{{ range .Values.emptyMap }}x{{ else }}nomap{{ end }}

@@ -1,0 +1,1 @@
+{{ range .Values.emptyList }}x{{ else }}empty{{ end }}

@@ -1,0 +1,1 @@
+{{ range (add 1 2) }}{{ . }}{{ typeOf . }} {{ end }}

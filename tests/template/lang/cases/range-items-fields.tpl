@@ -1,0 +1,1 @@
+{{ range .Values.items }}{{ .name }}:{{ .port }} {{ end }}

@@ -1,0 +1,1 @@
+{{ range $v := .Values.list }}{{ $v }}{{ end }}

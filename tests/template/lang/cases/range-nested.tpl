@@ -1,0 +1,1 @@
+{{ range $i, $a := .Values.list }}{{ range $j, $b := $.Values.list }}{{ $i }}{{ $j }} {{ end }}{{ end }}

@@ -1,0 +1,1 @@
+{{ range splitList "," "a,b" }}{{ . }}{{ typeOf . }} {{ end }}

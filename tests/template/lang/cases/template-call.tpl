@@ -1,0 +1,1 @@
+{{ template "lang.hello" "world" }}

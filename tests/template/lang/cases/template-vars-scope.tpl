@@ -1,0 +1,1 @@
+{{ $x := "outer" }}{{ template "lang.vars" }} {{ $x }}

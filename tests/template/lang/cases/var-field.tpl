@@ -1,0 +1,1 @@
+{{ $v := .Values }}{{ $v.str }} {{ $v.nested.a.b.c }}

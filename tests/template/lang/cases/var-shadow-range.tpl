@@ -1,0 +1,1 @@
+{{ $x := "out" }}{{ range .Values.list }}{{ $x := . }}{{ end }}{{ $x }}

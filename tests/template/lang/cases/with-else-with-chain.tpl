@@ -1,0 +1,1 @@
+{{ with .Values.f }}1{{ else with .Values.zero }}2{{ else with .Values.list }}{{ len . }}{{ end }}

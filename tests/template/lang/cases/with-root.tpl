@@ -1,0 +1,1 @@
+{{ with .Values.nested }}{{ $.Values.str }}{{ end }}

@@ -1,0 +1,1 @@
+{{ with $s := .Values.str }}{{ $s }}-{{ . }}{{ end }}

@@ -1,0 +1,1 @@
+{{ eq .Values.one 1 }}

@@ -1,0 +1,1 @@
+{{ $l := .Values.list }}{{ $l.name }}

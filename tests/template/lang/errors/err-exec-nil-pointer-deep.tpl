@@ -1,0 +1,2 @@
+line
+  {{ .Values.nested.x.y.z }}

@@ -1,0 +1,1 @@
+{{ include "lang.dot" (required "need x" .Values.x) }}

@@ -1,0 +1,1 @@
+{{ required "str2 is required" .Values.str2 }}

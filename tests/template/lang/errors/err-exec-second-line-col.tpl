@@ -1,0 +1,2 @@
+ok
+  {{ $x := 1 }} {{ index .Values.list 9 }}

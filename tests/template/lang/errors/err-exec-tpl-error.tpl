@@ -1,0 +1,1 @@
+{{ tpl "{{ .nope.x }}" .Values }}

@@ -1,0 +1,1 @@
+{{ indent .Values.one "x" }}

@@ -1,0 +1,1 @@
+{{ define "x" }}{{ define "y" }}{{ end }}{{ end }}

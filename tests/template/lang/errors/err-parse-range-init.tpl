@@ -1,0 +1,1 @@
+{{ range $a, $b, $c := .Values.list }}{{ end }}

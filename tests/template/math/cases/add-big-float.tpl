@@ -1,0 +1,1 @@
+{{ add .Values.big 1 }}

@@ -1,0 +1,1 @@
+{{ add true false nil .Values.missing .Values.n }}

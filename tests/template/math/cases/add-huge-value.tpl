@@ -1,0 +1,1 @@
+{{ .Values.huge }} {{ add .Values.huge 0 }}

@@ -1,0 +1,1 @@
+{{ add .Values.i .Values.f .Values.neg }}

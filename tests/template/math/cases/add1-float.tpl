@@ -1,0 +1,1 @@
+{{ add1 1.9 }} {{ add1 .Values.neg }}

@@ -1,0 +1,1 @@
+{{ addf 1 2 "3.5" true nil }}

@@ -1,0 +1,1 @@
+{{ typeOf (addf 1 2) }}

@@ -1,0 +1,1 @@
+{{ addf .Values.f .Values.neg .Values.i }}

@@ -1,0 +1,1 @@
+{{ typeOf (atoi "1") }}

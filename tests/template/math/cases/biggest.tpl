@@ -1,0 +1,1 @@
+{{ biggest 2 "7" 3.9 }} {{ typeOf (biggest 1) }}

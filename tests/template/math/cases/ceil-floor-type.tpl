@@ -1,0 +1,1 @@
+{{ typeOf (ceil 1) }} {{ typeOf (floor 1) }}

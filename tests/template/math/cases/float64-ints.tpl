@@ -1,0 +1,1 @@
+{{ float64 3 }} {{ typeOf (float64 3) }} {{ float64 true }} {{ float64 (int64 "9007199254740993") }}

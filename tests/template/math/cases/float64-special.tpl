@@ -1,0 +1,1 @@
+{{ float64 "inf" }} {{ float64 "-Infinity" }} {{ float64 "nan" }} {{ float64 "+nan" }} {{ float64 "infin" }} {{ float64 "1e400" }} {{ float64 "1e-400" }}

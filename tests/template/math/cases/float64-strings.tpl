@@ -1,0 +1,1 @@
+{{ float64 "1.5" }} {{ float64 "1e3" }} {{ float64 "0x10" }} {{ float64 "0x1p4" }} {{ float64 " 1" }} {{ float64 ".5" }} {{ float64 "5." }}

@@ -1,0 +1,1 @@
+{{ floor 1.9 }} {{ floor -1.1 }} {{ floor "abc" }} {{ floor .Values.neg }}

@@ -1,0 +1,1 @@
+{{ int "42" }} {{ int 3.7 }} {{ int "0x1F" }} {{ int "4.0" }} {{ int false }} {{ int .Values.i }}

@@ -1,0 +1,1 @@
+{{ typeOf (int "3") }} {{ typeOf (int64 (int 3)) }}

@@ -1,0 +1,1 @@
+{{ int64 "0xffffffffffffffff" }} {{ int64 "0x7fffffffffffffff" }} {{ int64 "-0x8000000000000000" }}

@@ -1,0 +1,1 @@
+{{ int64 true }} {{ int64 nil }} {{ int64 (list 1) }} {{ int64 (dict) }}

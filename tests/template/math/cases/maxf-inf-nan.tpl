@@ -1,0 +1,1 @@
+{{ maxf "inf" "NaN" }} {{ minf "NaN" "-inf" }} {{ maxf "NaN" "-inf" }}

@@ -1,0 +1,1 @@
+{{ maxf 1 "NaN" 3 }} {{ minf "NaN" 1 }}

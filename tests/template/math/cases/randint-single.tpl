@@ -1,0 +1,1 @@
+{{ randInt 5 6 }} {{ randInt -3 -2 }} {{ typeOf (randInt 1 2) }}

@@ -1,0 +1,1 @@
+{{ round "3.7" 0 }} {{ typeOf (round 1 0) }}

@@ -1,0 +1,1 @@
+{{ sub 5.9 1.1 }} {{ sub .Values.f .Values.i }}

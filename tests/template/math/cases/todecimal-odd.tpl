@@ -1,0 +1,1 @@
+{{ toDecimal "0o7" }} {{ toDecimal "0777" }} {{ toDecimal nil }} {{ toDecimal true }} {{ toDecimal 1e6 }} {{ toDecimal "+17" }}

@@ -1,0 +1,1 @@
+{{ typeOf (toDecimal "1") }}

@@ -1,0 +1,1 @@
+{{ toDecimal "777" }} {{ toDecimal 777 }} {{ toDecimal "8" }} {{ toDecimal "-10" }} {{ toDecimal 1.5 }} {{ toDecimal .Values.i }}

@@ -1,0 +1,1 @@
+{{ typeOf (until 3) }} {{ kindOf (until 3) }}

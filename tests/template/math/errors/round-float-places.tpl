@@ -1,0 +1,1 @@
+{{ round 1.5 .Values.i }}

@@ -1,0 +1,1 @@
+{{ deepEqual (list "a") (splitList "," "a") }} {{ deepEqual (splitList "," "a") (splitList "," "a") }} {{ deepEqual (until 2) (list 0 1) }} {{ deepEqual (until 2) (until 2) }}

@@ -1,0 +1,1 @@
+{{ deepEqual (list 1 2) (list 1 2) }} {{ deepEqual (list 1 2) (list 2 1) }} {{ deepEqual (list) (list) }} {{ deepEqual (list 1) (list 1 1) }}

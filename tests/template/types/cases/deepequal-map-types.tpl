@@ -1,0 +1,1 @@
+{{ deepEqual (split "," "a") (dict "_0" "a") }} {{ deepEqual (split "," "a,b") (split "," "a,b") }}

@@ -1,0 +1,1 @@
+{{ deepEqual (dict "a" 1) (dict "a" 1) }} {{ deepEqual (dict "a" 1) (dict "a" (int64 1)) }} {{ deepEqual (dict) (dict) }} {{ deepEqual (dict "a" 1) (dict "b" 1) }}

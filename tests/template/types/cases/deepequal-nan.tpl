@@ -1,0 +1,1 @@
+{{ deepEqual (float64 "NaN") (float64 "NaN") }} {{ $l := list (float64 "NaN") }}{{ deepEqual $l $l }} {{ deepEqual (list (float64 "NaN")) (list (float64 "NaN")) }}

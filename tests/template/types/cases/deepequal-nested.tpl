@@ -1,0 +1,1 @@
+{{ deepEqual (dict "a" (list 1 (dict "b" "c"))) (dict "a" (list 1 (dict "b" "c"))) }} {{ deepEqual (list (list)) (list (list 1)) }}

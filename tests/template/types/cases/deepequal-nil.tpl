@@ -1,0 +1,1 @@
+{{ deepEqual nil nil }} {{ deepEqual nil "" }} {{ deepEqual .Values.missing nil }} {{ deepEqual .Values.n nil }} {{ deepEqual nil 0 }}

@@ -1,0 +1,1 @@
+{{ deepEqual 1 (int64 1) }} {{ deepEqual 1 1.0 }} {{ deepEqual .Values.i 3 }} {{ deepEqual .Values.i 3.0 }} {{ deepEqual (int64 2) (add 1 1) }}

@@ -1,0 +1,1 @@
+{{ deepEqual .Chart .Chart }} {{ deepEqual .Values .Values }} {{ deepEqual .Release .Release }}

@@ -1,0 +1,1 @@
+{{ deepEqual 1 1 }} {{ deepEqual "a" "a" }} {{ deepEqual "a" "b" }} {{ deepEqual true true }} {{ deepEqual 1.5 1.5 }}

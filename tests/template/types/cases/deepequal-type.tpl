@@ -1,0 +1,1 @@
+{{ typeOf (deepEqual 1 1) }}

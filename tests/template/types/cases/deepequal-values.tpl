@@ -1,0 +1,1 @@
+{{ deepEqual .Values.list (list 1.0 "a") }} {{ deepEqual .Values.list (list 1 "a") }} {{ deepEqual .Values.map (dict "a" 1.0) }} {{ deepEqual .Values.emptymap (dict) }}

@@ -1,0 +1,1 @@
+{{ kindIs "slice" (list) }} {{ kindIs "map" (dict) }} {{ kindIs "invalid" nil }} {{ kindIs "int" 1 }} {{ kindIs "int" (int64 1) }} {{ kindIs "ptr" .Chart }}

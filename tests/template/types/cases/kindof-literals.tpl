@@ -1,0 +1,1 @@
+{{ kindOf 1 }} {{ kindOf 1.5 }} {{ kindOf "s" }} {{ kindOf true }} {{ kindOf nil }}

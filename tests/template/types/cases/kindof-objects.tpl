@@ -1,0 +1,1 @@
+{{ kindOf .Chart }} {{ kindOf .Capabilities }} {{ kindOf .Files }} {{ kindOf .Release }}

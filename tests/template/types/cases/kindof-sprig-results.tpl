@@ -1,0 +1,1 @@
+{{ kindOf (until 3) }} {{ kindOf (split "," "a") }} {{ kindOf (int64 1) }}

@@ -1,0 +1,1 @@
+{{ kindOf .Values.list }} {{ kindOf .Values.map }} {{ kindOf .Values }} {{ kindOf .Values.missing }}

@@ -1,0 +1,1 @@
+{{ typeIs "[]interface {}" (list) }} {{ typeIs "[]int" (until 2) }} {{ typeIs "map[string]string" (split "," "a") }}

@@ -1,0 +1,1 @@
+{{ typeIs "int" 1 }} {{ typeIs "int64" 1 }} {{ typeIs "float64" .Values.i }} {{ typeIs "<nil>" nil }} {{ typeIs "string" "" }}

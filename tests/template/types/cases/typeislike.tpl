@@ -1,0 +1,1 @@
+{{ typeIsLike "int" 1 }} {{ typeIsLike "chart.Metadata" .Chart }} {{ typeIsLike "*chart.Metadata" .Chart }} {{ typeIsLike "float" 1.5 }}

@@ -1,0 +1,1 @@
+{{ typeOf (.Files.GetBytes "nope") }} {{ kindOf (.Files.GetBytes "nope") }}

@@ -1,0 +1,1 @@
+{{ typeOf (list) }} {{ typeOf (dict) }} {{ typeOf (list 1 2) }}

@@ -1,0 +1,1 @@
+{{ typeOf 1 }} {{ typeOf 1.5 }} {{ typeOf "s" }} {{ typeOf true }} {{ typeOf 'a' }}

@@ -1,0 +1,1 @@
+{{ typeOf nil }} {{ typeOf .Values.missing }} {{ typeOf .Values.n }}

@@ -1,0 +1,1 @@
+{{ typeOf .Chart }} {{ typeOf .Capabilities }} {{ typeOf .Files }} {{ typeOf .Capabilities.KubeVersion }}

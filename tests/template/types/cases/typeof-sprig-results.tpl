@@ -1,0 +1,1 @@
+{{ typeOf (until 3) }} {{ typeOf (split "," "a,b") }} {{ typeOf (splitList "," "a") }} {{ typeOf (int64 1) }} {{ typeOf (atoi "1") }}

@@ -1,0 +1,1 @@
+{{ typeOf .Values }} {{ typeOf . }} {{ typeOf .Release }}

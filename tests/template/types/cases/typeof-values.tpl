@@ -1,0 +1,1 @@
+{{ typeOf .Values.i }} {{ typeOf .Values.s }} {{ typeOf .Values.t }} {{ typeOf .Values.list }} {{ typeOf .Values.map }}

@@ -1,0 +1,1 @@
+{{ typeOf (all) }} {{ typeOf (any) }}

@@ -1,0 +1,1 @@
+{{ all 1 "a" true }} {{ all 1 "" }} {{ all }} {{ all .Values.list .Values.map }} {{ all nil }}

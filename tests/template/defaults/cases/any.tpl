@@ -1,0 +1,1 @@
+{{ any 0 "" "x" }} {{ any }} {{ any 0 nil }} {{ any .Values.emptylist .Values.emptymap .Values.n }} {{ any false 0.0 (list) 1 }}

@@ -1,0 +1,1 @@
+{{ coalesce .Values.emptylist .Values.list }} {{ coalesce .Values.emptymap .Values.map }}

@@ -1,0 +1,1 @@
+{{ coalesce }}|{{ coalesce 0 "" nil false (list) (dict) }}|{{ typeOf (coalesce 0) }}

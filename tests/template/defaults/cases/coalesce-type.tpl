@@ -1,0 +1,1 @@
+{{ typeOf (coalesce 0 .Values.f) }} {{ typeOf (coalesce 0 (int64 2)) }}

@@ -1,0 +1,1 @@
+{{ coalesce .Values.missing "" 0 "x" }} {{ coalesce 1 2 }} {{ coalesce .Values.n .Values.s }}

@@ -1,0 +1,1 @@
+{{ default "x" false }} {{ default "x" true }} {{ default "x" .Values.off_ }} {{ default "x" .Values.t }}

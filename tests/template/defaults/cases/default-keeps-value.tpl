@@ -1,0 +1,1 @@
+{{ default (dict "a" 1) .Values.map | toJson }}

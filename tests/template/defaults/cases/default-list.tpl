@@ -1,0 +1,1 @@
+{{ default "x" (list) }} {{ default "x" .Values.emptylist }} {{ default "x" .Values.list }} {{ default "x" (list nil) }}

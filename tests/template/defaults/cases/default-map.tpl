@@ -1,0 +1,1 @@
+{{ default "x" (dict) }} {{ default "x" .Values.emptymap }} {{ default "x" .Values.map }}

@@ -1,0 +1,1 @@
+{{ default 1 (float64 "NaN") }}

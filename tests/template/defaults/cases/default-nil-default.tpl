@@ -1,0 +1,1 @@
+{{ default nil "" }}|{{ typeOf (default nil 0) }}

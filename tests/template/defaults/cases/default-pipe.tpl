@@ -1,0 +1,1 @@
+{{ .Values.missing | default "d" }} {{ "" | default "e" }} {{ 0 | default 7 }}

@@ -1,0 +1,1 @@
+{{ typeOf (default 1 2.5) }} {{ typeOf (default 1 0.0) }} {{ typeOf (default .Values.f .Values.missing) }}

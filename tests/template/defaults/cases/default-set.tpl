@@ -1,0 +1,1 @@
+{{ default "foo" "bar" }} {{ default "foo" .Values.s }}

@@ -1,0 +1,1 @@
+{{ default "x" "0" }} {{ default "x" "false" }} {{ empty "0" }}

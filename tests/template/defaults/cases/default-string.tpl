@@ -1,0 +1,1 @@
+{{ default "x" "" }} {{ default "x" .Values.empty }} {{ default "x" " " }}

@@ -1,0 +1,1 @@
+{{ typeOf (default "x" .Chart) }} {{ typeOf (default "x" .Capabilities) }}

@@ -1,0 +1,1 @@
+{{ default 5 .Values.zero }} {{ default 5 0.0 }} {{ default 5 .Values.f }}

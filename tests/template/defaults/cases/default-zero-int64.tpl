@@ -1,0 +1,1 @@
+{{ default 5 (int64 0) }} {{ default 5 (add 1 1) }}

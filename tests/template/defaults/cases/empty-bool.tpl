@@ -1,0 +1,1 @@
+{{ empty false }} {{ empty true }} {{ empty .Values.off_ }}

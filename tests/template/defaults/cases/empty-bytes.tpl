@@ -1,0 +1,1 @@
+{{ empty (.Files.GetBytes "nope") }} {{ empty (b64dec "") }}

@@ -1,0 +1,1 @@
+{{ empty (float64 "NaN") }} {{ empty (float64 "-0") }} {{ empty (float64 "inf") }}

@@ -1,0 +1,1 @@
+{{ empty (int64 0) }} {{ empty (sub 1 1) }} {{ empty (add 1 1) }}

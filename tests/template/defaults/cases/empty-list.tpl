@@ -1,0 +1,1 @@
+{{ empty (list) }} {{ empty (list nil) }} {{ empty .Values.emptylist }} {{ empty .Values.list }} {{ empty (until 0) }}

@@ -1,0 +1,1 @@
+{{ empty (dict) }} {{ empty (dict "a" nil) }} {{ empty .Values.emptymap }} {{ empty .Values.map }} {{ empty (split "," "") }}

@@ -1,0 +1,1 @@
+{{ empty nil }} {{ empty .Values.missing }} {{ empty .Values.n }}

@@ -1,0 +1,1 @@
+{{ empty 0 }} {{ empty 1 }} {{ empty -1 }} {{ empty 0.0 }} {{ empty .Values.zero }} {{ empty .Values.f }}

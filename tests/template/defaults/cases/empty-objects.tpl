@@ -1,0 +1,1 @@
+{{ empty .Chart }} {{ empty .Capabilities }} {{ empty .Files }} {{ empty .Release }} {{ empty .Values }}

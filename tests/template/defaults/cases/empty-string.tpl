@@ -1,0 +1,1 @@
+{{ empty "" }} {{ empty "a" }} {{ empty " " }} {{ empty .Values.empty }}

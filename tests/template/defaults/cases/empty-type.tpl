@@ -1,0 +1,1 @@
+{{ typeOf (empty 1) }}

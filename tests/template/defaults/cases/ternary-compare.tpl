@@ -1,0 +1,1 @@
+{{ ternary "big" "small" (gt 5 3) }} {{ eq 1 1 | ternary "same" "different" }}

@@ -1,0 +1,1 @@
+{{ ternary nil "x" true }}|{{ ternary "x" nil false }}

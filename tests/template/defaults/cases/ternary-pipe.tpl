@@ -1,0 +1,1 @@
+{{ true | ternary 1 2 }} {{ false | ternary 1 2 }} {{ typeOf (true | ternary 1 2.5) }}

@@ -1,0 +1,1 @@
+{{ ternary .Values.list .Values.map true }} {{ ternary .Values.list .Values.map false }}

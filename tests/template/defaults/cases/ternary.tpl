@@ -1,0 +1,1 @@
+{{ ternary "yes" "no" true }} {{ ternary "yes" "no" false }} {{ ternary "a" "b" .Values.t }} {{ ternary "a" "b" .Values.off_ }}

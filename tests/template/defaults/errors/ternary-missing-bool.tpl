@@ -1,0 +1,1 @@
+{{ ternary "a" "b" .Values.missing }}

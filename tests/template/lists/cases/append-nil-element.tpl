@@ -1,0 +1,1 @@
+{{ append (list 1) nil }}

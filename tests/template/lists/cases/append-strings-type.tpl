@@ -1,0 +1,1 @@
+{{ typeOf (append (splitList "," "a,b") "c") }} {{ append (splitList "," "a,b") "c" }}

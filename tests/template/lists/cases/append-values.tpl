@@ -1,0 +1,1 @@
+{{ append .Values.nums 4 }} {{ range append .Values.nums 4 }}{{ typeOf . }},{{ end }}

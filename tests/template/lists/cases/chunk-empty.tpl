@@ -1,0 +1,1 @@
+{{ chunk 2 (list) }} {{ typeOf (chunk 2 (list)) }}

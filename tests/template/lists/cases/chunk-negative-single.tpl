@@ -1,0 +1,1 @@
+{{ chunk -2 (list 7) }} {{ chunk -2 (list 7 8) }}

@@ -1,0 +1,1 @@
+{{ chunk 2 (splitList "," "a,b,c") }}

@@ -1,0 +1,1 @@
+{{ typeOf (chunk 1 (list 1)) }} {{ typeOf (first (chunk 1 (list 1))) }}

@@ -1,0 +1,1 @@
+{{ compact (list 0 1 "" "a" nil false true (list) (dict) 0.0 (list 0)) }}

@@ -1,0 +1,1 @@
+{{ compact (list) }} {{ typeOf (compact (list)) }}

@@ -1,0 +1,1 @@
+{{ compact (splitList "," "a,,b") }} {{ typeOf (compact (splitList "," "a,,b")) }}

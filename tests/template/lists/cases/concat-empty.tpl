@@ -1,0 +1,1 @@
+{{ concat (list) (list) }} {{ typeOf (concat (list)) }}

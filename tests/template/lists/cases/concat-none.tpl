@@ -1,0 +1,1 @@
+{{ concat }} {{ typeOf (concat) }}

@@ -1,0 +1,1 @@
+{{ concat .Values.nums .Values.strs }}

@@ -1,0 +1,1 @@
+{{ first (list) }}|{{ typeOf (first (list)) }}

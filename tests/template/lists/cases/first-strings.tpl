@@ -1,0 +1,1 @@
+{{ first (splitList "," "x,y") }} {{ typeOf (first (splitList "," "x,y")) }}

@@ -1,0 +1,1 @@
+{{ first .Values.nums }} {{ typeOf (first .Values.nums) }}

@@ -1,0 +1,1 @@
+{{ has 1 (list 1 2) }} {{ has 3 (list 1 2) }}

@@ -1,0 +1,1 @@
+{{ has 1 .Values.nums }} {{ has 1.0 .Values.nums }} {{ has .Values.one (list 1) }}

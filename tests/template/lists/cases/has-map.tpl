@@ -1,0 +1,1 @@
+{{ has (dict "a" 1) (list (dict "a" 1)) }}

@@ -1,0 +1,1 @@
+{{ initial (list 1) }}

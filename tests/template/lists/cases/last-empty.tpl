@@ -1,0 +1,1 @@
+{{ last (list) }}|{{ typeOf (last (list)) }}

@@ -1,0 +1,1 @@
+{{ list }} {{ typeOf (list) }} {{ len (list) }}

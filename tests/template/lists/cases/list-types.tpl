@@ -1,0 +1,1 @@
+{{ range list 1 "a" 2.5 true nil 1e3 }}{{ typeOf . }},{{ end }}

@@ -1,0 +1,1 @@
+{{ mustChunk 1 (list 1 2) }}

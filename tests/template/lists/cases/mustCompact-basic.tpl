@@ -1,0 +1,1 @@
+{{ mustCompact (list "" "x") }}

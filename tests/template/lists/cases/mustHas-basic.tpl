@@ -1,0 +1,1 @@
+{{ mustHas "a" .Values.strs }} {{ mustHas 1 nil }}

@@ -1,0 +1,1 @@
+{{ mustInitial (splitList "," "a,b") }}

@@ -1,0 +1,1 @@
+{{ mustLast .Values.strs }}

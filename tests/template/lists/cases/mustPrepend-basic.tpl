@@ -1,0 +1,1 @@
+{{ mustPrepend .Values.strs "z" }}

@@ -1,0 +1,1 @@
+{{ mustPush (list) "a" }}

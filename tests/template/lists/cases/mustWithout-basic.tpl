@@ -1,0 +1,1 @@
+{{ mustWithout (list "a" "b") "a" }}

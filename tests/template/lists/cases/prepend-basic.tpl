@@ -1,0 +1,1 @@
+{{ prepend (list 2 3) 1 }}

@@ -1,0 +1,1 @@
+{{ prepend (list) 1 }} {{ typeOf (prepend (list) 1) }}

@@ -1,0 +1,1 @@
+{{ prepend (splitList "," "b,c") "a" | typeOf }}

@@ -1,0 +1,1 @@
+{{ rest (list) }} {{ typeOf (rest (list)) }}

@@ -1,0 +1,1 @@
+{{ rest (list 1) }} {{ typeOf (rest (list 1)) }} {{ len (rest (list 1)) }}

@@ -1,0 +1,1 @@
+{{ rest (splitList "," "a,b,c") | typeOf }}

@@ -1,0 +1,1 @@
+{{ reverse (list) }} {{ typeOf (reverse (list)) }}

@@ -1,0 +1,1 @@
+{{ reverse (splitList "," "a,b") }} {{ typeOf (reverse (splitList "," "a,b")) }}

@@ -1,0 +1,1 @@
+{{ slice (list 1 2 3) "1.5" }} {{ slice (list 1 2 3) ".5" }} {{ slice (list 1 2 3) "1.2.3" }}

@@ -1,0 +1,1 @@
+{{ slice (list) }}|{{ typeOf (slice (list)) }}

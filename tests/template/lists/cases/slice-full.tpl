@@ -1,0 +1,1 @@
+{{ slice (list 1 2 3) 0 3 }} {{ slice (list 1 2 3) 3 }}

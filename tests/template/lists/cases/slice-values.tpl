@@ -1,0 +1,1 @@
+{{ slice .Values.nums 1 2 }} {{ typeOf (slice .Values.nums 1 2) }}

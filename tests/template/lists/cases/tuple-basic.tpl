@@ -1,0 +1,1 @@
+{{ tuple 1 "b" }} {{ typeOf (tuple) }}

@@ -1,0 +1,1 @@
+{{ uniq (list) }} {{ typeOf (uniq (list)) }}

@@ -1,0 +1,1 @@
+{{ range uniq (list 1 1.0 "1" 1 2.0 2.0) }}{{ typeOf . }}:{{ . }},{{ end }}

@@ -1,0 +1,1 @@
+{{ uniq (list (list 1 2) (list 1 2) (splitList "," "1,2")) | len }}

@@ -1,0 +1,1 @@
+{{ uniq (list nil 1 nil) }}

@@ -1,0 +1,1 @@
+{{ without (list 1 2 3 2) 2 }}

@@ -1,0 +1,1 @@
+{{ without (list) 1 }}

@@ -1,0 +1,1 @@
+{{ without .Values.nums 2 }} {{ without .Values.nums 2.0 }}

@@ -1,0 +1,1 @@
+{{ without (list 1 2) }} {{ typeOf (without (list 1 2)) }}

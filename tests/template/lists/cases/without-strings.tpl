@@ -1,0 +1,1 @@
+{{ without (splitList "," "a,b,c") "b" }}

@@ -1,0 +1,1 @@
+{{ append nil 1 }}

@@ -1,0 +1,1 @@
+{{ mustHas "a" "abc" }}

@@ -1,0 +1,1 @@
+{{ mustPush "abc" 1 }}

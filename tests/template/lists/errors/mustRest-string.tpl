@@ -1,0 +1,1 @@
+{{ mustRest "x" }}

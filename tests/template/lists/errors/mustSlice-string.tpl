@@ -1,0 +1,1 @@
+{{ mustSlice "abc" 1 }}

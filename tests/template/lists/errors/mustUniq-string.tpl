@@ -1,0 +1,1 @@
+{{ mustUniq "x" }}

@@ -1,0 +1,1 @@
+{{ deepCopy (dict "a" (list 1 2) "b" (dict "c" "d")) }}

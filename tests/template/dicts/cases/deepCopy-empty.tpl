@@ -1,0 +1,1 @@
+{{ deepCopy (list) }} {{ deepCopy (dict) }} {{ deepCopy "" }}|

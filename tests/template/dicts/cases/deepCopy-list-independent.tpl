@@ -1,0 +1,1 @@
+{{ $a := list (dict "k" 1) }}{{ $b := deepCopy $a }}{{ $_ := set (first $b) "k" 2 }}{{ $a }} {{ $b }}

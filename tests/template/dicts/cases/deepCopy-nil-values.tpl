@@ -1,0 +1,1 @@
+{{ deepCopy (dict "a" nil) }} {{ deepCopy (list nil 1) }} {{ hasKey (deepCopy (dict "a" nil)) "a" }}

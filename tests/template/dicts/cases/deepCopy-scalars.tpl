@@ -1,0 +1,1 @@
+{{ deepCopy "s" }} {{ deepCopy 1 | typeOf }} {{ deepCopy 1.5 }} {{ deepCopy true }}

@@ -1,0 +1,1 @@
+{{ typeOf (deepCopy (list)) }} {{ typeOf (deepCopy (dict)) }} {{ typeOf (deepCopy (splitList "," "a")) }}

@@ -1,0 +1,1 @@
+{{ dict "a" (dict "b" (list 1 2)) }}

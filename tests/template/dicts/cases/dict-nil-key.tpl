@@ -1,0 +1,1 @@
+{{ dict .Values.missing 1 }}

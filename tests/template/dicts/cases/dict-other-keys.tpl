@@ -1,0 +1,1 @@
+{{ range $k, $v := dict 1.5 "f" true "b" nil "n" (list 1 2) "l" 1e6 "e" (int64 7) "i" }}{{ $k }}={{ $v }};{{ end }}

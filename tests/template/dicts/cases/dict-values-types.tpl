@@ -1,0 +1,1 @@
+{{ range $k, $v := dict "i" 1 "f" 1.0 "s" "x" "n" nil }}{{ $k }}:{{ typeOf $v }},{{ end }}

@@ -1,0 +1,1 @@
+{{ dig "b" "c" "def" .Values.a }}

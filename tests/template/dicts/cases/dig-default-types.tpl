@@ -1,0 +1,1 @@
+{{ dig "z" 5 (dict) | typeOf }} {{ dig "z" nil (dict) }}|{{ dig "z" (list 1) (dict) }}

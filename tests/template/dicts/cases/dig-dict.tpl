@@ -1,0 +1,1 @@
+{{ dig "x" "y" "z" "none" (dict "x" (dict "y" (dict "z" "found"))) }}

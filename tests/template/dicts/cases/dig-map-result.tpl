@@ -1,0 +1,1 @@
+{{ dig "b" "" .Values.a }}

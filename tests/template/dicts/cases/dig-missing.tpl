@@ -1,0 +1,1 @@
+{{ dig "b" "z" "def" .Values.a }} {{ dig "z" "q" "def" .Values.a }}

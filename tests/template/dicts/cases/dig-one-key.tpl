@@ -1,0 +1,1 @@
+{{ dig "num" 0 .Values.a }} {{ typeOf (dig "num" 0 .Values.a) }}

@@ -1,0 +1,1 @@
+{{ dig "x" (splitList "," "a,b") (dict) | typeOf }}

@@ -1,0 +1,1 @@
+{{ get (dict "a" 1) "b" }}|{{ typeOf (get (dict) "b") }}

@@ -1,0 +1,1 @@
+{{ get (dict "a" nil) "a" }}|{{ typeOf (get (dict "a" nil) "a") }}

@@ -1,0 +1,1 @@
+{{ get .Values "zero" }} {{ typeOf (get .Values "zero") }} {{ get .Values.a "num" }}

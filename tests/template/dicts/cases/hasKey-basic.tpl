@@ -1,0 +1,1 @@
+{{ hasKey (dict "a" 1) "a" }} {{ hasKey (dict "a" 1) "b" }}

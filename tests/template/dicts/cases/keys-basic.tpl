@@ -1,0 +1,1 @@
+{{ keys (dict "b" 1 "a" 2 "c" 3) | sortAlpha }}

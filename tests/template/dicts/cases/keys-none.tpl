@@ -1,0 +1,1 @@
+{{ keys }} {{ typeOf (keys) }} {{ keys (dict) }}

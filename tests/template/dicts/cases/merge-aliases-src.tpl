@@ -1,0 +1,1 @@
+{{ $src := dict "m" (dict "k" 1) }}{{ $r := merge (dict) $src }}{{ $_ := set $r.m "k" 2 }}{{ $src }}

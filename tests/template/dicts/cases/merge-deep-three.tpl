@@ -1,0 +1,1 @@
+{{ merge (dict "a" (dict "b" (dict "c" 1))) (dict "a" (dict "b" (dict "c" 2 "d" 3) "e" 4)) }}

@@ -1,0 +1,1 @@
+{{ merge (dict) (dict "a" (dict "b" 1)) }}

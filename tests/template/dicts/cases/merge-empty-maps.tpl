@@ -1,0 +1,1 @@
+{{ $s := dict }}{{ $r := merge (dict "m" (dict)) (dict "m" $s) }}{{ $_ := set $s "k" 1 }}{{ $r }}

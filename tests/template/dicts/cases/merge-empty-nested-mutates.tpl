@@ -1,0 +1,1 @@
+{{ $in := dict }}{{ $d := dict "a" $in }}{{ $_ := merge $d (dict "a" (dict "y" 2)) }}{{ $in }}

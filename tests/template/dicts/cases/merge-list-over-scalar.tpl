@@ -1,0 +1,1 @@
+{{ merge (dict "l" "x") (dict "l" (list 3)) }}

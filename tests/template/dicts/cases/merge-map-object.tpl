@@ -1,0 +1,1 @@
+{{ merge (dict "a" (dict "x" 1)) (dict "a" (semver "1.0.0")) }} {{ mergeOverwrite (dict "a" (dict "x" 1)) (dict "a" (semver "1.0.0")) }}

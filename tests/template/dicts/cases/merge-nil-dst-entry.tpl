@@ -1,0 +1,1 @@
+{{ merge (dict "a" nil) (dict "a" (dict "b" 1)) }} {{ merge (dict "a" nil) (dict "a" (list 1)) }}

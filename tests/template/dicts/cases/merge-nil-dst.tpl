@@ -1,0 +1,1 @@
+{{ merge nil (dict "a" 1) }} {{ mergeOverwrite nil (dict "a" 1) }} {{ merge nil }}

@@ -1,0 +1,1 @@
+{{ merge (dict "a" (semver "1.0.0")) (dict "a" (dict "x" 1)) | typeOf }} {{ merge (dict "a" (semver "1.0.0")) (dict "a" (dict "x" 1)) }}|

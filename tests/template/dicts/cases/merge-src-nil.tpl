@@ -1,0 +1,1 @@
+{{ merge (dict "a" 1) (dict "b" nil "a" nil) }} {{ hasKey (merge (dict) (dict "b" nil)) "b" }}

@@ -1,0 +1,1 @@
+{{ merge (dict "l" (list)) (dict "l" (splitList "," "a,b")) | toJson }} {{ typeOf (get (merge (dict) (dict "l" (splitList "," "a"))) "l") }}

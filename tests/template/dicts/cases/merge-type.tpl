@@ -1,0 +1,1 @@
+{{ typeOf (merge (dict) (dict)) }}

@@ -1,0 +1,1 @@
+{{ $r := merge (dict) .Values.mutmerge }}{{ $_ := set $r.inner "p" 2 }}{{ .Values.mutmerge }}

@@ -1,0 +1,1 @@
+{{ merge (dict "num" 5) .Values.a }}

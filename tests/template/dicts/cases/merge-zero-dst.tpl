@@ -1,0 +1,1 @@
+{{ merge (dict "i" 0 "s" "" "b" false "n" nil "l" (list) "m" (dict) "f" 0.0) (dict "i" 1 "s" "x" "b" true "n" "v" "l" (list 1) "m" (dict "k" 1) "f" 1.5) }}

@@ -1,0 +1,1 @@
+{{ merge (dict "i" 1 "s" "x" "b" true) (dict "i" 0 "s" "" "b" false) }}

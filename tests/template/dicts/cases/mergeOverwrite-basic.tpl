@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" 1 "b" 2) (dict "b" 3 "c" 4) }}

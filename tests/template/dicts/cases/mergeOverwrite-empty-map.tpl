@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "m" (dict "x" 1)) (dict "m" (dict)) }}

@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" "x") (dict "a" (dict "b" 1)) }}

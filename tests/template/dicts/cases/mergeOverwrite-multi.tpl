@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" 1) (dict "a" 2) (dict "a" 3 "b" 1) }}

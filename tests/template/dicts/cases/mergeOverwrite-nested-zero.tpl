@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" (dict "x" 1 "y" true)) (dict "a" (dict "x" 0 "y" false)) }}

@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" (dict "x" 1 "z" 0)) (dict "a" (dict "x" 2 "y" 3)) }}

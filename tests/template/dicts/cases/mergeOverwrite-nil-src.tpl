@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" 1) (dict "a" nil) }} {{ typeOf (get (mergeOverwrite (dict "a" 1) (dict "a" nil)) "a") }}

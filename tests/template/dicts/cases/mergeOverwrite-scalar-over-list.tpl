@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" (list 1)) (dict "a" "x") }} {{ merge (dict "a" (list 1)) (dict "a" "x") }}

@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "a" (dict "b" 1)) (dict "a" "x") }}

@@ -1,0 +1,1 @@
+{{ $a := dict "a" 1 "b" (dict "c" 2) }}{{ mergeOverwrite $a $a }}

@@ -1,0 +1,1 @@
+{{ mergeOverwrite (dict "i" 1 "s" "x" "b" true "f" 2.5) (dict "i" 0 "s" "" "b" false "f" 0.0) }}

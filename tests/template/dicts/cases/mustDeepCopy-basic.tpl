@@ -1,0 +1,1 @@
+{{ mustDeepCopy (dict "a" 1) }}

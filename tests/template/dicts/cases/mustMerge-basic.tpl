@@ -1,0 +1,1 @@
+{{ mustMerge (dict "a" 1) (dict "a" 2 "b" 3) }}

@@ -1,0 +1,1 @@
+{{ get nil "a" }}|{{ hasKey nil "a" }} {{ pick nil "a" }} {{ omit nil "a" }} {{ keys nil }} {{ values nil }} {{ pluck "a" nil }}

@@ -1,0 +1,1 @@
+{{ $in := dict "x" 1 }}{{ $p := pick (dict "a" $in) "a" }}{{ $_ := set $in "y" 2 }}{{ $p }}

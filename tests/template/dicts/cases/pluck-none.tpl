@@ -1,0 +1,1 @@
+{{ pluck "a" }} {{ typeOf (pluck "a") }} {{ pluck "z" (dict "a" 1) }}

@@ -1,0 +1,1 @@
+{{ pluck "num" .Values.a (dict "num" 2) }}

@@ -1,0 +1,1 @@
+{{ set (dict) "a" nil }}

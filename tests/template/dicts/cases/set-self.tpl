@@ -1,0 +1,1 @@
+{{ $d := dict }}{{ $_ := set $d "me" 1 }}{{ $_ := set $d "n" (dict "x" $d.me) }}{{ $d }}

@@ -1,0 +1,1 @@
+{{ $d := dict "k" 1 }}{{ $outer := dict "in" $d }}{{ $_ := set $d "k" 2 }}{{ $outer }}

@@ -1,0 +1,1 @@
+{{ $_ := set .Values.mutset "k2" "v2" }}{{ .Values.mutset }}

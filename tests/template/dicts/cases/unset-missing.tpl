@@ -1,0 +1,1 @@
+{{ unset (dict "a" 1) "z" }}

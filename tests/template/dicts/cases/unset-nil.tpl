@@ -1,0 +1,1 @@
+{{ unset nil "a" }}

@@ -1,0 +1,1 @@
+{{ dig "a" "def" .Values }}

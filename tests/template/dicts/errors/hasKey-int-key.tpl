@@ -1,0 +1,1 @@
+{{ hasKey (dict) 1 }}

@@ -1091,17 +1091,11 @@ fn can_be_nil(ty: Ty) -> bool {
     )
 }
 
-/// The value a nil of a nil-able parameter type arrives as: functions see
-/// an empty map or slice (reading a nil map or slice in Go is reading an
-/// empty one).
-fn nil_of(ty: Ty) -> Value {
-    match ty {
-        Ty::List => Value::list(Vec::new()),
-        Ty::Strings => Value::strings(Vec::<String>::new()),
-        Ty::Map => Value::empty_map(),
-        Ty::Bytes => Value::Bytes(Rc::from(Vec::new())),
-        _ => Value::Nil,
-    }
+/// The value a nil of a nil-able parameter type arrives as: Go's nil map
+/// or slice, which functions read as empty (and fail to write, as Go's
+/// `assignment to entry in nil map`).
+fn nil_of(_ty: Ty) -> Value {
+    Value::Nil
 }
 
 fn zero_of(elem: Elem) -> Rv {

@@ -76,6 +76,10 @@ pub struct List {
 pub struct Map {
     /// The value type (`map[string]string` has [`Elem::String`]).
     pub elem: Elem,
+    /// The name of a named map type (Helm's `.Values` is `common.Values`,
+    /// which `typeOf` prints and Sprig's `dig` refuses), or `None` for a
+    /// plain `map[string]...`.
+    pub named: Option<&'static str>,
     entries: Rc<RefCell<BTreeMap<Str, Value>>>,
 }
 
@@ -89,6 +93,7 @@ impl Map {
     pub fn from_entries(elem: Elem, entries: BTreeMap<Str, Value>) -> Self {
         Map {
             elem,
+            named: None,
             entries: Rc::new(RefCell::new(entries)),
         }
     }
@@ -278,7 +283,10 @@ impl Value {
             Value::String(_) => "string".into(),
             Value::Bytes(_) => "[]uint8".into(),
             Value::List(l) => format!("[]{}", l.elem.go_name()),
-            Value::Map(m) => format!("map[string]{}", m.elem.go_name()),
+            Value::Map(m) => match m.named {
+                Some(name) => name.to_string(),
+                None => format!("map[string]{}", m.elem.go_name()),
+            },
             Value::Object(o) => o.type_name(),
         }
     }

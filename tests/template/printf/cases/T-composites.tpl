@@ -1,0 +1,1 @@
+{{ printf "%T %T %T %T" .Values.list .Values.strs .Values.map (until 2) }}

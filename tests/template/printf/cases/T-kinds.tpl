@@ -1,0 +1,1 @@
+{{ printf "%T %T %T %T %T" 1 (add 1 2) .Values.f "s" true }}

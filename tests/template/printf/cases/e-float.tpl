@@ -1,0 +1,1 @@
+{{ printf "%e|%E" .Values.f .Values.big }}

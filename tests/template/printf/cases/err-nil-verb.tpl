@@ -1,0 +1,1 @@
+{{ printf "%s|%d" nil .Values.zz }}

@@ -1,0 +1,1 @@
+{{ printf "%f|%F" .Values.f .Values.neg }}

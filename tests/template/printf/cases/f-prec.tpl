@@ -1,0 +1,1 @@
+{{ printf "%.2f|%.0f|%.10f" 3.14159 .Values.f .Values.neg }}

@@ -1,0 +1,1 @@
+{{ printf "%6.2f|%10v|%-10v|%010v" 3.14159 .Values.f 1e6 .Values.neg }}

@@ -1,0 +1,1 @@
+{{ printf "%v|%f|%-8.2f|%08.2f|%+08.2f" (float64 "+Inf") (float64 "-Inf") (float64 "+Inf") (float64 "-Inf") (float64 "+Inf") }}

@@ -1,0 +1,1 @@
+{{ printf "%v|%f|%+v|% v|%+f|%5.1f|%08v" (float64 "NaN") (float64 "NaN") (float64 "NaN") (float64 "NaN") (float64 "NaN") (float64 "NaN") (float64 "NaN") }}

@@ -1,0 +1,1 @@
+{{ printf "%g|%G|%g" .Values.small 1e-10 .Values.million }}

@@ -1,0 +1,1 @@
+{{ print nil nil }}|{{ print .Values.zz }}

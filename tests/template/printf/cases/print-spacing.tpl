@@ -1,0 +1,1 @@
+{{ print 1 2 "a" 3 "b" "c" 4.5 nil true }}

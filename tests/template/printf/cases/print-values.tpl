@@ -1,0 +1,1 @@
+{{ print .Values.f .Values.whole .Values.s .Values.list .Values.map }}

@@ -1,0 +1,1 @@
+{{ printf "%q" "\a\b\f\n\r\t\v\\\"\x00\x7f" }}

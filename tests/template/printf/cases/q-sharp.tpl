@@ -1,0 +1,1 @@
+{{ printf "%#q|%#q|%#q" "a\tb" "a`b" "a\nb" }}

@@ -1,0 +1,1 @@
+{{ printf "%8q|%-8q|%.2q" "ab" "ab" "abcd" }}

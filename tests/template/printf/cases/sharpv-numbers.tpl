@@ -1,0 +1,1 @@
+{{ printf "%#v %#v %#v" 1 .Values.f .Values.whole }}

@@ -1,0 +1,1 @@
+{{ printf "%#v|%T" (splitList "," "a,b") (splitList "," "a,b") }}

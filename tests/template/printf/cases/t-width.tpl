@@ -1,0 +1,1 @@
+{{ printf "%6t|%-6t|" true false }}

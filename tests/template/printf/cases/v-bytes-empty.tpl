@@ -1,0 +1,1 @@
+{{ printf "%v|%s|%q" (.Files.GetBytes "none") (.Files.GetBytes "none") (.Files.GetBytes "none") }}

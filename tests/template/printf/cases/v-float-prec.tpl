@@ -1,0 +1,1 @@
+{{ printf "%6.2v|%.3v" 3.14159 .Values.big }}

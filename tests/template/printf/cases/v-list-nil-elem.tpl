@@ -1,0 +1,1 @@
+{{ printf "%v" (list 1 nil) }}

@@ -1,0 +1,1 @@
+{{ printf "%d|%x" (dict "a" 1) (dict "a" 255) }}

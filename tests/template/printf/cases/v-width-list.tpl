@@ -1,0 +1,1 @@
+{{ printf "%4v" (list 1 "ab") }}

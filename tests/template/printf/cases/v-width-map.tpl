@@ -1,0 +1,1 @@
+{{ printf "%-3v|" (dict "k" "v") }}

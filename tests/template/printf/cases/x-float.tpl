@@ -1,0 +1,1 @@
+{{ printf "%x|%X|%x" .Values.f 1e300 0.0 }}

@@ -1,0 +1,1 @@
+{{ printf "%x|%X" (list "ab" 255 1.5) (list "ab" 255) }}

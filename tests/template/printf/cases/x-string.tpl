@@ -1,0 +1,1 @@
+{{ printf "%x|%X|% x|%#x|%# X" "hi" "hi" "abc" "hi" "abc" }}

@@ -1,0 +1,1 @@
+{{ and .Values.s .Values.f }}

@@ -1,0 +1,1 @@
+{{ eq .Values.f 1.5 }}|{{ eq .Values.i 3.0 }}

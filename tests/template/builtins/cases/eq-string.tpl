@@ -1,0 +1,1 @@
+{{ eq "a" "a" }}|{{ eq .Values.s "hello" }}

@@ -1,0 +1,1 @@
+{{ ge 1.5 .Values.f }}|{{ ge 1.0 .Values.f }}

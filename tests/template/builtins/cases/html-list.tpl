@@ -1,0 +1,1 @@
+{{ html .Values.l }}

@@ -1,0 +1,1 @@
+{{ html nil }}|{{ html .Values.zz }}

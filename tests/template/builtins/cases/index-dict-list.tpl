@@ -1,0 +1,1 @@
+{{ index (dict "a" (list 5 6)) "a" 1 }}

@@ -1,0 +1,1 @@
+{{ index (until 5) 4 }}

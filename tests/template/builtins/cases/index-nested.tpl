@@ -1,0 +1,1 @@
+{{ index .Values.nl "list" 0 1 }}

@@ -1,0 +1,1 @@
+{{ index (list nil 1) 0 }}

@@ -1,0 +1,1 @@
+{{ index (splitList "," "a,b") 1 }}

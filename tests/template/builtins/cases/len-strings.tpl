@@ -1,0 +1,1 @@
+{{ len (splitList "," "a,b,c") }}

@@ -1,0 +1,1 @@
+{{ ne .Values.n nil }}

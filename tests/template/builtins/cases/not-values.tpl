@@ -1,0 +1,1 @@
+{{ not 0 }} {{ not "" }} {{ not .Values.n }} {{ not (list) }} {{ not 1 }} {{ not .Values.m }} {{ not .Values.zero }}

@@ -1,0 +1,1 @@
+{{ or 0 .Values.empty }}|

@@ -1,0 +1,1 @@
+{{ or .Values.zz "fallback" }}

@@ -1,0 +1,1 @@
+{{ print .Values.f .Values.i .Values.s }}

@@ -1,0 +1,1 @@
+{{ printf "%v %d %s" .Values.f .Values.i .Values.s }}

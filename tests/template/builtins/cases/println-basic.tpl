@@ -1,0 +1,1 @@
+{{ println .Values.l .Values.m }}

@@ -1,0 +1,1 @@
+{{ urlquery "日" 1.5 nil }}

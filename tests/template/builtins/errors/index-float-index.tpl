@@ -1,0 +1,1 @@
+{{ index .Values.l 1.0 }}

@@ -1,0 +1,1 @@
+{{ lt .Values.zz 1 }}

@@ -20,7 +20,7 @@ use super::value::{Elem, Value};
 /// `fmt.Sprintf(format, args...)`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
     let mut p = Printer::new();
-    p.do_printf(format.as_bytes(), args);
+    p.do_printf(format, args);
     p.into_string()
 }
 
@@ -1183,6 +1183,11 @@ impl Printer {
                 let t = arg.type_name();
                 self.fmt_s(&t);
             }
+            // Addresses are not modelled: a reference prints a fixed one.
+            Value::List(_) | Value::Map(_) | Value::Bytes(_) | Value::Object(_) if verb == 'p' => {
+                self.fmt_0x64(0xc000010000, !self.f.sharp);
+            }
+            _ if verb == 'p' => self.bad_verb(verb, arg),
             Value::Bytes(b) => {
                 if verb == 'w' {
                     self.bad_verb(verb, arg);
@@ -1283,6 +1288,9 @@ impl Printer {
                     return;
                 }
                 match verb {
+                    // Go syntax (`&chart.Metadata{...}`) is not modelled:
+                    // the plain form stands in for it.
+                    'v' if self.f.sharp_v => self.pad_string(&s),
                     'v' | 's' | 'x' | 'X' | 'q' => self.fmt_string(&s, verb, value),
                     _ => self.bad_verb(verb, value),
                 }
@@ -1315,7 +1323,8 @@ impl Printer {
         (arg_num, i + wid, ok)
     }
 
-    fn do_printf(&mut self, format: &[u8], a: &[Value]) {
+    fn do_printf(&mut self, text: &str, a: &[Value]) {
+        let format = text.as_bytes();
         let end = format.len();
         let mut arg_num: usize = 0;
         let mut after_index: bool;
@@ -1440,14 +1449,11 @@ impl Printer {
                 break;
             }
 
-            let (verb, size) = match std::str::from_utf8(&format[i..]) {
-                Ok(s) => s.chars().next().map_or(('\u{fffd}', 1), |c| (c, c.len_utf8())),
-                Err(e) if e.valid_up_to() > 0 => {
-                    let s = std::str::from_utf8(&format[i..i + e.valid_up_to()]).unwrap_or("");
-                    s.chars().next().map_or(('\u{fffd}', 1), |c| (c, c.len_utf8()))
-                }
-                Err(_) => ('\u{fffd}', 1),
-            };
+            // `i` is at a character boundary: only ASCII was skipped.
+            let (verb, size) = text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .map_or(('\u{fffd}', 1), |c| (c, c.len_utf8()));
             i += size;
 
             if verb == '%' {

@@ -1,0 +1,1 @@
+{{ abbrev 11 "hello world" }}

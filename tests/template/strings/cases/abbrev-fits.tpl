@@ -1,0 +1,1 @@
+{{ abbrev 20 "hello world" }}

@@ -1,0 +1,1 @@
+{{ abbrev -1 "hello world" }}

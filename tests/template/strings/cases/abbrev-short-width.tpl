@@ -1,0 +1,1 @@
+{{ abbrev 3 "hello world" }}

@@ -1,0 +1,1 @@
+{{ abbrev 7 "héllo wörld" }}

@@ -1,0 +1,1 @@
+{{ abbrev 4 "abcdef" }} {{ abbrev 4 "abcd" }}

@@ -1,0 +1,1 @@
+{{ abbrevboth 6 10 "abcdefghijklmnopqrstuvwxyz" }}

@@ -1,0 +1,1 @@
+{{ abbrevboth -3 7 "abcdefghijklmnopq" }}

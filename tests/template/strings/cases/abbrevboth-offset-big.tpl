@@ -1,0 +1,1 @@
+{{ abbrevboth 100 8 "abcdefghijklmnopq" }}

@@ -1,0 +1,1 @@
+{{ abbrevboth 12 8 "abcdefghijklmnopq" }}

@@ -1,0 +1,1 @@
+{{ base "/a/b/c.txt" }} {{ base "/a/b/" }} {{ base "" }} {{ base "/" }} {{ base "//" }} {{ base "abc" }}

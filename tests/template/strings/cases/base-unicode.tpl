@@ -1,0 +1,1 @@
+{{ base "/répertoire/fichier.txt" }} {{ dir "/répertoire/fichier.txt" }} {{ ext "x/é.ü" }}

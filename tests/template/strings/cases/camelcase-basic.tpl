@@ -1,0 +1,1 @@
+{{ camelcase "some_words" }} {{ camelcase "http_server" }} {{ camelcase "no_https" }} {{ camelcase "_complex__case_" }} {{ camelcase "some words" }}

@@ -1,0 +1,1 @@
+[{{ camelcase "" }}] [{{ camelcase "a" }}] [{{ camelcase "_" }}] [{{ camelcase "é_à" }}] [{{ camelcase "x-y-z" }}]

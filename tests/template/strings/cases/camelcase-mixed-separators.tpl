@@ -1,0 +1,1 @@
+{{ camelcase "foo-bar baz_qux" }} {{ camelcase "foo   bar" }} {{ camelcase "Ünïcode_wörds" }}

@@ -1,0 +1,1 @@
+{{ cat "hello" "world" 1 2.5 }}

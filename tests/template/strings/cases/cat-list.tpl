@@ -1,0 +1,1 @@
+{{ cat (list 1 2) (dict "a" 1) }}

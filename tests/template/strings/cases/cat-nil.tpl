@@ -1,0 +1,1 @@
+[{{ cat "a" .Values.missing "b" }}] [{{ cat .Values.missing }}] [{{ cat }}]

@@ -1,0 +1,1 @@
+{{ cat true 1.5 .Values.big (list "x" .Values.missing) }}

@@ -1,0 +1,1 @@
+{{ clean "a//b/./c/../d/" }} {{ clean "" }} {{ clean "../../a" }} {{ clean "/../a" }} {{ clean "a/.." }} {{ clean "/./" }}

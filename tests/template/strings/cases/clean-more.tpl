@@ -1,0 +1,1 @@
+{{ clean "/.." }} {{ clean "a/../.." }} {{ clean "./a/./b/" }} {{ clean "//a//b//" }} {{ clean "a/b/../../../c" }}

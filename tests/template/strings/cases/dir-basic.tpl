@@ -1,0 +1,1 @@
+{{ dir "/a/b/c.txt" }} {{ dir "a/b" }} {{ dir "abc" }} {{ dir "" }} {{ dir "/" }} {{ dir "/a/../.." }}

@@ -1,0 +1,1 @@
+[{{ ext "a/b.tar.gz" }}] [{{ ext "a.b/c" }}] [{{ ext "noext" }}] [{{ ext "." }}] [{{ ext ".bashrc" }}]

@@ -1,0 +1,1 @@
+{{ hasPrefix "" "abc" }} {{ hasSuffix "" "" }} {{ contains "é" "café" }}

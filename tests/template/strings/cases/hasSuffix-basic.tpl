@@ -1,0 +1,1 @@
+{{ hasSuffix "lo" "hello" }} {{ hasSuffix "he" "hello" }}

@@ -1,0 +1,1 @@
+{{ initials "hello big world" }}

@@ -1,0 +1,1 @@
+{{ initials "  many   spaced\twords\nhere " }}

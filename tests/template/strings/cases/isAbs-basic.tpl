@@ -1,0 +1,1 @@
+{{ isAbs "/a" }} {{ isAbs "a" }} {{ isAbs "" }}

@@ -1,0 +1,1 @@
+{{ join "," (until 3) }} {{ join "" (list 1.0 2.5 true) }}

@@ -1,0 +1,1 @@
+{{ join "," (list "a" .Values.missing "b") }}

@@ -1,0 +1,1 @@
+[{{ join "," "abc" }}] [{{ join "," .Values.missing }}] [{{ join "," 5 }}]

@@ -1,0 +1,1 @@
+{{ join "," (splitList "/" "x/y/z") }}

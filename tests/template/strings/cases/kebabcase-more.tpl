@@ -1,0 +1,1 @@
+{{ kebabcase "HTTPServer2" }} {{ kebabcase "some--thing" }} {{ kebabcase "a_b-c d" }}

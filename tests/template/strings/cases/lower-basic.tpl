@@ -1,0 +1,1 @@
+{{ lower "HELLO World İ Σ ǅ" }}

@@ -1,0 +1,1 @@
+{{ nospace " h e\tl\nl o " }}

@@ -1,0 +1,1 @@
+{{ nospace "héllo wörld" }}

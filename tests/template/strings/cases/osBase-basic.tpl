@@ -1,0 +1,1 @@
+{{ osBase "/a/b/c.txt" }} {{ osBase "/a/b/" }} {{ osBase "" }}

@@ -1,0 +1,1 @@
+{{ osClean "a//b/./c/../d/" }} {{ osClean "" }}

@@ -1,0 +1,1 @@
+{{ osDir "/a/b/c.txt" }} {{ osDir "a" }} {{ osDir "" }}

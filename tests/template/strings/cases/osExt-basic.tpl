@@ -1,0 +1,1 @@
+[{{ osExt "a/b.tar.gz" }}] [{{ osExt "x" }}]

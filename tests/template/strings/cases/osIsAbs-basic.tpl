@@ -1,0 +1,1 @@
+{{ osIsAbs "/a" }} {{ osIsAbs "a" }}

@@ -1,0 +1,1 @@
+{{ osIsAbs "" }} {{ isAbs "//x" }}

@@ -1,0 +1,1 @@
+{{ quote "tab\there\nnl \u00e9 \u0001 \u2028" }}

@@ -1,0 +1,1 @@
+{{ quote (list .Values.missing 1) }} {{ quote (dict "a" .Values.missing) }}

@@ -1,0 +1,1 @@
+{{ quote (list 1 "a") }}

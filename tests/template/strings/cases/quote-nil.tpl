@@ -1,0 +1,1 @@
+{{ quote .Values.missing }}|{{ quote "a" .Values.missing "b" }}

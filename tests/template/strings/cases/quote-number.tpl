@@ -1,0 +1,1 @@
+{{ quote 1.5 }} {{ quote .Values.num }} {{ quote .Values.big }} {{ quote true }}

@@ -1,0 +1,1 @@
+{{ randAlphaNum 10 | len }} {{ randAlpha 7 | len }} {{ randAscii 5 | len }} {{ randNumeric 3 | len }}

@@ -1,0 +1,1 @@
+[{{ randAlphaNum 0 }}] [{{ randAlpha -1 }}]

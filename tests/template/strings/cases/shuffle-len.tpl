@@ -1,0 +1,1 @@
+{{ shuffle "hello" | len }} [{{ shuffle "" }}] {{ shuffle "a" }}

@@ -1,0 +1,1 @@
+[{{ snakecase "" }}] [{{ snakecase "a" }}] [{{ snakecase "_a__b_" }}] [{{ snakecase "a.b,C" }}] [{{ snakecase "中文Name" }}]

@@ -1,0 +1,1 @@
+{{ snakecase "GO PATH" }} {{ snakecase "GO-PATH" }} {{ snakecase "http2xx" }} {{ snakecase "HTTP20xOK" }} {{ snakecase "Duration2m3s" }} {{ snakecase "Bld4Floor3rd" }}

@@ -1,0 +1,1 @@
+{{ snakecase "abc_123_def" }} {{ snakecase "ABC123" }} {{ snakecase "a1b2" }} {{ snakecase "v1.2.3" }}

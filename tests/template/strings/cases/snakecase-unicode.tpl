@@ -1,0 +1,1 @@
+{{ snakecase "ÉcoleNormale" }} {{ snakecase "already_snake" }} {{ snakecase "XMLHttpRequest" }} {{ snakecase "ID" }}

@@ -1,0 +1,1 @@
+{{ sortAlpha (until 12) }}

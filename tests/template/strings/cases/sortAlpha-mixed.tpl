@@ -1,0 +1,1 @@
+{{ sortAlpha (list 3 1 2 "x") }}

@@ -1,0 +1,1 @@
+{{ sortAlpha "abc" }} {{ sortAlpha .Values.missing }} {{ sortAlpha (dict "a" 1) }}

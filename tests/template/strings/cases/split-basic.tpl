@@ -1,0 +1,1 @@
+{{ split "," "a,b,c" }} {{ (split "," "a,b,c")._1 }} {{ typeOf (split "," "a") }}

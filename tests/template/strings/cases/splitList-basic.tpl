@@ -1,0 +1,1 @@
+{{ splitList "," "a,b,,c" }} {{ typeOf (splitList "," "a") }}

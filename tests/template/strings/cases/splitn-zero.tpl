@@ -1,0 +1,1 @@
+{{ splitn "," 0 "a,b,c" }} {{ len (splitn "," 0 "a,b") }}

@@ -1,0 +1,1 @@
+{{ squote "hello" }} {{ squote 1 2.5 }} {{ squote .Values.missing }}|{{ squote (list 1 2) }}

@@ -1,0 +1,1 @@
+{{ squote .Values.frac .Values.big }}

@@ -1,0 +1,1 @@
+{{ squote "a" .Values.missing "b" }}

@@ -1,0 +1,1 @@
+{{ substr 1 4 "hello" }}

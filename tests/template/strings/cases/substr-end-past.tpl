@@ -1,0 +1,1 @@
+{{ substr 2 99 "hello" }}

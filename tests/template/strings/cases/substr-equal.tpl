@@ -1,0 +1,1 @@
+[{{ substr 2 2 "hello" }}]

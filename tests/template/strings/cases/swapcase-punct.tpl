@@ -1,0 +1,1 @@
+{{ swapcase "a1 b!c dE" }}

@@ -1,0 +1,1 @@
+{{ title "hello world-wide o'neil x_y 3am" }}

@@ -1,0 +1,1 @@
+{{ title "hello_world 2nd-place a.b" }}

@@ -1,0 +1,1 @@
+{{ title "élan ǆungla ßtraße ábc.déf" }}

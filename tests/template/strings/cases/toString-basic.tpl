@@ -1,0 +1,1 @@
+{{ toString 1 }} {{ toString 1.5 }} {{ toString "s" }} {{ toString true }} {{ toString .Values.missing }} {{ toString (list 1 "a") }} {{ toString (dict "k" "v") }}

@@ -1,0 +1,1 @@
+{{ toString .Values.num }} {{ toString .Values.big }} {{ toString .Values.frac }}

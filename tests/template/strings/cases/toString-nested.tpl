@@ -1,0 +1,1 @@
+{{ toString (list (list 1 2) (dict "b" 2 "a" 1)) }}

@@ -1,0 +1,1 @@
+{{ toStrings (list 1 "a" .Values.missing 2.5) }} {{ typeOf (toStrings (list 1)) }}

@@ -1,0 +1,1 @@
+{{ toStrings "abc" }} {{ toStrings 5 }} {{ toStrings .Values.missing | len }} {{ toStrings (dict "a" 1) }}

@@ -1,0 +1,1 @@
+[{{ trim "  \t hi there \n " }}]

@@ -1,0 +1,1 @@
+{{ trimAll "ab" "abcaba" }}

@@ -1,0 +1,1 @@
+{{ trimPrefix "-" "-hello" }}|{{ trimPrefix "--" "-hello" }}

@@ -1,0 +1,1 @@
+{{ trimSuffix "-" "hello-" }}|{{ trimSuffix "x" "hello" }}

@@ -1,0 +1,1 @@
+{{ trunc 5 "hello world" }}

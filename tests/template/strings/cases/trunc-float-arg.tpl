@@ -1,0 +1,1 @@
+{{ trunc 2.0 "hello" }}

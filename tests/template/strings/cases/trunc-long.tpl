@@ -1,0 +1,1 @@
+{{ trunc 50 "hello" }}

@@ -1,0 +1,1 @@
+[{{ trunc 0 "hello" }}]

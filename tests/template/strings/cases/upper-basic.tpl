@@ -1,0 +1,1 @@
+{{ upper "hello World ß é ǆ" }}

@@ -1,0 +1,1 @@
+{{ wrap 5 "Hello World and some more" }}

@@ -1,0 +1,1 @@
+{{ substr 9 12 "hello" }}

@@ -1,0 +1,1 @@
+{{ trunc .Values.num "hello" }}

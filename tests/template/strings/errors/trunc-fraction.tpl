@@ -1,0 +1,1 @@
+{{ trunc 1.5 "hello" }}

@@ -1,0 +1,1 @@
+{{ "some text ✓" | b32enc | b32dec }}

@@ -1,0 +1,1 @@
+{{ b32dec "NBSWY3DPEB3W64TMMQ======" }}

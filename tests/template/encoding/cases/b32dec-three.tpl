@@ -1,0 +1,1 @@
+{{ b32dec "MFRGG===" }} {{ b32dec "MFRGGZDF" }}

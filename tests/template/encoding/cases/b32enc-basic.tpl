@@ -1,0 +1,1 @@
+{{ b32enc "hello world" }}

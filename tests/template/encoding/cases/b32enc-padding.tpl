@@ -1,0 +1,1 @@
+{{ b32enc "a" }} {{ b32enc "ab" }} {{ b32enc "abc" }} {{ b32enc "abcd" }} {{ b32enc "abcde" }}

@@ -1,0 +1,1 @@
+{{ "some text" | b64enc | b64dec }}

@@ -1,0 +1,1 @@
+{{ b64dec "VGhlIHF1aWNr*GJyb3du" }}

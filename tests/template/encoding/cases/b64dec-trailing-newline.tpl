@@ -1,0 +1,1 @@
+{{ b64dec "YQ==\n" }}|{{ b64dec "YWJj\n" }}

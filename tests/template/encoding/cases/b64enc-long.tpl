@@ -1,0 +1,1 @@
+{{ b64enc "The quick brown fox jumps over the lazy dog" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "b+" "abbbc" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFindAll "a." "abacad" -1 }}

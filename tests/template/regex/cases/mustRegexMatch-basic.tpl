@@ -1,0 +1,1 @@
+{{ mustRegexMatch "^a.c$" "abc" }}

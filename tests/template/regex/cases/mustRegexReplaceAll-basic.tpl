@@ -1,0 +1,1 @@
+{{ mustRegexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}

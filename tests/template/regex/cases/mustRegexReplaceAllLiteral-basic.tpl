@@ -1,0 +1,1 @@
+{{ mustRegexReplaceAllLiteral "a" "banana" "$1" }}

@@ -1,0 +1,1 @@
+{{ mustRegexSplit "," "a,b" -1 }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "(?P<a>x)(?P<a>y)" "axyb" }} {{ regexReplaceAll "(?P<a>x)|(?P<a>y)" "xy" "[$a]" }}

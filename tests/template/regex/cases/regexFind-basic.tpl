@@ -1,0 +1,1 @@
+{{ regexFind "[a-zA-Z][1-9]" "abcd1234" }}

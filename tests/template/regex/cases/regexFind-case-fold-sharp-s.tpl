@@ -1,0 +1,1 @@
+[{{ regexFind "(?i)straße" "STRASSE" }}] {{ regexFindAll "(?i)k" "kK\u212a" -1 }}

@@ -1,0 +1,1 @@
+{{ regexFind "^.." "éa" }} {{ regexFind "[^a]" "aé" }}

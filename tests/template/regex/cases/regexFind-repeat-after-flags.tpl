@@ -1,0 +1,1 @@
+{{ regexFind "a(?i)*" "aaa" }} {{ regexFind "a{2}(?i)b" "aaB" }}

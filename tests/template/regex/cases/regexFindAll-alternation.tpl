@@ -1,0 +1,1 @@
+{{ regexFindAll "a|ab" "abab" -1 }}

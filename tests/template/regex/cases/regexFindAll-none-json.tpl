@@ -1,0 +1,1 @@
+{{ regexFindAll "x" "abc" -1 | toJson }} {{ regexFindAll "a" "abc" 0 | toJson }} {{ regexSplit "a" "abc" 0 | toJson }}

@@ -1,0 +1,1 @@
+{{ regexFindAll "x" "abc" -1 }} {{ regexFindAll "x" "abc" -1 | len }}

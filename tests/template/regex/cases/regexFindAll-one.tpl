@@ -1,0 +1,1 @@
+{{ regexFindAll "\\d" "a1b2c3" 1 }}

@@ -1,0 +1,1 @@
+{{ typeOf (regexFindAll "a" "aa" -1) }}

@@ -1,0 +1,1 @@
+{{ regexFindAll "." "héj" -1 }}

@@ -1,0 +1,1 @@
+{{ regexFindAll "[2,4,6,8]" "123456789" 0 }} {{ typeOf (regexFindAll "a" "a" 0) }}

@@ -1,0 +1,1 @@
+{{ regexMatch "(" "hello" }}

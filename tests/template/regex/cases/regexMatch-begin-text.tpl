@@ -1,0 +1,1 @@
+{{ regexFindAll "\\Aa" "aaa" -1 }} {{ regexFindAll "a\\z" "aaa" -1 }} {{ regexFindAll "(?m)a$" "a\na" -1 }}

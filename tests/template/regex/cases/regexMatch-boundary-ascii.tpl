@@ -1,0 +1,1 @@
+{{ regexMatch "\\bé" "aé" }} {{ regexMatch "a\\b" "aé" }}

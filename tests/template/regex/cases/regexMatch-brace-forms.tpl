@@ -1,0 +1,1 @@
+{{ regexMatch "^a{,}$" "a{,}" }} {{ regexMatch "^a{01}$" "a{01}" }} {{ regexFind "a{2}?" "aaa" }} {{ regexFind "a{2,}?" "aaaa" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "a{" "a{" }} {{ regexMatch "a{,2}" "a{,2}" }} {{ regexMatch "x{1,2" "x{1,2" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "(?i)^[a-c]+$" "ABC" }} {{ regexMatch "(?i)^\\W$" "\u212a" }} {{ regexMatch "^(?i:a)b$" "Ab" }} {{ regexMatch "^(?i:a)b$" "AB" }}

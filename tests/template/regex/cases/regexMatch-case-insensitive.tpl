@@ -1,0 +1,1 @@
+{{ regexMatch "(?i)HELLO" "hello" }} {{ regexMatch "(?i)k" "\u212a" }}

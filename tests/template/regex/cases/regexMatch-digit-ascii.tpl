@@ -1,0 +1,1 @@
+{{ regexMatch "^\\d+$" "١٢٣" }} {{ regexMatch "^\\d+$" "123" }}

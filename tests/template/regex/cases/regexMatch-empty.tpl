@@ -1,0 +1,1 @@
+{{ regexMatch "" "" }} {{ regexMatch "a" "" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "^\\a\\f\\t\\n\\r\\v$" "\a\f\t\n\r\v" }} {{ regexMatch "^\\_\\-\\ $" "_- " }}

@@ -1,0 +1,1 @@
+{{ regexMatch "^(a(?i)b)c$" "aBc" }} {{ regexMatch "^(a(?i)b)c$" "aBC" }} {{ regexMatch "(?i)a(?-i)b" "Ab" }} {{ regexMatch "(?i)a(?-i)b" "AB" }}

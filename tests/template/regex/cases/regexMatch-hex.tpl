@@ -1,0 +1,1 @@
+{{ regexMatch "\\x61\\x{62}" "ab" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "^b$" "a\nb\nc" }} {{ regexMatch "(?m)^b$" "a\nb\nc" }}

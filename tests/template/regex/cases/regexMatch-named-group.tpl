@@ -1,0 +1,1 @@
+{{ regexMatch "(?P<x>a)(?<y>b)" "ab" }}

@@ -1,0 +1,1 @@
+{{ regexFind "(?U)a+" "aaa" }} {{ regexFind "(?U)a+?" "aaa" }}

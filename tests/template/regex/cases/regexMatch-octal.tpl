@@ -1,0 +1,1 @@
+{{ regexMatch "\\141" "a" }} {{ regexMatch "\\0" "\u0000" }}

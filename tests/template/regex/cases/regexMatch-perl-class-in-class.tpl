@@ -1,0 +1,1 @@
+{{ regexMatch "^[\\d\\s]+$" "1 2" }} {{ regexMatch "^[^\\D]+$" "12" }} {{ regexMatch "^[\\W]$" "é" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "^[[:alpha:]]+$" "abc" }} {{ regexMatch "^[[:^digit:]]+$" "abc" }}

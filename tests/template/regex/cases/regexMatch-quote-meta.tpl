@@ -1,0 +1,1 @@
+{{ regexMatch "\\Qa.b\\E" "axb" }} {{ regexMatch "\\Qa.b\\E" "a.b" }} {{ regexMatch "^\\Qa+" "a+" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "\\b*a" "a" }} {{ regexMatch "()*a" "a" }} {{ regexMatch "(|a)b" "b" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "(a{30}){30}" "b" }} {{ regexMatch "a{1000}" "a" }} {{ regexMatch "a{1000,}" "a" }}

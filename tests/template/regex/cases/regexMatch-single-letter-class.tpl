@@ -1,0 +1,1 @@
+{{ regexMatch "^\\pN+$" "١٢" }} {{ regexMatch "^[\\p{^Greek}]$" "a" }} {{ regexMatch "^[^\\pL]$" "1" }}

@@ -1,0 +1,1 @@
+{{ regexMatch "^\\s$" "\u00a0" }} {{ regexMatch "^\\s$" "\t" }} {{ regexMatch "^\\s$" "\v" }}

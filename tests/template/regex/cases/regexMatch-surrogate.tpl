@@ -1,0 +1,1 @@
+{{ regexMatch "\\x{D800}" "x" }} {{ regexMatch "^[\\x{D7FF}-\\x{E000}]$" "\ue000" }}

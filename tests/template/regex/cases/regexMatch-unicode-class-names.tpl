@@ -1,0 +1,1 @@
+{{ regexMatch "^\\p{greek}$" "α" }} {{ regexMatch "^\\p{Old_Italic}$" "\U00010300" }} {{ regexMatch "^\\p{letter}$" "é" }} {{ regexMatch "^\\p{ascii}+$" "ab" }} {{ regexMatch "^\\p{Lc}$" "a" }}

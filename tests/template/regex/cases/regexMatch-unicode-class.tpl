@@ -1,0 +1,1 @@
+{{ regexMatch "^\\p{Greek}+$" "αβγ" }} {{ regexMatch "^\\PL+$" "123" }} {{ regexMatch "^\\p{^L}$" "1" }}

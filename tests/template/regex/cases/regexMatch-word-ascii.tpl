@@ -1,0 +1,1 @@
+{{ regexMatch "^\\w+$" "héllo" }} {{ regexMatch "^\\pL+$" "héllo" }}

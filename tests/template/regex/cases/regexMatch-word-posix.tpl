@@ -1,0 +1,1 @@
+{{ regexMatch "^[[:word:]]+$" "a_1" }} {{ regexMatch "^[[:space:]]$" "\v" }}

@@ -1,0 +1,1 @@
+{{ regexQuoteMeta "héllo-world_#" }}

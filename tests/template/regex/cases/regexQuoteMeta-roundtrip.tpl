@@ -1,0 +1,1 @@
+{{ regexMatch (printf "^%s$" (regexQuoteMeta "a.b*c")) "a.b*c" }}

@@ -1,0 +1,1 @@
+{{ regexReplaceAll "b" "abc" "x$" }} {{ regexReplaceAll "(b)" "abc" "${1}${1}" }} {{ regexReplaceAll "b" "abc" "${nope}" }}

@@ -1,0 +1,1 @@
+{{ regexReplaceAll "(a)" "aba" "$01" }}|{{ regexReplaceAll "(a)" "aba" "${0}" }}

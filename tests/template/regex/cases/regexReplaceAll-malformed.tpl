@@ -1,0 +1,1 @@
+{{ regexReplaceAll "a" "aba" "$" }} {{ regexReplaceAll "a" "aba" "${" }} {{ regexReplaceAll "a" "aba" "${1" }} {{ regexReplaceAll "a" "aba" "$!" }}

@@ -1,0 +1,1 @@
+[{{ regexReplaceAll "a" "aba" "$5" }}] [{{ regexReplaceAll "a" "aba" "$nope" }}]

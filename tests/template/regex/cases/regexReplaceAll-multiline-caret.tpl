@@ -1,0 +1,1 @@
+{{ regexReplaceAll "(?m)^" "a\nb" "> " }}

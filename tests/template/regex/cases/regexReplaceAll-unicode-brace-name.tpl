@@ -1,0 +1,1 @@
+{{ regexReplaceAll "(b)" "abc" "[${é}|$éx]" }}

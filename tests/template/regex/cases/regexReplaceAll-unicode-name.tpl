@@ -1,0 +1,1 @@
+{{ regexReplaceAll "(?P<x>a)" "a" "[$xé]" }}

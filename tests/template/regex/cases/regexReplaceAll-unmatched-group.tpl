@@ -1,0 +1,1 @@
+[{{ regexReplaceAll "(a)|(b)" "ab" "<$1|$2>" }}]

@@ -1,0 +1,1 @@
+{{ regexReplaceAll "\\W" "héllo wörld" "-" }}

@@ -1,0 +1,1 @@
+{{ regexSplit "," "a,b" 10 | toJson }} {{ regexSplit "," "a,b,c" -2 | toJson }}

@@ -1,0 +1,1 @@
+{{ regexSplit "" "abc" -1 | toJson }}

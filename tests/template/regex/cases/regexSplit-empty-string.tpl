@@ -1,0 +1,1 @@
+{{ regexSplit "z+" "" -1 | toJson }} {{ regexSplit "" "" -1 | toJson }}

@@ -1,0 +1,1 @@
+{{ regexSplit "a" "abaca" -1 | toJson }}

@@ -1,0 +1,1 @@
+{{ regexSplit "x*" "axbxxc" -1 | toJson }}

@@ -1,0 +1,1 @@
+{{ regexSplit "z+" "pizza" 0 }} {{ typeOf (regexSplit "z+" "pizza" 0) }}

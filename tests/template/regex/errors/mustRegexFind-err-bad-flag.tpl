@@ -1,0 +1,1 @@
+{{ mustRegexFind "(?x)a" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "[z-a]" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "[z-\\x{61}]" "x" }}

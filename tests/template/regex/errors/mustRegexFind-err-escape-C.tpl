@@ -1,0 +1,1 @@
+{{ mustRegexFind "\\C" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "\\x{110000}" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "a|?" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "(?P<abc" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "x{2}{3}" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "\\8" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "a{0,1001}" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "a{3,2}" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "(a{40}){30}" "x" }}

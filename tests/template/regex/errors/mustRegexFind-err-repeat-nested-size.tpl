@@ -1,0 +1,1 @@
+{{ mustRegexFind "(a{2}){501}" "x" }}

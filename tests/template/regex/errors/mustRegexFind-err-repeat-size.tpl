@@ -1,0 +1,1 @@
+{{ mustRegexFind "a{1001}" "x" }}

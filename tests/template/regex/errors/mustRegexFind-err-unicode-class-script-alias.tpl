@@ -1,0 +1,1 @@
+{{ mustRegexFind "\\p{Latn}" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexFind "\\p{Greek" "x" }}

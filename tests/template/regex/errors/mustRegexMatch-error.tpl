@@ -1,0 +1,1 @@
+{{ mustRegexMatch "(?P<>a)" "x" }}

@@ -1,0 +1,1 @@
+{{ mustRegexReplaceAll "x{2}{3}" "x" "y" }}

@@ -1,0 +1,1 @@
+{{ mustRegexSplit "\\p" "x" -1 }}

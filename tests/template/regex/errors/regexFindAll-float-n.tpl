@@ -1,0 +1,1 @@
+{{ regexFindAll "a" "aa" .Values.num }}

@@ -1,0 +1,1 @@
+{{ regexFindAll "a**" "x" -1 }}

@@ -1,0 +1,1 @@
+{{ regexReplaceAllLiteral "a{2,1}" "x" "y" }}

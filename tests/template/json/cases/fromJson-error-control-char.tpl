@@ -1,0 +1,1 @@
+{{ fromJson (printf "%c" 1) }}

@@ -1,0 +1,1 @@
+{{ fromJson (printf "{\"a\": \"x%cy\"}" 10) }}

@@ -1,0 +1,1 @@
+{{ $m := fromJson "{\"a\": 1, \"b\": [true, null, \"x\"], \"c\": {\"d\": 1.5}}" }}{{ $m }} {{ typeOf $m.a }} {{ typeOf $m.b }} {{ typeOf $m.c }}

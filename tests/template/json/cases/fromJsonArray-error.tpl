@@ -1,0 +1,1 @@
+{{ fromJsonArray "[1," }}

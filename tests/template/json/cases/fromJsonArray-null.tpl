@@ -1,0 +1,1 @@
+{{ fromJsonArray "null" }}|{{ len (fromJsonArray "null") }}

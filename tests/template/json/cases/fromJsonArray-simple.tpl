@@ -1,0 +1,1 @@
+{{ $l := fromJsonArray "[1, \"a\", [2], {\"k\": null}]" }}{{ $l }} {{ typeOf $l }}

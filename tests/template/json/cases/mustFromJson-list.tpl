@@ -1,0 +1,1 @@
+{{ $v := mustFromJson "[1, {\"a\": \"b\"}]" }}{{ $v }} {{ typeOf $v }}

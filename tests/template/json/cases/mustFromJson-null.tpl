@@ -1,0 +1,1 @@
+{{ $v := mustFromJson "null" }}{{ $v }} {{ typeOf $v }}

@@ -1,0 +1,1 @@
+{{ $v := mustFromJson "12.5" }}{{ $v }} {{ typeOf $v }}

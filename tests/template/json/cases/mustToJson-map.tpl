@@ -1,0 +1,1 @@
+{{ mustToJson (dict "a" (list 1 "<x>")) }}

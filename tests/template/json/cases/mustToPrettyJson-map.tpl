@@ -1,0 +1,1 @@
+{{ mustToPrettyJson (dict "a" 1) }}

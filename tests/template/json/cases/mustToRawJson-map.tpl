@@ -1,0 +1,1 @@
+{{ mustToRawJson (dict "a" "<b>") }}

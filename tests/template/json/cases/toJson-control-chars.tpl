@@ -1,0 +1,1 @@
+{{ toJson (printf "%c%c%c%c%c%c%c%c" 0 1 8 9 10 12 13 31) }}

@@ -1,0 +1,1 @@
+{{ toJson (dict) }} {{ toJson (list) }} {{ toJson .Values.emptyMap }} {{ toJson .Values.emptyList }}

@@ -1,0 +1,1 @@
+{{ toJson (list .Values.big .Values.small .Values.tiny .Values.huge) }}

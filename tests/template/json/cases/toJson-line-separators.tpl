@@ -1,0 +1,1 @@
+{{ toJson (printf "a%cb%cc" 0x2028 0x2029) }}

@@ -1,0 +1,1 @@
+{{ toJson (list (list "a" "b" | join "," | splitList ",") (dict "x" (list 1 2))) }}

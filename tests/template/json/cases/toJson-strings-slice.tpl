@@ -1,0 +1,1 @@
+{{ toJson (splitList "," "a,b") }} {{ toJson (keys (dict "z" 1)) }}

@@ -1,0 +1,1 @@
+{{ toJson "héllo ✓ 😀 \u007f" }}

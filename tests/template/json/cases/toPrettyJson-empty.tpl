@@ -1,0 +1,1 @@
+{{ toPrettyJson (dict "a" (dict) "b" (list) "c" (list (dict))) }}

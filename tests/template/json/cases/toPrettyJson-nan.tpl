@@ -1,0 +1,1 @@
+{{ toPrettyJson (float64 "NaN") }}|

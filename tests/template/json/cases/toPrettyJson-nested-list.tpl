@@ -1,0 +1,1 @@
+{{ toPrettyJson (list 1 (list 2 (list 3))) }}

@@ -1,0 +1,1 @@
+{{ toPrettyJson "x<y" }}

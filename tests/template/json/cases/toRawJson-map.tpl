@@ -1,0 +1,1 @@
+{{ toRawJson (dict "k" "<&>" "l" (list 1 2)) }}

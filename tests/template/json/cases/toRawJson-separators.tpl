@@ -1,0 +1,1 @@
+{{ toRawJson (printf "a%cb" 0x2028) }}

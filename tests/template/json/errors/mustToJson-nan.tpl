@@ -1,0 +1,1 @@
+x: {{ mustToJson (float64 "NaN") }}

@@ -1,0 +1,1 @@
+x: {{ mustToPrettyJson (list (float64 "-Inf")) }}

@@ -1,0 +1,1 @@
+x: {{ mustToRawJson (dict "a" (float64 "NaN")) }}

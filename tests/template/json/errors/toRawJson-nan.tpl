@@ -1,0 +1,1 @@
+x: {{ toRawJson (float64 "Inf") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: &x [1, 2]\nb: *x\nc: &s str\nd: *s") }}

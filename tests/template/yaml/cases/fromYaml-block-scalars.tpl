@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: |\n  l1\n  l2\nb: >\n  f1\n  f2\nc: |-\n  x\nd: |+\n  y\n\ne: end") }}

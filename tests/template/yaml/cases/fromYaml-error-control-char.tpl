@@ -1,0 +1,1 @@
+{{ fromYaml (printf "a: %c" 1) }}

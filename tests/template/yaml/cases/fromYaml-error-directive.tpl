@@ -1,0 +1,1 @@
+{{ fromYaml "%FOO bar\n---\na: 1" }}

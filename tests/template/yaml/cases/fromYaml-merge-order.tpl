@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "x:\n  a: 1\n  <<: {a: 2}") }}

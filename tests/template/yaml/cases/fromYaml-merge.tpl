@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  b: 3\ny:\n  c: 0\n  <<: [*b, {a: 9, d: 4}]") }}

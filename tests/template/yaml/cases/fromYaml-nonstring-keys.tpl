@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "1: a\ntrue: b\ny: c\n1.5: d\nnull2: e\n0x10: f\n3.14159265358979: g\n.inf: h\n-.inf: i\n1e3: j") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: ~\nb: null\nc:\nd: Null\ne: NULL\nf: \"\"") }}

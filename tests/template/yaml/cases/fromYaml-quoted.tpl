@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: \"yes\"\nb: '1'\nc: \"x\\ty\\u00e9\"\nd: 'it''s'") }}

@@ -1,0 +1,1 @@
+{{ $m := fromYaml "a: 1\nb: [x, y]\nc: {d: true}" }}{{ $m }} {{ typeOf $m.a }} {{ typeOf $m.b }} {{ typeOf $m.c }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: !!str 123\nb: !!float 1\nc: !custom 12\nd: !!binary aGVsbG8=\ne: ! 5\nf: !!int \"7\"") }}

@@ -1,0 +1,1 @@
+{{ $m := fromYaml "i: 1\nf: 1.5\ns: x\nb: true\nn: null\nt: 2001-12-14\nl: []\nm: {}" }}{{ range $k, $v := $m }}{{ $k }}={{ typeOf $v }} {{ end }}

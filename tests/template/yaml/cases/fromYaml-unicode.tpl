@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "k: héllo ✓\n\"é\": 1") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: yes\nb: no\nc: on\nd: off\ne: y\nf: n\ng: Yes\nh: NO\ni: True\nj: FALSE") }}

@@ -1,0 +1,1 @@
+{{ fromYamlArray "x" }}

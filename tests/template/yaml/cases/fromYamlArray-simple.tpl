@@ -1,0 +1,1 @@
+{{ $l := fromYamlArray "- 1\n- a\n- [x]\n- {k: v}" }}{{ $l }} {{ typeOf $l }} {{ typeOf (index $l 0) }}

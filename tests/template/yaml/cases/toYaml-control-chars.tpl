@@ -1,0 +1,1 @@
+{{ toYaml (list (printf "%c" 7) (printf "a%cb" 0) (printf "%c" 0x85) (printf "%c" 0xfeff) (printf "x%cy" 0x2028)) }}

@@ -1,0 +1,1 @@
+spec:{{ toYaml .Values.nested | nindent 2 }}

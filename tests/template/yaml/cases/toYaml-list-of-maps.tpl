@@ -1,0 +1,1 @@
+{{ toYaml (list (dict "a" 1 "b" (list 1 2)) (dict "c" (dict "d" (list (dict "e" 1))))) }}

@@ -1,0 +1,1 @@
+{{ toYaml (repeat 100 "x") }}

@@ -1,0 +1,1 @@
+{{ toYaml (dict "key" (repeat 25 "abcd ")) }}

@@ -1,0 +1,1 @@
+{{ toYaml (dict "a" (dict) "b" (list) "c" "" "d" nil) }}

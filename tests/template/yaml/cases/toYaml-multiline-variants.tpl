@@ -1,0 +1,1 @@
+{{ toYaml (list "a\n" "a\n\n" "\na" " a\nb" "a\n b" "a \nb" "\n" "a\nb\n\n\n" "a\r\nb") }}

@@ -1,0 +1,1 @@
+{{ toYaml (list "- a" "a: b" "a:b" "#c" "a #c" "a#c" "[x]" "{y}" "&a" "*a" "!t" "|x" ">x" "%p" "@a" "`b" "'q'" "\"dq\"" "?" "? a" ":" "-" "--- x" "..." "a, b" " lead" "trail " "tab\there" "back\\slash") }}

@@ -1,0 +1,1 @@
+{{ toYamlPretty (dict "a" (dict) "b" (list) "c" nil) }}

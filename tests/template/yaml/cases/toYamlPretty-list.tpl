@@ -1,0 +1,1 @@
+{{ toYamlPretty (list 1 "a" (list 2 3) (dict "k" "v" "l" (list 1))) }}

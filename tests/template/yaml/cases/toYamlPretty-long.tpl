@@ -1,0 +1,1 @@
+{{ toYamlPretty (repeat 30 "word ") }}

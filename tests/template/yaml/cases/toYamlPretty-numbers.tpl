@@ -1,0 +1,1 @@
+{{ toYamlPretty (list 1 (add 1 2) 1.5 1e6 .Values.big .Values.small 0.1) }}

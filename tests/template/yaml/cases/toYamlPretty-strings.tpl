@@ -1,0 +1,1 @@
+{{ toYamlPretty (list "yes" "no" "on" "true" "1" "1.5" "" "~" "null" "0777" "0o17" "2001-12-14" "multi\nline" "trail " "a: b" "#x") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromToml "[[a]]\nx = 1\n[[a]]\nx = 2\n[a.b]\ny = 3") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromToml "# c\na = 1 # trailing\n[t] # x\nb = 2") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromToml "a.b.c = 1\n\"q k\".d = 2\nsite.\"google.com\" = true") }}

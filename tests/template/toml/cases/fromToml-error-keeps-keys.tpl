@@ -1,0 +1,1 @@
+{{ $m := fromToml "a = 1\nb = " }}{{ len $m }} {{ $m.a }}

@@ -1,0 +1,1 @@
+{{ fromToml "[a]\nb = 1\n[a]\nc = 2" }}

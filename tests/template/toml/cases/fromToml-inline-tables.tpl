@@ -1,0 +1,1 @@
+{{ toJson (fromToml "p = {x = 1, y = {z = [1, 2]}}") }}

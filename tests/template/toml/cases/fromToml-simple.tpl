@@ -1,0 +1,1 @@
+{{ $m := fromToml "a = 1\nb = \"x\"\nc = true\nd = 1.5\n[t]\ne = [1, 2]" }}{{ $m }} {{ typeOf $m.a }} {{ typeOf $m.d }} {{ typeOf $m.t }} {{ typeOf $m.t.e }}

@@ -1,0 +1,1 @@
+{{ toJson (fromToml "a = \"x\\ty\\u00e9\"\nb = 'lit\\n'\nc = \"\"\"\nml\nstr\"\"\"\nd = '''\nraw\n'''") }}

@@ -1,0 +1,1 @@
+{{ $m := fromToml "i = 1\nf = 1.5\ns = \"x\"\nb = false\na = []\nt = {}\nh = 0xff\no = 0o17\nbi = 0b11\nu = 1_000\ninf = inf\nnan = nan\ne = 1e3" }}{{ range $k, $v := $m }}{{ $k }}={{ $v }}:{{ typeOf $v }} {{ end }}

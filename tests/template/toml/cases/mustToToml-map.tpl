@@ -1,0 +1,1 @@
+{{ mustToToml (dict "a" 1) }}

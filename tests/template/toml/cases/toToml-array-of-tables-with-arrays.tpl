@@ -1,0 +1,1 @@
+{{ toToml (dict "srv" (list (dict "name" "a" "ports" (list 80 443) "meta" (dict "x" 1)))) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "arr" (list (dict "a" 1) (dict "b" (dict "c" 2)))) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "a" (dict "b" (dict "c" (dict "d" 1 "e" (list (dict "f" 1)))))) }}

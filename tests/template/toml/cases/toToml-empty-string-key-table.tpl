@@ -1,0 +1,1 @@
+{{ toToml (dict "" (dict "a" 1)) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "a" 1.0 "b" 1e6 "c" 1e21 "d" 0.000001 "e" 1.5 "f" -0.0 "g" 100.0 "h" .Values.big) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "mixed" (list 1 (dict "a" 1))) }}

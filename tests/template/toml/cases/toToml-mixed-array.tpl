@@ -1,0 +1,1 @@
+{{ toToml (dict "a" (list 1 "x" true 1.5)) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "s" "line1\nline2\n") }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "t" (dict "arr" (list (dict "a" 1) (dict "a" 2)))) }}

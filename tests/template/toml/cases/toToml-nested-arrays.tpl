@@ -1,0 +1,1 @@
+{{ toToml (dict "a" (list (list 1 2) (list "x"))) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "z" 1 "t" (dict "a" 1 "s" (dict "b" 2 "u" (dict "c" 3))) "a" "first") }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "a" nil "b" 1 "c" (dict "d" nil)) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "a b" 1 "é" 2 "" 3 "a.b" 4 "ok_key-1" 5 "q\"k" 6) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "a b" (dict "c d" 1)) }}

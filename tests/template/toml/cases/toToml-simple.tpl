@@ -1,0 +1,1 @@
+{{ toToml (dict "a" 1 "b" "x" "c" true "d" 1.5) }}

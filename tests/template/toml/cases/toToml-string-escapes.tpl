@@ -1,0 +1,1 @@
+{{ toToml (dict "s" (printf "q\" b\\ n\n t\t %c %c é" 1 127)) }}

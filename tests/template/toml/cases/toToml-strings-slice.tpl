@@ -1,0 +1,1 @@
+{{ toToml (dict "a" (splitList "," "x,y")) }}

@@ -1,0 +1,1 @@
+x: {{ mustToToml (list (dict "a" 1)) }}

@@ -1,0 +1,1 @@
+x: {{ mustToToml (dict "a" (list 1 nil)) }}

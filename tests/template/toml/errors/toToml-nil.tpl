@@ -1,0 +1,1 @@
+x: {{ toToml nil }}

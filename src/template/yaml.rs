@@ -1334,15 +1334,53 @@ enum Ev {
 }
 
 /// `sigs.k8s.io/yaml.Marshal(v)`: the YAML text (ending in a newline), or
-/// the error (`error marshaling into JSON: json: unsupported value: NaN`).
+/// the error (`error marshaling into JSON: json: unsupported value: NaN`,
+/// or goyaml's when it cannot read the JSON back, such as `yaml: control
+/// characters are not allowed` for a DEL in a string).
+///
+/// As in Go, the value goes through JSON text and goyaml's reader, so
+/// numbers resolve from their JSON spelling and a raw U+0085 in a string
+/// is folded as a YAML line break.
 pub fn to_string(value: &Value) -> Result<String, YamlError> {
-    if let Err(e) = json_check(value, 0) {
-        return Err(YamlError(format!("error marshaling into JSON: {}", e)));
-    }
+    let json = super::json::marshal(value)
+        .map_err(|e| YamlError(format!("error marshaling into JSON: {}", e.0)))?;
+    let go = decode_first_document(&json).map_err(YamlError)?;
     let mut evs = vec![Ev::StreamStart, Ev::DocStart];
-    v2_events(value, &mut evs, 0)?;
+    go_events(&go, &mut evs);
     evs.push(Ev::DocEnd);
     Ok(emit(&evs, false, 2))
+}
+
+/// The events goyaml.v2's encoder emits for a decoded value.
+fn go_events(v: &GoVal, evs: &mut Vec<Ev>) {
+    match v {
+        GoVal::Nil => evs.push(Ev::Scalar("null".into(), Style::Plain)),
+        GoVal::Bool(b) => evs.push(Ev::Scalar(b.to_string(), Style::Plain)),
+        GoVal::Int(i) => evs.push(Ev::Scalar(i.to_string(), Style::Plain)),
+        GoVal::Uint(u) => evs.push(Ev::Scalar(u.to_string(), Style::Plain)),
+        GoVal::Float(f) => evs.push(Ev::Scalar(float_text(*f), Style::Plain)),
+        GoVal::Str(s) => evs.push(string_event(s, false)),
+        GoVal::Seq(items) => {
+            evs.push(Ev::SeqStart);
+            for item in items {
+                go_events(item, evs);
+            }
+            evs.push(Ev::SeqEnd);
+        }
+        GoVal::Map(pairs) => {
+            let mut sorted: Vec<&(GoVal, GoVal)> = pairs.iter().collect();
+            sorted.sort_by(|a, b| match (&a.0, &b.0) {
+                (GoVal::Str(x), GoVal::Str(y)) => key_order(x, y, false),
+                _ => std::cmp::Ordering::Equal,
+            });
+            evs.push(Ev::MapStart);
+            for (k, item) in sorted {
+                go_events(k, evs);
+                go_events(item, evs);
+            }
+            evs.push(Ev::MapEnd);
+        }
+    }
 }
 
 /// goyaml.v3's `Encoder` with `SetIndent(indent)` encoding `v` (Helm's
@@ -1354,75 +1392,8 @@ pub fn to_string_v3(value: &Value, indent: usize) -> Result<String, YamlError> {
     Ok(emit(&evs, true, indent as i32))
 }
 
-/// What `json.Marshal` would refuse: NaN, infinities, cycles.
-fn json_check(v: &Value, depth: usize) -> Result<(), String> {
-    if depth > 1000 {
-        return Err(format!(
-            "json: unsupported value: encountered a cycle via {}",
-            v.type_name()
-        ));
-    }
-    match v {
-        Value::Float(f) => super::json::format_float(*f).map(|_| ()).map_err(|e| e.0),
-        Value::List(l) => l.items.iter().try_for_each(|x| json_check(x, depth + 1)),
-        Value::Map(m) => m
-            .entries()
-            .iter()
-            .try_for_each(|(_, x)| json_check(x, depth + 1)),
-        Value::Object(o) => json_check(&o.to_data(), depth + 1),
-        _ => Ok(()),
-    }
-}
-
 fn too_deep() -> YamlError {
     YamlError("yaml: value nested too deeply".into())
-}
-
-/// The events goyaml.v2 emits for what it decoded from `json.Marshal(v)`.
-fn v2_events(v: &Value, evs: &mut Vec<Ev>, depth: usize) -> Result<(), YamlError> {
-    if depth > 1000 {
-        return Err(too_deep());
-    }
-    match v {
-        Value::Nil => evs.push(Ev::Scalar("null".into(), Style::Plain)),
-        Value::Bool(b) => evs.push(Ev::Scalar(b.to_string(), Style::Plain)),
-        Value::Int(i) | Value::Int64(i) => evs.push(Ev::Scalar(i.to_string(), Style::Plain)),
-        Value::Float(f) => {
-            let text = super::json::format_float(*f).map_err(|e| YamlError(e.0))?;
-            let s = match resolve_plain("", &text).1 {
-                GoVal::Int(i) => i.to_string(),
-                GoVal::Uint(u) => u.to_string(),
-                GoVal::Float(x) => float_text(x),
-                _ => text,
-            };
-            evs.push(Ev::Scalar(s, Style::Plain));
-        }
-        Value::String(s) => evs.push(string_event(s, false)),
-        Value::Bytes(b) => {
-            let s = super::json::marshal(&Value::Bytes(b.clone())).unwrap_or_default();
-            let inner = s.trim_matches('"').to_string();
-            evs.push(string_event(&inner, false));
-        }
-        Value::List(l) => {
-            evs.push(Ev::SeqStart);
-            for item in l.items.iter() {
-                v2_events(item, evs, depth + 1)?;
-            }
-            evs.push(Ev::SeqEnd);
-        }
-        Value::Map(m) => {
-            let mut entries = m.entries();
-            entries.sort_by(|a, b| key_order(&a.0, &b.0, false));
-            evs.push(Ev::MapStart);
-            for (k, item) in entries {
-                evs.push(string_event(&k, false));
-                v2_events(&item, evs, depth + 1)?;
-            }
-            evs.push(Ev::MapEnd);
-        }
-        Value::Object(o) => v2_events(&o.to_data(), evs, depth + 1)?,
-    }
-    Ok(())
 }
 
 /// The events goyaml.v3 emits for `v` itself.
@@ -2439,10 +2410,10 @@ impl Emitter<'_> {
     fn write_literal_scalar(&mut self, value: &[u8]) {
         self.write_indicator(b"|", true, false, false);
         self.write_block_scalar_hints(value);
-        if !self.v3 {
-            self.put_break();
-            self.indention = true;
-        }
+        // goyaml.v3 (v3.0.4) breaks the line here too, through
+        // `process_line_comment_linebreak`.
+        self.put_break();
+        self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
         let mut i = 0;

@@ -1,0 +1,1 @@
+{{ toYaml (printf "a%cb" 127) }}|

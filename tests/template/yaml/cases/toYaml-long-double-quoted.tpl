@@ -1,0 +1,1 @@
+{{ toYaml (printf "%s\t%s" (repeat 20 "abcd ") (repeat 20 "efgh ")) }}

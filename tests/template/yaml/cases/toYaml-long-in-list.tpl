@@ -1,0 +1,1 @@
+{{ toYaml (list (repeat 25 "abc ")) }}

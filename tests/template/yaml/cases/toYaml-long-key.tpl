@@ -1,0 +1,1 @@
+{{ toYaml (dict (repeat 130 "k") 1) }}

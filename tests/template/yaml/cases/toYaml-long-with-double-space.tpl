@@ -1,0 +1,1 @@
+{{ toYaml (printf "%s  %s" (repeat 17 "abcd") (repeat 10 "xy ")) }}

@@ -1,0 +1,1 @@
+{{ toYaml (printf "a%c%cb" 0x85 0x85) }}|

@@ -1,0 +1,1 @@
+{{ toYaml (printf "a %c b" 0x85) }}|

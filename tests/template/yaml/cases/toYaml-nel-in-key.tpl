@@ -1,0 +1,1 @@
+{{ toYaml (dict (printf "k%cy" 0x85) 1) }}|

@@ -1,0 +1,1 @@
+{{ toYaml (printf "%cx" 0x85) }}|

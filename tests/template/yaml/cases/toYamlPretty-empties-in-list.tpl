@@ -1,0 +1,1 @@
+{{ toYamlPretty (list (dict) (list) "" nil) }}

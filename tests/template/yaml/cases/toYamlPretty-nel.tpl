@@ -1,0 +1,1 @@
+{{ toYamlPretty (printf "a%cb" 0x85) }}|

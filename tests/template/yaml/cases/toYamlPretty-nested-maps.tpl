@@ -1,0 +1,1 @@
+{{ toYamlPretty (dict "a" (dict "b" (dict "c" (list (dict "d" 1 "e" (list 1 2)))))) }}

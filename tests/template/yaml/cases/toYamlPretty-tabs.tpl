@@ -1,0 +1,1 @@
+{{ toYamlPretty (list "tab\there" "multi\tline\nx" "a\u2028b") }}|

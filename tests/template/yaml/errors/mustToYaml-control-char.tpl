@@ -1,0 +1,1 @@
+x: {{ mustToYaml (printf "a%cb" 127) }}

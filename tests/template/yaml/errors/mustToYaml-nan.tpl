@@ -1,0 +1,1 @@
+x: {{ mustToYaml (list (float64 "NaN")) }}

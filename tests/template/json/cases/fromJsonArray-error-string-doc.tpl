@@ -1,0 +1,1 @@
+{{ fromJsonArray "\"x\"" }}

@@ -1,0 +1,1 @@
+{{ toJson (dict "a" (dict "b" (dict "c" (list 1 (dict "d" nil))))) }}

@@ -1,0 +1,1 @@
+{{ $m := fromToml "[[a]]\nx = 1" }}{{ typeOf $m.a }}

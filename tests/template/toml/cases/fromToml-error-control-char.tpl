@@ -1,0 +1,1 @@
+{{ fromToml (printf "a = \"x%cy\"" 1) }}

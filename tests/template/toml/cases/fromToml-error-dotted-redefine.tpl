@@ -1,0 +1,1 @@
+{{ fromToml "a = 1\na.b = 2" }}

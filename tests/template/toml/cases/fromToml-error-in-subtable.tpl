@@ -1,0 +1,1 @@
+{{ fromToml "[t]\na = 1\na = 2" }}

@@ -1,0 +1,1 @@
+{{ fromToml "a = {b = 1}\n[a.c]\nd = 2" }}

@@ -1,0 +1,1 @@
+{{ fromToml "a = 1\n[a]\nb = 2" }}

@@ -1,0 +1,1 @@
+{{ fromToml "a =\n1" }}

@@ -1,0 +1,1 @@
+{{ toJson (fromToml "a = \"\\e\\x41\\U0001F600\\b\\f\"\nb = \"\"\"\nline \\\n   continued\"\"\"") }}

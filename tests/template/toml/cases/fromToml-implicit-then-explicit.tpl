@@ -1,0 +1,1 @@
+{{ toJson (fromToml "[a.b]\nx = 1\n[a]\ny = 2") }}

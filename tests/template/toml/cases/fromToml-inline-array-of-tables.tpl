@@ -1,0 +1,1 @@
+{{ toJson (fromToml "a = [{x = 1}, {x = 2}]") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromToml "[[a]]\n[[a.b]]\nx = 1\n[[a.b]]\nx = 2\n[[a]]\n[[a.b]]\nx = 3") }}

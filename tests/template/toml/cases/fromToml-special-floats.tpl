@@ -1,0 +1,1 @@
+{{ $m := fromToml "a = -nan\nb = +inf\nc = -inf\nd = 1_000.5\ne = 1e-3\nf = -0.0\ng = 6.02E+23" }}{{ range $k, $v := $m }}{{ $k }}={{ $v }} {{ end }}

@@ -1,0 +1,1 @@
+{{ toJson (fromToml "a = {x = 1, y = 2,}\nb = {\n  c = 3\n}") }}

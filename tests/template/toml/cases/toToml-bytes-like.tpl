@@ -1,0 +1,1 @@
+{{ toToml (dict "a" (list 104 105)) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "a" (dict "b" (dict))) }}

@@ -1,0 +1,1 @@
+{{ toToml (dict "a" (list (list (dict "x" 1)))) }}

@@ -1238,11 +1238,12 @@ impl<'a> Lexer<'a> {
                         return St::RawString;
                     }
                     '.' => return self.errorf("floats must start with a digit, not '.'".into()),
-                    'i' | 'n' => {
-                        if (self.accept('n') && self.accept('f')) || (self.accept('a') && self.accept('n')) {
-                            self.emit(It::Float);
-                            return self.pop();
-                        }
+                    'i' | 'n'
+                        if (self.accept('n') && self.accept('f'))
+                            || (self.accept('a') && self.accept('n')) =>
+                    {
+                        self.emit(It::Float);
+                        return self.pop();
                     }
                     '-' | '+' => return St::DecimalNumberStart,
                     _ => {}

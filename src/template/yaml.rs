@@ -611,7 +611,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
     // base64.StdEncoding.DecodeString: padding required, no whitespace
     // except that Go skips \r and \n.
     let bytes: Vec<u8> = s.bytes().filter(|&b| b != b'\n' && b != b'\r').collect();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
@@ -1275,7 +1275,7 @@ fn timestamp_layout(b: &[u8], layout: Layout) -> bool {
     if i != b.len() {
         return false;
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         2 if leap => 29,
         2 => 28,
@@ -2075,11 +2075,9 @@ impl Emitter<'_> {
                             block_indicators = true;
                         }
                     }
-                    b'-' => {
-                        if followed_by_whitespace {
-                            flow_indicators = true;
-                            block_indicators = true;
-                        }
+                    b'-' if followed_by_whitespace => {
+                        flow_indicators = true;
+                        block_indicators = true;
                     }
                     _ => {}
                 }
@@ -2092,11 +2090,9 @@ impl Emitter<'_> {
                             block_indicators = true;
                         }
                     }
-                    b'#' => {
-                        if preceded_by_whitespace {
-                            flow_indicators = true;
-                            block_indicators = true;
-                        }
+                    b'#' if preceded_by_whitespace => {
+                        flow_indicators = true;
+                        block_indicators = true;
                     }
                     _ => {}
                 }

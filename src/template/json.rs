@@ -78,6 +78,7 @@ fn newline(out: &mut String, opts: Options<'_>, depth: usize) {
 }
 
 fn encode(out: &mut String, v: &Value, opts: Options<'_>, depth: usize) -> Result<(), JsonError> {
+    grow(|| {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -143,6 +144,7 @@ fn encode(out: &mut String, v: &Value, opts: Options<'_>, depth: usize) -> Resul
         }
     }
     Ok(())
+    })
 }
 
 fn cycle(v: &Value) -> JsonError {
@@ -324,6 +326,7 @@ enum PathItem {
 }
 
 fn convert(raw: Raw, path: &mut Vec<PathItem>, err: &mut Option<JsonError>) -> Value {
+    grow(|| {
     match raw {
         Raw::Null => Value::Nil,
         Raw::Bool(b) => Value::Bool(b),
@@ -357,6 +360,7 @@ fn convert(raw: Raw, path: &mut Vec<PathItem>, err: &mut Option<JsonError>) -> V
             Value::map(out)
         }
     }
+    })
 }
 
 fn number_error(text: &str, path: &[PathItem]) -> JsonError {
@@ -445,6 +449,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_value(&mut self, depth: usize) -> Result<Raw, JsonError> {
+        grow(|| {
         self.skip_ws();
         let Some(c) = self.peek() else {
             return Err(JsonError(EOF.into()));
@@ -471,6 +476,7 @@ impl<'a> Parser<'a> {
             '-' | '0'..='9' => self.parse_number(),
             c => Err(Self::invalid(c, "looking for beginning of value")),
         }
+        })
     }
 
     fn literal(&mut self, word: &'static str, v: Raw) -> Result<Raw, JsonError> {
@@ -674,6 +680,12 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// Runs a step of a recursive walk, growing the stack first when it is
+/// nearly used up: deeply nested input must not overflow it.
+fn grow<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
 }
 
 #[cfg(test)]

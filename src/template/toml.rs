@@ -70,6 +70,7 @@ fn toml_datetime(o: &dyn Object) -> Option<String> {
 
 /// `tomlTypeOfGo`, for telling tables from the rest (None for nil).
 fn toml_type(v: &Value) -> Result<Option<TomlType>, String> {
+    grow(|| {
     Ok(Some(match data(v) {
         Value::Nil => return Ok(None),
         Value::Map(_) => TomlType::Hash,
@@ -82,6 +83,7 @@ fn toml_type(v: &Value) -> Result<Option<TomlType>, String> {
         }
         _ => TomlType::Other,
     }))
+    })
 }
 
 /// `isTableArray`: every element a table (and none nil).
@@ -168,6 +170,7 @@ impl Encoder {
     }
 
     fn encode(&mut self, key: &[Str], v: &Value, depth: usize) -> Result<(), String> {
+        grow(|| {
         if depth > 1000 {
             return Err("toml: value nested too deeply".into());
         }
@@ -183,6 +186,7 @@ impl Encoder {
             }
             other => self.key_value(key, &other, false, depth),
         }
+        })
     }
 
     fn array_of_tables(&mut self, key: &[Str], items: &[Value], depth: usize) -> Result<(), String> {
@@ -274,6 +278,7 @@ impl Encoder {
     }
 
     fn element(&mut self, v: &Value, depth: usize) -> Result<(), String> {
+        grow(|| {
         if depth > 1000 {
             return Err("toml: value nested too deeply".into());
         }
@@ -325,6 +330,7 @@ impl Encoder {
             Value::Map(m) => self.map(&[], &m, true, depth + 1),
             Value::Object(_) => Ok(()),
         }
+        })
     }
 
     fn array(&mut self, items: &[Value], depth: usize) -> Result<(), String> {
@@ -1867,6 +1873,7 @@ impl<'a> Parser<'a> {
     }
 
     fn value(&mut self, it: &Item, parent_is_array: bool) -> PResult<(TVal, Ty)> {
+        grow(|| {
         Ok(match it.typ {
             It::String | It::RawString => (TVal::Str(it.val.clone()), Ty::Other),
             It::StringEsc => (TVal::Str(self.replace_escapes(it, &it.val)?), Ty::Other),
@@ -1896,6 +1903,7 @@ impl<'a> Parser<'a> {
             It::Array => self.value_array()?,
             It::InlineTableStart => self.value_inline_table(parent_is_array)?,
             other => return Err(Self::bug(format!("Unexpected value type: {other:?}"))),
+        })
         })
     }
 
@@ -2423,6 +2431,7 @@ fn go_float_syntax(s: &str) -> bool {
 }
 
 fn to_value(v: TVal) -> Value {
+    grow(|| {
     match v {
         TVal::Table(m) => table_value(m),
         TVal::TableArray(ts) => {
@@ -2435,6 +2444,7 @@ fn to_value(v: TVal) -> Value {
         TVal::Bool(b) => Value::Bool(b),
         TVal::Time(t) => Value::Object(Rc::new(t)),
     }
+    })
 }
 
 fn table_value(m: BTreeMap<String, TVal>) -> Value {
@@ -2482,6 +2492,12 @@ pub fn from_str(text: &str) -> (Value, Option<String>) {
         Ok(()) => (table_value(std::mem::take(&mut p.mapping)), None),
         Err(Fail(msg)) => (Value::empty_map(), Some(msg)),
     }
+}
+
+/// Runs a step of a recursive walk, growing the stack first when it is
+/// nearly used up: deeply nested input must not overflow it.
+fn grow<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
 }
 
 #[cfg(test)]

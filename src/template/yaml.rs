@@ -255,6 +255,7 @@ impl<'a> TreeParser<'a> {
 
     /// `parser.parse`: the next node, or None at the end of the stream.
     fn parse(&mut self, depth: usize) -> Result<Option<usize>, String> {
+        grow(|| {
         if depth > 10000 {
             return Err("yaml: exceeded max depth of 10000".into());
         }
@@ -352,6 +353,7 @@ impl<'a> TreeParser<'a> {
                 Ok(Some(id))
             }
         }
+        })
     }
 }
 
@@ -445,6 +447,7 @@ impl Decoder<'_> {
     }
 
     fn unmarshal(&mut self, id: usize) -> Result<GoVal, String> {
+        grow(|| {
         self.count()?;
         let n = &self.nodes[id];
         match n.kind {
@@ -474,6 +477,7 @@ impl Decoder<'_> {
                 Ok(GoVal::Map(out))
             }
         }
+        })
     }
 
     /// Decodes the mapping node `id` into `out` (a fresh map, or the map a
@@ -499,6 +503,7 @@ impl Decoder<'_> {
     /// Decodes a node into an existing map (what `d.unmarshal(n, out)` does
     /// when `out` is a map): a mapping or an alias of one.
     fn unmarshal_into(&mut self, id: usize, out: &mut Vec<(GoVal, GoVal)>) -> Result<(), String> {
+        grow(|| {
         self.count()?;
         let n = &self.nodes[id];
         match n.kind {
@@ -517,6 +522,7 @@ impl Decoder<'_> {
             }
             _ => Err(want_map()),
         }
+        })
     }
 
     fn merge(&mut self, id: usize, out: &mut Vec<(GoVal, GoVal)>) -> Result<(), String> {
@@ -651,6 +657,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 /// Go's `%#v` of a decoded YAML value (goyaml's and sigs.k8s.io's
 /// messages print keys and values so).
 fn go_syntax(v: &GoVal) -> String {
+    grow(|| {
     match v {
         GoVal::Nil => "<nil>".into(),
         GoVal::Bool(b) => b.to_string(),
@@ -672,11 +679,13 @@ fn go_syntax(v: &GoVal) -> String {
             format!("map[interface {{}}]interface {{}}{{{}}}", parts.join(", "))
         }
     }
+    })
 }
 
 /// sigs.k8s.io's `convertToJSONableObject` key check: keys must be
 /// strings, ints, floats or bools.
 fn check_keys(v: &GoVal) -> Result<(), String> {
+    grow(|| {
     match v {
         GoVal::Seq(items) => items.iter().try_for_each(check_keys),
         GoVal::Map(pairs) => {
@@ -707,6 +716,7 @@ fn check_keys(v: &GoVal) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+    })
 }
 
 /// The string sigs.k8s.io makes of a non-string key.
@@ -791,6 +801,7 @@ fn to_json_value(v: GoVal) -> Result<Value, String> {
 }
 
 fn json_value(v: GoVal) -> Value {
+    grow(|| {
     match v {
         GoVal::Nil => Value::Nil,
         GoVal::Bool(b) => Value::Bool(b),
@@ -807,16 +818,19 @@ fn json_value(v: GoVal) -> Value {
             Value::map(m)
         }
     }
+    })
 }
 
 /// The first NaN or infinity `json.Marshal` meets (keys in sorted order).
 fn first_non_finite(v: &Value) -> Option<f64> {
+    grow(|| {
     match v {
         Value::Float(f) if !f.is_finite() => Some(*f),
         Value::List(l) => l.items.iter().find_map(first_non_finite),
         Value::Map(m) => m.entries().iter().find_map(|(_, v)| first_non_finite(v)),
         _ => None,
     }
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1353,6 +1367,7 @@ pub fn to_string(value: &Value) -> Result<String, YamlError> {
 
 /// The events goyaml.v2's encoder emits for a decoded value.
 fn go_events(v: &GoVal, evs: &mut Vec<Ev>) {
+    grow(|| {
     match v {
         GoVal::Nil => evs.push(Ev::Scalar("null".into(), Style::Plain)),
         GoVal::Bool(b) => evs.push(Ev::Scalar(b.to_string(), Style::Plain)),
@@ -1381,6 +1396,7 @@ fn go_events(v: &GoVal, evs: &mut Vec<Ev>) {
             evs.push(Ev::MapEnd);
         }
     }
+    })
 }
 
 /// goyaml.v3's `Encoder` with `SetIndent(indent)` encoding `v` (Helm's
@@ -1398,6 +1414,7 @@ fn too_deep() -> YamlError {
 
 /// The events goyaml.v3 emits for `v` itself.
 fn v3_events(v: &Value, evs: &mut Vec<Ev>, depth: usize) -> Result<(), YamlError> {
+    grow(|| {
     if depth > 1000 {
         return Err(too_deep());
     }
@@ -1434,6 +1451,7 @@ fn v3_events(v: &Value, evs: &mut Vec<Ev>, depth: usize) -> Result<(), YamlError
         Value::Object(o) => v3_events(&o.to_data(), evs, depth + 1)?,
     }
     Ok(())
+    })
 }
 
 /// goyaml's `floatv`: `strconv.FormatFloat(f, 'g', -1, 64)`, `.inf`...
@@ -2430,6 +2448,12 @@ impl Emitter<'_> {
             }
         }
     }
+}
+
+/// Runs a step of a recursive walk, growing the stack first when it is
+/// nearly used up: deeply nested input must not overflow it.
+fn grow<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
 }
 
 #[cfg(test)]

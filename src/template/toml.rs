@@ -2462,7 +2462,7 @@ pub fn from_str(text: &str) -> (Value, Option<String>) {
     if let Some(rest) = data.strip_prefix('\u{feff}') {
         data = rest;
     }
-    if data[..data.len().min(6)].contains('\0') {
+    if data.as_bytes()[..data.len().min(6)].contains(&0) {
         return (
             Value::empty_map(),
             Some(

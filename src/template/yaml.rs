@@ -6,8 +6,8 @@
 //! octal, `0x1F`, `1_000`, `.inf`, `~`, merge keys `<<`, anchors), the result
 //! becomes JSON (non-string keys turn into strings: `y` -> `"true"`, `1.5` ->
 //! `"1.5"` via float32 formatting) and `encoding/json` decodes that, so every
-//! number is a `float64`. The event parser is libyaml's (libyaml-safer, the
-//! safe port of the C library goyaml was translated from), so goyaml's
+//! number is a `float64`. The event parser is libyaml's (unsafe-libyaml, the
+//! Rust transliteration of the C library goyaml was translated from), so goyaml's
 //! scanner and parser messages come out as Go prints them:
 //! `error converting YAML to JSON: yaml: line 3: mapping values are not
 //! allowed in this context` (a scanner error's line is 1-based, a parser
@@ -177,36 +177,189 @@ fn short_tag(tag: &str) -> String {
     }
 }
 
+/// libyaml's event parser (unsafe-libyaml, the C library goyaml.v2 was
+/// translated from), behind a safe interface: events with owned strings,
+/// and errors with libyaml's problem text and marks.
+mod clib {
+    use std::mem::MaybeUninit;
+    use unsafe_libyaml as unsafe_libyaml_sys;
+
+    /// An event, as goyaml's parser reads it.
+    pub enum Event {
+        StreamStart,
+        StreamEnd,
+        DocumentStart,
+        DocumentEnd,
+        Alias { anchor: String },
+        Scalar {
+            anchor: Option<String>,
+            tag: Option<String>,
+            value: String,
+            plain_implicit: bool,
+        },
+        SequenceStart { anchor: Option<String> },
+        SequenceEnd,
+        MappingStart { anchor: Option<String> },
+        MappingEnd,
+    }
+
+    /// A parse error: whether the scanner raised it, the problem, and the
+    /// problem's and context's lines (0-based).
+    pub struct Error {
+        pub scanner: bool,
+        pub problem: String,
+        pub problem_line: u64,
+        pub context_line: u64,
+    }
+
+    pub struct Parser {
+        parser: Box<MaybeUninit<unsafe_libyaml_sys::yaml_parser_t>>,
+        // The input libyaml reads from: kept alive (and unmoved on the heap)
+        // as long as the parser.
+        _input: Vec<u8>,
+        done: bool,
+    }
+
+    fn owned(ptr: *const u8) -> Option<String> {
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: libyaml's anchors and tags are NUL-terminated strings it
+        // allocated; they live until the event is deleted.
+        let bytes = unsafe { std::ffi::CStr::from_ptr(ptr.cast()) }.to_bytes();
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    impl Parser {
+        pub fn new(input: &[u8]) -> Parser {
+            let input = input.to_vec();
+            let mut parser = Box::new(MaybeUninit::<unsafe_libyaml_sys::yaml_parser_t>::uninit());
+            // SAFETY: initialize fills the struct; the input outlives the
+            // parser (both are owned by `Parser`, dropped together, the
+            // parser first in Drop).
+            let ok = unsafe {
+                let p = parser.as_mut_ptr();
+                let ok = unsafe_libyaml_sys::yaml_parser_initialize(p).ok;
+                if ok {
+                    unsafe_libyaml_sys::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as _);
+                }
+                ok
+            };
+            Parser {
+                parser,
+                _input: input,
+                done: !ok,
+            }
+        }
+
+        fn error(&self) -> Error {
+            // SAFETY: the parser is initialized; the error fields are plain
+            // data set by libyaml (problem a static C string or null).
+            unsafe {
+                let p = &*self.parser.as_ptr();
+                let problem = owned(p.problem.cast()).unwrap_or_default();
+                Error {
+                    scanner: p.error == unsafe_libyaml_sys::YAML_SCANNER_ERROR,
+                    problem,
+                    problem_line: p.problem_mark.line,
+                    context_line: p.context_mark.line,
+                }
+            }
+        }
+
+        pub fn next(&mut self) -> Result<Event, Error> {
+            if self.done {
+                return Err(Error {
+                    scanner: false,
+                    problem: String::new(),
+                    problem_line: 0,
+                    context_line: 0,
+                });
+            }
+            let mut ev = MaybeUninit::<unsafe_libyaml_sys::yaml_event_t>::uninit();
+            // SAFETY: the parser is initialized; on success the event is
+            // initialized, read, then deleted once.
+            unsafe {
+                if !unsafe_libyaml_sys::yaml_parser_parse(self.parser.as_mut_ptr(), ev.as_mut_ptr()).ok {
+                    self.done = true;
+                    return Err(self.error());
+                }
+                let e = ev.as_mut_ptr();
+                let out = match (*e).type_ {
+                    unsafe_libyaml_sys::YAML_STREAM_START_EVENT => Event::StreamStart,
+                    unsafe_libyaml_sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
+                    unsafe_libyaml_sys::YAML_DOCUMENT_START_EVENT => Event::DocumentStart,
+                    unsafe_libyaml_sys::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
+                    unsafe_libyaml_sys::YAML_ALIAS_EVENT => Event::Alias {
+                        anchor: owned((*e).data.alias.anchor).unwrap_or_default(),
+                    },
+                    unsafe_libyaml_sys::YAML_SCALAR_EVENT => {
+                        let d = (*e).data.scalar;
+                        let value = if d.value.is_null() {
+                            String::new()
+                        } else {
+                            let bytes = std::slice::from_raw_parts(d.value, d.length as usize);
+                            String::from_utf8_lossy(bytes).into_owned()
+                        };
+                        Event::Scalar {
+                            anchor: owned(d.anchor),
+                            tag: owned(d.tag),
+                            value,
+                            plain_implicit: d.plain_implicit,
+                        }
+                    }
+                    unsafe_libyaml_sys::YAML_SEQUENCE_START_EVENT => Event::SequenceStart {
+                        anchor: owned((*e).data.sequence_start.anchor),
+                    },
+                    unsafe_libyaml_sys::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
+                    unsafe_libyaml_sys::YAML_MAPPING_START_EVENT => Event::MappingStart {
+                        anchor: owned((*e).data.mapping_start.anchor),
+                    },
+                    unsafe_libyaml_sys::YAML_MAPPING_END_EVENT => Event::MappingEnd,
+                    _ => Event::StreamEnd,
+                };
+                unsafe_libyaml_sys::yaml_event_delete(e);
+                if matches!(out, Event::StreamEnd) {
+                    self.done = true;
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    impl Drop for Parser {
+        fn drop(&mut self) {
+            // SAFETY: initialized in `new` (also when it failed, libyaml
+            // leaves a deletable struct).
+            unsafe { unsafe_libyaml_sys::yaml_parser_delete(self.parser.as_mut_ptr()) }
+        }
+    }
+}
+
 /// goyaml.v2's `parser`: builds the node tree of the first document.
-struct TreeParser<'a> {
-    parser: libyaml_safer::Parser<&'a [u8]>,
-    peeked: Option<libyaml_safer::Event>,
+struct TreeParser {
+    parser: clib::Parser,
+    peeked: Option<clib::Event>,
     nodes: Vec<Node>,
     anchors: std::collections::HashMap<String, usize>,
 }
 
 /// goyaml.v2's `parser.fail`: `line N: problem`, the line from the
 /// problem mark (plus one for scanner errors) or else the context mark.
-fn parse_failure(e: &libyaml_safer::Error) -> String {
+fn parse_failure(e: &clib::Error) -> String {
     let mut line = 0u64;
-    if let Some(m) = e.problem_mark() {
-        if m.line != 0 {
-            line = m.line;
-            if e.kind() == libyaml_safer::ErrorKind::Scanner {
-                line += 1;
-            }
+    if e.problem_line != 0 {
+        line = e.problem_line;
+        if e.scanner {
+            line += 1;
         }
+    } else if e.context_line != 0 {
+        line = e.context_line;
     }
-    if line == 0 {
-        if let Some(m) = e.context_mark() {
-            line = m.line;
-        }
-    }
-    let problem = e.problem();
-    let msg = if problem.is_empty() {
+    let msg = if e.problem.is_empty() {
         "unknown problem parsing YAML content"
     } else {
-        problem
+        &e.problem
     };
     if line != 0 {
         format!("yaml: line {line}: {msg}")
@@ -215,22 +368,22 @@ fn parse_failure(e: &libyaml_safer::Error) -> String {
     }
 }
 
-impl<'a> TreeParser<'a> {
-    fn peek(&mut self) -> Result<&libyaml_safer::EventData, String> {
+impl TreeParser {
+    fn peek(&mut self) -> Result<&clib::Event, String> {
         if self.peeked.is_none() {
-            let ev = self.parser.parse().map_err(|e| parse_failure(&e))?;
+            let ev = self.parser.next().map_err(|e| parse_failure(&e))?;
             self.peeked = Some(ev);
         }
         match &self.peeked {
-            Some(ev) => Ok(&ev.data),
+            Some(ev) => Ok(ev),
             None => Err("yaml: unknown problem parsing YAML content".into()),
         }
     }
 
-    fn next(&mut self) -> Result<libyaml_safer::EventData, String> {
+    fn next(&mut self) -> Result<clib::Event, String> {
         self.peek()?;
         match self.peeked.take() {
-            Some(ev) => Ok(ev.data),
+            Some(ev) => Ok(ev),
             None => Err("yaml: unknown problem parsing YAML content".into()),
         }
     }
@@ -259,10 +412,10 @@ impl<'a> TreeParser<'a> {
         if depth > 10000 {
             return Err("yaml: exceeded max depth of 10000".into());
         }
-        use libyaml_safer::EventData as E;
+        use clib::Event as E;
         let kind = match self.peek()? {
             E::StreamEnd => return Ok(None),
-            E::DocumentStart { .. } => 0,
+            E::DocumentStart => 0,
             E::Alias { .. } => 1,
             E::Scalar { .. } => 2,
             E::SequenceStart { .. } => 3,
@@ -280,7 +433,7 @@ impl<'a> TreeParser<'a> {
                 self.anchors.clear();
                 let child = self.parse(depth + 1)?;
                 match self.next()? {
-                    E::DocumentEnd { .. } => Ok(child),
+                    E::DocumentEnd => Ok(child),
                     other => Err(format!(
                         "yaml: expected DOCUMENT_END event but got {}",
                         event_name(&other)
@@ -361,13 +514,13 @@ fn past_end() -> String {
     "yaml: attempted to go past the end of stream; corrupted value?".into()
 }
 
-fn event_name(e: &libyaml_safer::EventData) -> &'static str {
-    use libyaml_safer::EventData as E;
+fn event_name(e: &clib::Event) -> &'static str {
+    use clib::Event as E;
     match e {
-        E::StreamStart { .. } => "STREAM_START",
+        E::StreamStart => "STREAM_START",
         E::StreamEnd => "STREAM_END",
-        E::DocumentStart { .. } => "DOCUMENT_START",
-        E::DocumentEnd { .. } => "DOCUMENT_END",
+        E::DocumentStart => "DOCUMENT_START",
+        E::DocumentEnd => "DOCUMENT_END",
         E::Alias { .. } => "ALIAS",
         E::Scalar { .. } => "SCALAR",
         E::SequenceStart { .. } => "SEQUENCE_START",
@@ -380,16 +533,14 @@ fn event_name(e: &libyaml_safer::EventData) -> &'static str {
 /// goyaml.v2's `unmarshal` of the first document into an `interface{}`.
 fn decode_first_document(text: &str) -> Result<GoVal, String> {
     let input: &[u8] = if text.is_empty() { b"\n" } else { text.as_bytes() };
-    let mut parser = libyaml_safer::Parser::new();
-    parser.set_input(input);
     let mut tp = TreeParser {
-        parser,
+        parser: clib::Parser::new(input),
         peeked: None,
         nodes: Vec::new(),
         anchors: Default::default(),
     };
     match tp.next()? {
-        libyaml_safer::EventData::StreamStart { .. } => {}
+        clib::Event::StreamStart => {}
         other => {
             return Err(format!(
                 "yaml: expected STREAM_START event but got {}",

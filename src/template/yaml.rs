@@ -188,7 +188,12 @@ mod clib {
     pub enum Event {
         StreamStart,
         StreamEnd,
-        DocumentStart,
+        /// The `%YAML` version, if given, and the line the document starts
+        /// on (0-based).
+        DocumentStart {
+            version: Option<(i32, i32)>,
+            line: u64,
+        },
         DocumentEnd,
         Alias { anchor: String },
         Scalar {
@@ -288,7 +293,13 @@ mod clib {
                 let out = match (*e).type_ {
                     unsafe_libyaml_sys::YAML_STREAM_START_EVENT => Event::StreamStart,
                     unsafe_libyaml_sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
-                    unsafe_libyaml_sys::YAML_DOCUMENT_START_EVENT => Event::DocumentStart,
+                    unsafe_libyaml_sys::YAML_DOCUMENT_START_EVENT => {
+                        let v = (*e).data.document_start.version_directive;
+                        Event::DocumentStart {
+                            version: (!v.is_null()).then(|| ((*v).major, (*v).minor)),
+                            line: (*e).start_mark.line,
+                        }
+                    }
                     unsafe_libyaml_sys::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
                     unsafe_libyaml_sys::YAML_ALIAS_EVENT => Event::Alias {
                         anchor: owned((*e).data.alias.anchor).unwrap_or_default(),
@@ -415,7 +426,7 @@ impl TreeParser {
         use clib::Event as E;
         let kind = match self.peek()? {
             E::StreamEnd => return Ok(None),
-            E::DocumentStart => 0,
+            E::DocumentStart { .. } => 0,
             E::Alias { .. } => 1,
             E::Scalar { .. } => 2,
             E::SequenceStart { .. } => 3,
@@ -429,7 +440,20 @@ impl TreeParser {
         };
         match kind {
             0 => {
-                self.next()?;
+                if let E::DocumentStart {
+                    version: Some((major, minor)),
+                    line,
+                } = self.next()?
+                {
+                    // libyaml 0.2.5 also takes %YAML 1.2; goyaml.v2 only 1.1.
+                    if major != 1 || minor != 1 {
+                        return Err(if line != 0 {
+                            format!("yaml: line {line}: found incompatible YAML document")
+                        } else {
+                            "yaml: found incompatible YAML document".into()
+                        });
+                    }
+                }
                 self.anchors.clear();
                 let child = self.parse(depth + 1)?;
                 match self.next()? {
@@ -519,7 +543,7 @@ fn event_name(e: &clib::Event) -> &'static str {
     match e {
         E::StreamStart => "STREAM_START",
         E::StreamEnd => "STREAM_END",
-        E::DocumentStart => "DOCUMENT_START",
+        E::DocumentStart { .. } => "DOCUMENT_START",
         E::DocumentEnd => "DOCUMENT_END",
         E::Alias { .. } => "ALIAS",
         E::Scalar { .. } => "SCALAR",

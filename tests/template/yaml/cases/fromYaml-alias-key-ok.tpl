@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: &x k\n*x : 2") }}

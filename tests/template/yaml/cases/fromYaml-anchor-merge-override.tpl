@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "d: &d {a: 1, b: {c: 2}}\ne:\n  <<: *d\n  b: {x: 1}") }}

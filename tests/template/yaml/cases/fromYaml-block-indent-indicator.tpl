@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: |2\n    x\n  y\n") }}

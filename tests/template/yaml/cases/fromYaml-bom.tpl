@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "\ufeffa: 1") }}

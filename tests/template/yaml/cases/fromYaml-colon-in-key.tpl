@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "\"a:b\": 1\nc:d: 2\n") }}

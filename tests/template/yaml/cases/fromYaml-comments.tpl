@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "# c\na: 1 # c2\nb: \"x # y\"\nc: x#y\n") }}

@@ -1,0 +1,1 @@
+{{ $m := fromYaml "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    app: y\ndata:\n  key: value\n  num: \"1\"\n" }}{{ toYaml $m }}

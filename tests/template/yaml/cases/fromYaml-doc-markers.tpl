@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "---\na: 1\n...\n") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a:\nb: \nc: []\nd: {}\ne: ") }}

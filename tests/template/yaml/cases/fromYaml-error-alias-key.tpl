@@ -1,0 +1,1 @@
+{{ fromYaml "a: &x 1\n*x : 2" }}

@@ -1,0 +1,1 @@
+{{ fromYaml "%YAML 1.1\n%YAML 1.1\n---\na: 1" }}

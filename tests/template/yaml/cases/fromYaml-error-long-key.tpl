@@ -1,0 +1,1 @@
+{{ fromYaml (printf "%s: 1" (repeat 1100 "k")) }}

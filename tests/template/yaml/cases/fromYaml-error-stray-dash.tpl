@@ -1,0 +1,1 @@
+{{ fromYaml "a:\n  b: 1\n  - c" }}

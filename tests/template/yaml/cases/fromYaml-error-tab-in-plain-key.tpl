@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a\tb: 1") }}

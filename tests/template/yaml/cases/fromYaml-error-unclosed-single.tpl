@@ -1,0 +1,1 @@
+{{ fromYaml "a: 'x\nb: 1" }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "? a\n: 1\n? b\n") }}

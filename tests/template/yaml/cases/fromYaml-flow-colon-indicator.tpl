@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: [b:, c]") }}

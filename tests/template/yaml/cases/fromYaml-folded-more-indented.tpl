@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: >\n  x\n    y\n  z\n\n  w\n") }}

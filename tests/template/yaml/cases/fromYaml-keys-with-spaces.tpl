@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a b: 1\n \"c d\" : 2") }}

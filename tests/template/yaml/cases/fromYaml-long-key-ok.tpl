@@ -1,0 +1,1 @@
+{{ len (fromYaml (printf "%s: 1" (repeat 1000 "k"))) }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: this is\n  a multi\n\n  line\nb: 1") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a:\n- 1\n- b: 2\n  c: 3\n-   - 4\n") }}

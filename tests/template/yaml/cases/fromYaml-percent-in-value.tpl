@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: 50%\nb: \"%x\"") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: \"x\n  y\\\n  z\"\nb: 'p\n\n  q'") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYamlArray "-\n- ~\n-\n") }}

@@ -1,0 +1,1 @@
+{{ toJson (fromYaml "a: 1\t\nb: x\t# c") }}

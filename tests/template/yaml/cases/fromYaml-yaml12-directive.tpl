@@ -1,0 +1,1 @@
+{{ fromYaml "%YAML 1.2\n---\na: 1" }}

@@ -11,7 +11,11 @@
 //! scanner and parser messages come out as Go prints them:
 //! `error converting YAML to JSON: yaml: line 3: mapping values are not
 //! allowed in this context` (a scanner error's line is 1-based, a parser
-//! error's is goyaml's 0-based one).
+//! error's is goyaml's 0-based one). Where libyaml 0.2.5 and goyaml.v2's
+//! older scanner differ, Go's answer is not reached yet: in a flow
+//! collection goyaml ends a plain scalar at `?` (`[b?c]` fails in Helm) and
+//! takes `b:` before a flow indicator as a scalar (`[b:, c]`), libyaml does
+//! the opposite (fixtures `fromYaml-flow-question`, `-flow-colon-indicator`).
 //!
 //! Writing is `sigs.k8s.io/yaml`'s `Marshal` (`toYaml`): `json.Marshal`
 //! first (so numbers print as JSON wrote them and were re-read by goyaml:

@@ -92,6 +92,7 @@ fn encode(out: &mut String, v: &Value, opts: Options<'_>, depth: usize) -> Resul
             out.push_str(&base64_std(b));
             out.push('"');
         }
+        Value::List(l) if l.nil => out.push_str("null"),
         Value::List(l) => {
             if depth > MAX_DEPTH {
                 return Err(cycle(v));

@@ -476,11 +476,11 @@ impl<'a> Lexer<'a> {
                 self.paren_depth += 1;
             }
             ')' => {
-                self.emit(ItemType::RightParen);
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
-                    return self.error("unexpected right paren U+0029 ')'".into());
+                    return self.error("unexpected right paren".into());
                 }
+                self.emit(ItemType::RightParen);
             }
             c if c.is_ascii() && !c.is_ascii_control() => self.emit(ItemType::Char),
             c => {

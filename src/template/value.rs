@@ -68,6 +68,9 @@ pub struct List {
     pub elem: Elem,
     /// The items, shared between clones.
     pub items: Rc<Vec<Value>>,
+    /// A nil slice (Go's `var s []string`): empty, but `encoding/json`
+    /// writes `null` for it, not `[]` (e.g. `regexFindAll` with no match).
+    pub nil: bool,
 }
 
 /// A Go map with string keys: iteration and printing are in key order, as
@@ -243,6 +246,7 @@ impl Value {
         Value::List(List {
             elem: Elem::Any,
             items: Rc::new(items),
+            nil: false,
         })
     }
 
@@ -251,6 +255,16 @@ impl Value {
         Value::List(List {
             elem,
             items: Rc::new(items),
+            nil: false,
+        })
+    }
+
+    /// A nil slice of the given element type.
+    pub fn nil_list(elem: Elem) -> Value {
+        Value::List(List {
+            elem,
+            items: Rc::new(Vec::new()),
+            nil: true,
         })
     }
 

@@ -383,7 +383,7 @@ fn dig(args: &[Value]) -> FuncResult {
         ))
     };
     let as_dict = |v: &Value| match v {
-        Value::Map(m) if m.elem == Elem::Any => Ok(m.clone()),
+        Value::Map(m) if m.elem == Elem::Any && m.named.is_none() => Ok(m.clone()),
         other => Err(conversion(other, "map[string]interface {}")),
     };
     let n = args.len();
@@ -445,6 +445,7 @@ fn copy_value(v: &Value, depth: usize) -> FuncResult {
             Value::List(List {
                 elem: l.elem,
                 items: items.into(),
+                nil: l.nil,
             })
         }
         Value::Bytes(b) => Value::Bytes(b.to_vec().into()),

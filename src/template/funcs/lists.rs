@@ -243,6 +243,7 @@ fn slice(args: &[Value]) -> FuncResult {
         Seq::Items(list) => Value::List(List {
             elem: list.elem,
             items: Rc::new(list.items.get(start..end).unwrap_or_default().to_vec()),
+            nil: false,
         }),
         Seq::Bytes(b) => Value::Bytes(b.get(start..end).unwrap_or_default().into()),
     })

@@ -35,10 +35,10 @@ pub(super) fn register(r: &mut Registry) {
         Ok(Value::Bool(must(a)?.is_match(s(a, 1))))
     });
     r.add("regexFindAll", &[S, S, Int], None, |a| {
-        Ok(Value::strings(panicking(a)?.find_all(s(a, 1), n(a, 2))))
+        Ok(nil_if_empty(panicking(a)?.find_all(s(a, 1), n(a, 2))))
     });
     r.add("mustRegexFindAll", &[S, S, Int], None, |a| {
-        Ok(Value::strings(must(a)?.find_all(s(a, 1), n(a, 2))))
+        Ok(nil_if_empty(must(a)?.find_all(s(a, 1), n(a, 2))))
     });
     r.add("regexFind", &[S, S], None, |a| {
         Ok(Value::str(panicking(a)?.find(s(a, 1))))
@@ -71,10 +71,10 @@ pub(super) fn register(r: &mut Registry) {
         )?))
     });
     r.add("regexSplit", &[S, S, Int], None, |a| {
-        Ok(Value::strings(panicking(a)?.split(s(a, 1), n(a, 2))))
+        Ok(nil_if_empty(panicking(a)?.split(s(a, 1), n(a, 2))))
     });
     r.add("mustRegexSplit", &[S, S, Int], None, |a| {
-        Ok(Value::strings(must(a)?.split(s(a, 1), n(a, 2))))
+        Ok(nil_if_empty(must(a)?.split(s(a, 1), n(a, 2))))
     });
     r.add("regexQuoteMeta", &[S], None, |a| {
         Ok(Value::from(quote_meta(s(a, 0))))
@@ -1369,6 +1369,16 @@ fn parse_perl_flags(s: &str, flags: Flags) -> Result<(&str, FlagAction), GoError
         saw_flag = true;
     }
     Err(GoError::new(ERR_INVALID_PERL_OP, &s[..s.len() - t.len()]))
+}
+
+/// Go's `FindAllString` and `Split` return a nil slice when there is
+/// nothing (no match, or n = 0): empty when printed, `null` in JSON.
+fn nil_if_empty(items: Vec<String>) -> Value {
+    if items.is_empty() {
+        Value::nil_list(crate::template::value::Elem::String)
+    } else {
+        Value::strings(items)
+    }
 }
 
 #[cfg(test)]

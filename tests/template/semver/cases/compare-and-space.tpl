@@ -1,0 +1,1 @@
+{{ semverCompare ">= 1.0 < 1.5" "1.4.9" }} {{ semverCompare ">= 1.0 < 1.5" "1.5.0" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "^*" "5.0.0" }}

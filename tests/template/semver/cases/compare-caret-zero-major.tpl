@@ -1,0 +1,1 @@
+{{ semverCompare "^0" "0.9.0" }} {{ semverCompare "^0" "1.0.0" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "^0.0.1-alpha" "0.0.1-beta" }} {{ semverCompare "^0.1.0-0" "0.1.5-rc" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "^0.0.3" "0.0.3" }} {{ semverCompare "^0.0.3" "0.0.4" }}

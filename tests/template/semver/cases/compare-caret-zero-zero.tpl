@@ -1,0 +1,1 @@
+{{ semverCompare "^0.0" "0.0.5" }} {{ semverCompare "^0.0" "0.1.0" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "=1.2.3-beta" "1.2.3" }} {{ semverCompare "1.2.3" "1.2.3-beta" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "1.2.x" "1.2.9" }} {{ semverCompare "1.2.X" "1.3.0" }}

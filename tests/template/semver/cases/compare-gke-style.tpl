@@ -1,0 +1,1 @@
+{{ semverCompare ">=1.28.0-0" "v1.29.4-gke.1043002" }} {{ semverCompare ">=1.28.0" "v1.29.4-gke.1043002" }}

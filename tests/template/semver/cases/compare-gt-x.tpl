@@ -1,0 +1,1 @@
+{{ semverCompare ">1.x" "2.0.0" }} {{ semverCompare ">1.2.x" "1.3.0" }} {{ semverCompare ">1.2.x" "1.2.9" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "<=1.2" "1.2.9" }} {{ semverCompare "<=1.2.3" "1.2.4" }} {{ semverCompare "=<1.2.3" "1.2.3" }}

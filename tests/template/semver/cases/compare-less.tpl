@@ -1,0 +1,1 @@
+{{ semverCompare "<2" "1.9.9" }} {{ semverCompare "<1.2.3" "1.2.3" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "!=1.2.x" "1.2.5" }} {{ semverCompare "!=1.x" "1.5.0" }} {{ semverCompare "!=1.x" "2.0.0" }}

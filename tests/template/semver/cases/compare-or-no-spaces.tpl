@@ -1,0 +1,1 @@
+{{ semverCompare "<1.0||>2.0" "2.1.0" }} {{ semverCompare "<1.0||>2.0" "1.5.0" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "^1.2.3-beta" "1.2.3-beta.2" }} {{ semverCompare "^1.2.3-beta" "1.3.0-beta" }} {{ semverCompare "^1.2.3-beta" "1.2.3-alpha" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "=1.2.3-rc.1" "1.2.3-rc.1" }} {{ semverCompare "1.2.3-rc.1" "1.2.3-rc.2" }}

@@ -1,0 +1,1 @@
+{{ semverCompare ">1.0.0-alpha" "1.0.0-alpha.1" }} {{ semverCompare "<1.0.0-alpha.beta" "1.0.0-alpha.1" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "!=1.2.x-beta" "1.2.3-alpha" }} {{ semverCompare "!=1.2.x-beta" "1.2.3-beta" }}

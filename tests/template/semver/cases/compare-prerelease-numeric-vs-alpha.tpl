@@ -1,0 +1,1 @@
+{{ semverCompare ">1.0.0-1" "1.0.0-alpha" }} {{ semverCompare ">1.0.0-alpha" "1.0.0-1" }}

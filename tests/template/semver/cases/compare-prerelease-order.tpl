@@ -1,0 +1,1 @@
+{{ semverCompare ">=1.2.3-alpha.1" "1.2.3-alpha.2" }} {{ semverCompare ">1.2.3-alpha.9" "1.2.3-alpha.10" }} {{ semverCompare "<1.2.3-beta" "1.2.3-alpha" }}

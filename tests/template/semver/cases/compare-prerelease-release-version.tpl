@@ -1,0 +1,1 @@
+{{ semverCompare ">=1.0.0-0" "1.0.0" }} {{ semverCompare "<1.0.0-rc" "0.9.0" }}

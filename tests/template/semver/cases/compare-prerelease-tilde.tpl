@@ -1,0 +1,1 @@
+{{ semverCompare "~1.2.3-beta" "1.2.4-rc" }} {{ semverCompare "~1.2.3-0" "1.3.0-rc" }}

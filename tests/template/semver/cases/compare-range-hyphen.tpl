@@ -1,0 +1,1 @@
+{{ semverCompare "1.2 - 1.4" "1.4.5" }} {{ semverCompare "1.2 - 1.4" "1.5.0" }} {{ semverCompare "1.2 - 1.4" "1.1.9" }}

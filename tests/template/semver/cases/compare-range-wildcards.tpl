@@ -1,0 +1,1 @@
+{{ semverCompare "1.x - 2.x" "2.9.0" }} {{ semverCompare "1.x - 2.x" "3.0.0" }}

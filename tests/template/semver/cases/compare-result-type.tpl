@@ -1,0 +1,1 @@
+{{ typeOf (semverCompare "1" "1") }}

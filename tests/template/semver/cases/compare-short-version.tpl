@@ -1,0 +1,1 @@
+{{ semverCompare "~1.2.0" "1.2" }} {{ semverCompare "1" "1" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "*" "1.0.0-beta" }} {{ semverCompare "*" "0.0.0" }} {{ semverCompare "x" "3.0.0" }}

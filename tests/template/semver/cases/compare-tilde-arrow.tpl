@@ -1,0 +1,1 @@
+{{ semverCompare "~>1.2" "1.2.5" }} {{ semverCompare "~> 1.2" "1.3.0" }}

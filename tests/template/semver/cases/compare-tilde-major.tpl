@@ -1,0 +1,1 @@
+{{ semverCompare "~1" "1.9.0" }} {{ semverCompare "~1" "2.0.0" }}

@@ -1,0 +1,1 @@
+{{ semver "1.2" }} {{ semver "7" }} {{ (semver "1.2").Original }}

@@ -1,0 +1,1 @@
+{{ (semver "1.2.3").Compare (semver "1.2.4") }} {{ (semver "1.2.3").Compare (semver "1.2.3+x") }} {{ (semver "1.3.0").Compare (semver "1.2.9") }}

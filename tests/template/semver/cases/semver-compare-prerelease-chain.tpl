@@ -1,0 +1,1 @@
+{{ $l := list "1.0.0-alpha" "1.0.0-alpha.1" "1.0.0-alpha.beta" "1.0.0-beta" "1.0.0-beta.2" "1.0.0-beta.11" "1.0.0-rc.1" "1.0.0" }}{{ range $i, $a := $l }}{{ if $i }}{{ (semver (index $l (sub $i 1))).Compare (semver $a) }} {{ end }}{{ end }}

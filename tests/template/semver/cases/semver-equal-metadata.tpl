@@ -1,0 +1,1 @@
+{{ (semver "1.2.3+a").Equal (semver "1.2.3+b") }} {{ (semver "1.2.3-a").Equal (semver "1.2.3") }}

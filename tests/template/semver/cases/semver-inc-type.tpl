@@ -1,0 +1,1 @@
+{{ typeOf (semver "1.0.0").IncMajor }} {{ kindOf (semver "1.0.0").IncMajor }}

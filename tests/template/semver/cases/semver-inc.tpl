@@ -1,0 +1,1 @@
+{{ (semver "v1.2.3").IncPatch }} {{ (semver "1.2.3-beta+m").IncPatch }} {{ (semver "1.2.3+m").IncMinor }} {{ (semver "1.2.3-rc").IncMajor }}

@@ -1,0 +1,1 @@
+{{ (semver "1.2.3").LessThan (semver "1.2.4") }} {{ (semver "1.2.3").GreaterThan (semver "1.2.4") }} {{ (semver "1.2.3").LessThanEqual (semver "1.2.3") }} {{ (semver "1.2.3").GreaterThanEqual (semver "1.2.4") }}

@@ -1,0 +1,1 @@
+{{ printf "%s" (semver "v1.2.3").MarshalText }}

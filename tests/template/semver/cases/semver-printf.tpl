@@ -1,0 +1,1 @@
+{{ printf "%v|%s" (semver "v2.0.0") (semver "v2.0.0-rc.1") }}

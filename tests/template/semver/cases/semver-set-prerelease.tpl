@@ -1,0 +1,1 @@
+{{ (semver "1.2.3").SetPrerelease "rc.1" }} {{ (semver "1.2.3-beta").SetPrerelease "" }} {{ (semver "1.2.3").SetMetadata "sha.abc" }}

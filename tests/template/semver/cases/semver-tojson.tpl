@@ -1,0 +1,1 @@
+{{ toJson (semver "v1.2.3") }} {{ toJson (dict "v" (semver "1.0.0-rc.1+b")) }}

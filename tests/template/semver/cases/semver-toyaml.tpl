@@ -1,0 +1,1 @@
+{{ toYaml (dict "v" (semver "v1.2")) }}

@@ -1,0 +1,1 @@
+{{ if semver "0.0.0" }}yes{{ end }}

@@ -1,0 +1,1 @@
+{{ semverCompare "é>1" "1.0.0" }}

@@ -1,0 +1,1 @@
+{{ semverCompare "~>1.2.3 foo" "1.2.3" }}

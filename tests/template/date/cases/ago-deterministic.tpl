@@ -1,0 +1,1 @@
+{{ ago "not a time" }} {{ ago .Values.fraction }}

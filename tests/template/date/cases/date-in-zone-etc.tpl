@@ -1,0 +1,1 @@
+{{ dateInZone "15:04 MST -0700" 0 "Etc/GMT+5" }} {{ dateInZone "15:04 MST" 0 "EST" }}

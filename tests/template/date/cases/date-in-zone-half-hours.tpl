@@ -1,0 +1,1 @@
+{{ dateInZone "15:04 MST Z07:00" 0 "Asia/Kolkata" }} {{ dateInZone "15:04 MST Z0700" 1700000000 "Asia/Kathmandu" }} {{ dateInZone "15:04 MST" 1700000000 "Australia/Lord_Howe" }}

@@ -1,0 +1,1 @@
+{{ dateInZone "2006-01-02 15:04:05 MST -07:00:00 Z070000" -2500000000 "Europe/Amsterdam" }}

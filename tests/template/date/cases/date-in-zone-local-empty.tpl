@@ -1,0 +1,1 @@
+{{ dateInZone "15:04 MST" 0 "Local" }} {{ dateInZone "15:04 MST" 0 "" }} {{ dateInZone "15:04 MST" 0 "UTC" }}

@@ -1,0 +1,1 @@
+{{ dateInZone "15:04 MST" 0 "Mars/Olympus" }} {{ dateInZone "15:04 MST" 0 "america/new_york" }} {{ dateInZone "15:04 MST" 0 "../etc" }}

@@ -1,0 +1,1 @@
+{{ date "Month Janet Mondays PMx _2006 2006_" 0 }}

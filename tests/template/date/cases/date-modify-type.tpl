@@ -1,0 +1,1 @@
+{{ typeOf (dateModify "1h" (toDate "2006-01-02" "2024-01-01")) }}

@@ -1,0 +1,1 @@
+{{ $t := toDate "2006-01-02" "2024-01-01" }}{{ dateModify "1.5h" $t }}|{{ dateModify "1h2m3.5s" $t }}|{{ dateModify "300ms" $t }}|{{ dateModify "1µs" $t }}|{{ dateModify "2us" $t }}|{{ dateModify "5ns" $t }}|{{ dateModify "+.5m" $t }}

@@ -1,0 +1,1 @@
+{{ dateModify "1h30m" (toDate "2006-01-02" "2024-01-01") }} {{ dateModify "-24h" (toDate "2006-01-02" "2024-01-01") }} {{ date_modify "bogus" (toDate "2006-01-02" "2024-01-01") }}

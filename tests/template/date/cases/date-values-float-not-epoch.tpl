@@ -1,0 +1,1 @@
+{{ $d := date "2006" .Values.epoch }}{{ if eq $d "2023" }}epoch{{ else }}now{{ end }}

@@ -1,0 +1,1 @@
+{{ duration (int64 3661) }} {{ duration 90 }} {{ duration .Values.seconds }} {{ duration (int64 0) }}

@@ -1,0 +1,1 @@
+{{ duration (int64 9223372036) }} {{ duration (int64 9223372037) }} {{ duration "100000000000" }}

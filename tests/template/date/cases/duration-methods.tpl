@@ -1,0 +1,1 @@
+{{ $d := mustToDuration "1h30m45.5s" }}{{ $d.Hours }} {{ $d.Minutes }} {{ $d.Seconds }} {{ $d.Milliseconds }} {{ $d.Microseconds }} {{ $d.Nanoseconds }} {{ $d.String }} {{ $d.Round 60000000000 }} {{ $d.Truncate 60000000000 }} {{ (mustToDuration "-1s").Abs }}

@@ -1,0 +1,1 @@
+{{ durationRound "24h" }} {{ durationRound "24h1ns" }} {{ durationRound "720h1s" }} {{ durationRound "8760h" }} {{ durationRound "8761h" }} {{ durationRound "1h0m1s" }}

@@ -1,0 +1,1 @@
+{{ durationRound (toDate "2006" "1990") | len | lt 1 }}

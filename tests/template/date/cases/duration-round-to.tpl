@@ -1,0 +1,1 @@
+{{ durationRoundTo "1h29m" "1h" }} {{ durationRoundTo "1h30m" "1h" }} {{ durationRoundTo "-1h30m" "1h" }} {{ durationRoundTo "1h29m" "bad" }} {{ durationRoundTo "bad" "1h" }} {{ durationRoundTo "1h29m" "-1h" }} {{ durationRoundTo 100 60 }}

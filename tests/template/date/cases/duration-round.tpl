@@ -1,0 +1,1 @@
+{{ durationRound "2h10m" }} {{ durationRound "49h" }} {{ durationRound "800h" }} {{ durationRound "9000h" }} {{ durationRound "-3h" }} {{ durationRound "1s" }} {{ durationRound "61s" }} {{ durationRound "bad" }} {{ durationRound (int64 120000000000) }} {{ durationRound 5 }}

@@ -1,0 +1,1 @@
+{{ duration "90" }} {{ duration "3661" }} {{ duration "-5" }} {{ duration "abc" }} {{ duration "1.5" }}

@@ -1,0 +1,1 @@
+{{ toJson (mustToDuration "1s") }} {{ toJson (dict "d" (mustToDuration "1m")) }}

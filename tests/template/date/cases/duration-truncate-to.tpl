@@ -1,0 +1,1 @@
+{{ durationTruncateTo "1h59m" "1h" }} {{ durationTruncateTo "-1h59m" "1h" }} {{ durationTruncateTo "1h59m" "" }} {{ durationTruncateTo "" "1h" }} {{ durationTruncateTo "1h59m" 0 }} {{ typeOf (durationTruncateTo "1h" "1m") }}

@@ -1,0 +1,1 @@
+{{ durationSeconds "abc" }} {{ durationMilliseconds "" }} {{ durationHours nil }} {{ durationDays true }} {{ durationMinutes .Values.big }}

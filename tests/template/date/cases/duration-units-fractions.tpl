@@ -1,0 +1,1 @@
+{{ durationSeconds "1ns" }} {{ durationHours "1s" }} {{ durationMilliseconds "1999us" }} {{ durationMilliseconds "-1999us" }} {{ durationSeconds 0.1 }} {{ durationDays 1 }}

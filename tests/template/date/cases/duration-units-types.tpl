@@ -1,0 +1,1 @@
+{{ typeOf (durationSeconds "1s") }} {{ typeOf (durationMilliseconds "1s") }} {{ typeOf (durationMinutes "1s") }} {{ typeOf (durationWeeks 1) }}

@@ -1,0 +1,1 @@
+{{ durationSeconds "1h30m" }} {{ durationMilliseconds "1.5s" }} {{ durationMicroseconds "1.5ms" }} {{ durationNanoseconds "1us" }} {{ durationMinutes "90s" }} {{ durationHours "90m" }} {{ durationDays "36h" }} {{ durationWeeks "84h" }}

@@ -1,0 +1,1 @@
+{{ htmlDate 1700000000 }} {{ htmlDateInZone 1700000000 "Pacific/Kiritimati" }} {{ htmlDate (toDate "2006-01-02" "2024-02-29") }}

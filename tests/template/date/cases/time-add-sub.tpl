@@ -1,0 +1,1 @@
+{{ $a := toDate "2006-01-02" "2024-01-01" }}{{ $b := toDate "2006-01-02" "2024-01-02" }}{{ $a.Add 1500000000 }} {{ $b.Sub $a }} {{ $a.Sub $b }} {{ $a.Before $b }} {{ $a.After $b }} {{ $a.Equal $a }} {{ $a.Compare $b }}

@@ -1,0 +1,1 @@
+{{ printf "%s" (toDate "2006-01-02" "2024-03-05").MarshalText }}

@@ -1,0 +1,1 @@
+{{ $t := toDate "2006-01-02" "2024-03-05" }}{{ typeOf $t.Year }} {{ typeOf $t.Month }} {{ typeOf $t.Weekday }} {{ typeOf $t.Unix }} {{ typeOf $t.Location }} {{ typeOf $t.UTC }} {{ typeOf ($t.Sub $t) }} {{ kindOf $t.Weekday }}

@@ -1,0 +1,1 @@
+{{ $z := toDate "x" "y" }}{{ $z }} {{ $z.Unix }} {{ $z.Year }} {{ $z.Location }} {{ $z.IsZero }}

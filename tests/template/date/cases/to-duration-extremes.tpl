@@ -1,0 +1,1 @@
+{{ mustToDuration "2562047h47m16.854775807s" }} {{ mustToDuration "-2562047h47m16.854775808s" }} {{ mustToDuration "1.000000001s" }} {{ mustToDuration "0.1ns" }}

@@ -1,0 +1,1 @@
+{{ mustToDuration 90 }} {{ mustToDuration "2.5" }} {{ mustToDuration 1.5 }} {{ mustToDuration .Values.fraction }} {{ mustToDuration -30 }} {{ mustToDuration (int64 7200) }} {{ mustToDuration "1e3" }} {{ mustToDuration ".5" }}

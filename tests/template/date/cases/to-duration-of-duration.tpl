@@ -1,0 +1,1 @@
+{{ mustToDuration (mustToDuration "1h") }} {{ typeOf (mustToDuration "1h") }}

@@ -1,0 +1,1 @@
+{{ mustToDuration "1h2m3.5s" }} {{ mustToDuration "1.5ms" }} {{ mustToDuration "1500us" }} {{ mustToDuration "999ns" }} {{ mustToDuration "0" }} {{ mustToDuration "-1m" }} {{ mustToDuration "100000h" }} {{ mustToDuration "  1h " }} {{ mustToDuration "+5s" }}

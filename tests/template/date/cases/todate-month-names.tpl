@@ -1,0 +1,1 @@
+{{ toDate "Jan 2 2006" "feb 3 2024" }} {{ toDate "January 2, 2006" "SEPTEMBER 30, 2024" }}

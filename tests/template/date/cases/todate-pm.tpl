@@ -1,0 +1,1 @@
+{{ toDate "3:04PM" "11:30PM" }} {{ toDate "3:04pm" "12:05am" }} {{ toDate "03:04 PM" "12:00 PM" }}

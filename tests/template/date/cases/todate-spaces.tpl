@@ -1,0 +1,1 @@
+{{ toDate "Jan  2  2006" "Mar 5 2024" }} {{ toDate "Jan _2 2006" "Mar  5 2024" }}

@@ -1,0 +1,1 @@
+{{ toDate "Mon Jan 2 2006" "Fri Mar 5 2024" }} {{ toDate "Monday 2006-01-02" "sunday 2024-03-05" }}

@@ -1,0 +1,1 @@
+{{ toDate "15:04 MST" "10:00 UTC" }} {{ toDate "15:04 MST" "10:00 GMT+3" }} {{ toDate "15:04 MST" "10:00 GMT" }} {{ toDate "15:04 MST" "10:00 +03" }}

@@ -1,0 +1,1 @@
+{{ mustDateModify "1x" (toDate "2006" "2024") }}

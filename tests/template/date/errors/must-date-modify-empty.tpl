@@ -1,0 +1,1 @@
+{{ mustDateModify "" (toDate "2006" "2024") }}

@@ -1,0 +1,1 @@
+{{ mustDateModify "10" (toDate "2006" "2024") }}

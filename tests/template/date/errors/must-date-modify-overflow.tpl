@@ -1,0 +1,1 @@
+{{ mustDateModify "9999999999h" (toDate "2006" "2024") }}

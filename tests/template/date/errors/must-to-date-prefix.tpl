@@ -1,0 +1,1 @@
+{{ mustToDate "Year: 2006" "Yr: 2024" }}

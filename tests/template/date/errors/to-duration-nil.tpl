@@ -1,0 +1,1 @@
+{{ mustToDuration nil }}

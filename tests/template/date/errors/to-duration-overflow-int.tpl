@@ -1,0 +1,1 @@
+{{ mustToDuration .Values.big }}

@@ -1,0 +1,1 @@
+{{ mustToDuration (int64 10000000000) }}

@@ -1,0 +1,1 @@
+{{ mustToDuration (toDate "2006" "2024") }}

@@ -1,0 +1,1 @@
+{{ getHostByName "127.0.0.1" }}

@@ -1,0 +1,1 @@
+{{ getHostByName "localhost" | quote }} {{ typeOf (getHostByName "localhost") }}

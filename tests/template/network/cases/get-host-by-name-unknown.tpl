@@ -1,0 +1,1 @@
+{{ getHostByName "does-not-exist.invalid" }}

@@ -1,0 +1,1 @@
+{{ urlJoin (dict) }}|{{ urlJoin (dict "path" "a:b") }}

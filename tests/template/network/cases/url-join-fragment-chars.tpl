@@ -1,0 +1,1 @@
+{{ urlJoin (dict "path" "/p" "fragment" "a!b(c)*d'e f") }}

@@ -1,0 +1,1 @@
+{{ urlJoin (dict "scheme" "https" "host" "example.com:8443" "path" "/a/b c" "query" "x=1" "fragment" "f g" "userinfo" "user:p@ss") }}

@@ -1,0 +1,1 @@
+{{ urlJoin (dict "scheme" "mailto" "opaque" "x@y.z" "query" "s=1") }}

@@ -1,0 +1,1 @@
+{{ urlJoin (dict "scheme" "http" "host" "h" "path" "/a?b#c") }}

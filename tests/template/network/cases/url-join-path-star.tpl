@@ -1,0 +1,1 @@
+{{ urlJoin (dict "path" "*") }}|{{ urlJoin (dict "path" "/a;b,c:d@e&f=g+h$i!j") }}

@@ -1,0 +1,1 @@
+{{ urlJoin (dict "host" "h" "path" "rel") }}|{{ urlJoin (dict "scheme" "http" "path" "/p") }}

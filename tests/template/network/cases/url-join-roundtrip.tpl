@@ -1,0 +1,1 @@
+{{ urlParse "https://u:p@h:1/a%20b?q=1#f" | urlJoin }}

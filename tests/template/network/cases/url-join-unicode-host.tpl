@@ -1,0 +1,1 @@
+{{ urlJoin (dict "scheme" "http" "host" "例え.jp" "path" "/パス") }}

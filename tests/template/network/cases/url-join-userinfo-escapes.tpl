@@ -1,0 +1,1 @@
+{{ urlJoin (dict "host" "h" "userinfo" "a%20b:c:d") }}|{{ urlJoin (dict "host" "h" "userinfo" "x@y") }}

@@ -1,0 +1,1 @@
+{{ (urlParse "http://h/a%2Fb").path }}

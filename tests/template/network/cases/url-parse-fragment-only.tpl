@@ -1,0 +1,1 @@
+{{ urlParse "#top" | toJson }}

@@ -1,0 +1,1 @@
+{{ urlParse "https://user:p%40ss@example.com:8443/a/b%20c?x=1&y=%2F#frag%21" | toJson }}

@@ -1,0 +1,1 @@
+{{ (urlParse "http://[::ffff:1.2.3.4]:1/").hostname }}

@@ -1,0 +1,1 @@
+{{ $u := urlParse "http://[fe80::1%25en0]:8080/" }}{{ $u.host }}|{{ $u.hostname }}

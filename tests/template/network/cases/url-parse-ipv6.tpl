@@ -1,0 +1,1 @@
+{{ $u := urlParse "http://[::1]:8080/x" }}{{ $u.host }}|{{ $u.hostname }}

@@ -1,0 +1,1 @@
+{{ urlParse "mailto:someone@example.com?subject=hi" | toJson }}

@@ -1,0 +1,1 @@
+{{ $u := urlParse "http://:80/" }}{{ $u.host }}|{{ $u.hostname }}

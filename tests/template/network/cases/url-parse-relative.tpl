@@ -1,0 +1,1 @@
+{{ urlParse "/just/a/path?q" | toJson }}

@@ -1,0 +1,1 @@
+{{ (urlParse "HTTPS://Example.COM/Path").scheme }} {{ (urlParse "HTTPS://Example.COM/Path").host }}

@@ -1,0 +1,1 @@
+{{ (urlParse "a1+-.b://h/").scheme }}

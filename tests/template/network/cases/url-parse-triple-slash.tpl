@@ -1,0 +1,1 @@
+{{ urlParse "file:///etc/hosts" | toJson }}

@@ -1,0 +1,1 @@
+{{ urlParse "http://例え.jp/パス?q=値#片" | toJson }}

@@ -1,0 +1,1 @@
+{{ (urlParse "ftp://anon@ftp.example.org/").userinfo }} {{ (urlParse "ftp://a%20b:c%3Ad@h/").userinfo }}

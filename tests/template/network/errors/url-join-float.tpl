@@ -1,0 +1,1 @@
+{{ urlJoin (dict "path" 1.5) }}

@@ -1,0 +1,1 @@
+{{ urlJoin (dict "port" 1 "host" 2) }}

@@ -1,0 +1,1 @@
+{{ urlParse "http://h%20x/" }}

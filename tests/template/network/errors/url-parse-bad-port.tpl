@@ -1,0 +1,1 @@
+{{ urlParse "http://h:port/" }}

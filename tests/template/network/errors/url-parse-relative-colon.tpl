@@ -1,0 +1,1 @@
+{{ urlParse "1a:b" }}

@@ -1,0 +1,1 @@
+{{ adler32sum (repeat 10000 "ÿ") }}

@@ -1,0 +1,1 @@
+{{ regexMatch "^\\$2a\\$10\\$[./A-Za-z0-9]{53}$" (bcrypt "secret") }} {{ regexMatch "^\\$2a\\$10\\$" (bcrypt "") }}

@@ -1,0 +1,1 @@
+{{ bcrypt (repeat 73 "a") }}|{{ regexMatch "^\\$2a\\$10\\$" (bcrypt (repeat 72 "a")) }}

@@ -1,0 +1,1 @@
+{{ $ca := buildCustomCert .Values.ecCertB64 .Values.ecKeyB64 }}{{ $c := genSignedCertWithKey "leaf" nil nil 1 $ca .Values.edKey }}{{ regexMatch "^-----BEGIN CERTIFICATE-----\n" $c.Cert }}

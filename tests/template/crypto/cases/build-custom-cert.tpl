@@ -1,0 +1,1 @@
+{{ $c := buildCustomCert .Values.caCertB64 .Values.rsaKeyB64 }}{{ eq $c.Cert .Values.caCert }} {{ eq $c.Key .Values.rsaKey }} {{ typeOf $c }}

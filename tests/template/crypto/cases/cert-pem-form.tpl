@@ -1,0 +1,1 @@
+{{ $c := genSelfSignedCertWithKey "x" (list "10.0.0.1") (list "x.example") 30 .Values.ecKey }}{{ regexMatch "^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/]{64}\n)+[A-Za-z0-9+/=]{1,64}\n-----END CERTIFICATE-----\n$" $c.Cert }}

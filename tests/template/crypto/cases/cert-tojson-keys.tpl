@@ -1,0 +1,1 @@
+{{ keys (fromJson (toJson (genCAWithKey "ca" 1 .Values.edKey))) | sortAlpha }}

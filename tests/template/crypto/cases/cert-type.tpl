@@ -1,0 +1,1 @@
+{{ $c := genCAWithKey "ca" 1 .Values.ecKey }}{{ typeOf $c }} {{ kindOf $c }}

@@ -1,0 +1,1 @@
+{{ decryptAES "secret" "Y18uXIoajWs9Win80/TCynb+Z4RmbGBHr8LuHGrTMyk=" }}|{{ decryptAES "a-very-long-password-longer-than-32-bytes!!" "uZ5hJpuE3qs3iFF/wf8IGTaVMtxiTL/GCL7hvALnjBTe/LXRf+r5QfjVAO+nymwF" }}|{{ decryptAES "" "uNhL1q47vSLl4P3/Vp52gLCb+8kW/CvDSzRcApa9dbo=" }}

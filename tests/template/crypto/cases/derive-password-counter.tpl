@@ -1,0 +1,1 @@
+{{ derivePassword 0 "long" "pw" "u" "s" }} {{ derivePassword 4294967295 "long" "pw" "u" "s" }}

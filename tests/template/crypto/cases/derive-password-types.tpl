@@ -1,0 +1,1 @@
+{{ range $t := list "maximum" "long" "medium" "short" "basic" "pin" }}{{ derivePassword 1 $t "password" "user" "example.com" }} {{ end }}

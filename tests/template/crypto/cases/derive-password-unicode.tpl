@@ -1,0 +1,1 @@
+{{ derivePassword 3 "maximum" "pässwörd" "üser" "exämple.org" }}

@@ -1,0 +1,1 @@
+{{ derivePassword 1 "huge" "p" "u" "s" }}

@@ -1,0 +1,1 @@
+{{ ne (encryptAES "pw" "same") (encryptAES "pw" "same") }}

@@ -1,0 +1,1 @@
+{{ encryptAES "pw" "round trip ✓" | decryptAES "pw" }}|{{ encryptAES "pw" "0123456789abcdef" | b64dec | len }}|{{ encryptAES "pw" "x" | len }}

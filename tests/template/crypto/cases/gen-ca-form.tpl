@@ -1,0 +1,1 @@
+{{ $c := genCA "my-ca" 365 }}{{ regexMatch "^-----BEGIN CERTIFICATE-----\n" $c.Cert }} {{ regexMatch "^-----BEGIN RSA PRIVATE KEY-----\nMIIE" $c.Key }}

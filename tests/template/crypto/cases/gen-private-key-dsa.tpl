@@ -1,0 +1,1 @@
+{{ $k := genPrivateKey "dsa" }}{{ regexMatch "^-----BEGIN DSA PRIVATE KEY-----\nMIID" $k }} {{ regexMatch "\n-----END DSA PRIVATE KEY-----\n$" $k }}

@@ -1,0 +1,1 @@
+{{ $k := genPrivateKey "ecdsa" }}{{ regexMatch "^-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI[A-Za-z0-9+/]{55}\n[A-Za-z0-9+/]{64}\n[A-Za-z0-9+/]{34}==\n-----END EC PRIVATE KEY-----\n$" $k }} {{ len $k }}

@@ -1,0 +1,1 @@
+{{ $k := genPrivateKey "ed25519" }}{{ regexMatch "^-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI[A-Za-z0-9+/]{43}\n-----END PRIVATE KEY-----\n$" $k }} {{ len $k }}

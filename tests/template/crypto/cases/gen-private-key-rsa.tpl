@@ -1,0 +1,1 @@
+{{ $k := genPrivateKey "rsa" }}{{ regexMatch "^-----BEGIN RSA PRIVATE KEY-----\nMIIJ" $k }} {{ regexMatch "\n-----END RSA PRIVATE KEY-----\n$" $k }} {{ regexMatch "^-----BEGIN RSA PRIVATE KEY-----\nMIIJ" (genPrivateKey "") }}

@@ -1,0 +1,1 @@
+{{ $c := genSelfSignedCert "leaf" nil nil 30 }}{{ regexMatch "^-----BEGIN CERTIFICATE-----\n" $c.Cert }} {{ regexMatch "^-----BEGIN RSA PRIVATE KEY-----\nMIIE" $c.Key }}

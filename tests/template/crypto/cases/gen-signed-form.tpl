@@ -1,0 +1,1 @@
+{{ $ca := genCA "ca" 30 }}{{ $c := genSignedCert "leaf" (list "1.2.3.4") (list "leaf.example") 30 $ca }}{{ regexMatch "^-----BEGIN CERTIFICATE-----\n" $c.Cert }} {{ ne $c.Key $ca.Key }}

@@ -1,0 +1,1 @@
+{{ $ca := genCAWithKey "ca" 30 .Values.rsaKey }}{{ $c := genSignedCertWithKey "leaf" nil nil 30 $ca .Values.edKey }}{{ regexMatch "^-----BEGIN CERTIFICATE-----\n" $c.Cert }} {{ $c.Key }}

@@ -1,0 +1,1 @@
+{{ regexMatch "^bob:\\$2a\\$10\\$[./A-Za-z0-9]{53}$" (htpasswd "bob" "secret") }}

@@ -1,0 +1,1 @@
+{{ eq (genSelfSignedCertWithKey "x" nil nil 1 .Values.ecKey).Key .Values.ecKey }}

@@ -1,0 +1,1 @@
+{{ (genSelfSignedCertWithKey "x" nil nil 1 .Values.edKey).Key }}

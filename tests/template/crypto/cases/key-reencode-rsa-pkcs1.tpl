@@ -1,0 +1,1 @@
+{{ eq (genCAWithKey "ca" 1 .Values.rsaKey).Key .Values.rsaKey }}

@@ -1,0 +1,1 @@
+{{ randBytes 0 | quote }} {{ randBytes 16 | b64dec | len }} {{ randBytes 3 | len }} {{ ne (randBytes 8) (randBytes 8) }}

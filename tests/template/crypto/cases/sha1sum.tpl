@@ -1,0 +1,1 @@
+{{ sha1sum "hello" }} {{ sha1sum "" }} {{ sha1sum "héllo ✓" }}

@@ -1,0 +1,1 @@
+{{ sha256sum "hello" }} {{ sha256sum "" }}

@@ -1,0 +1,1 @@
+{{ buildCustomCert "!!" .Values.rsaKeyB64 }}

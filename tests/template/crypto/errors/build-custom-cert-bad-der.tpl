@@ -1,0 +1,1 @@
+{{ buildCustomCert (b64enc "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n") .Values.rsaKeyB64 }}

@@ -1,0 +1,1 @@
+{{ buildCustomCert .Values.caCertB64 .Values.notPemB64 }}

@@ -1,0 +1,1 @@
+{{ buildCustomCert .Values.notPemB64 .Values.rsaKeyB64 }}

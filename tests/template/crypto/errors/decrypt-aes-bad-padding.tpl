@@ -1,0 +1,1 @@
+{{ decryptAES "secret" "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" }}

@@ -1,0 +1,1 @@
+{{ decryptAES "k" "MDEyMzQ1Njc4OWFiY2RlZjAxMjM=" }}

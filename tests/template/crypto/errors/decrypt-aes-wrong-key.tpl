@@ -1,0 +1,1 @@
+{{ decryptAES "other" "Y18uXIoajWs9Win80/TCynb+Z4RmbGBHr8LuHGrTMyk=" | len }}

@@ -1,0 +1,1 @@
+{{ genCAWithKey "ca" 1 "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n" }}

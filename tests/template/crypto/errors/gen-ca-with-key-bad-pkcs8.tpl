@@ -1,0 +1,1 @@
+{{ genCAWithKey "ca" 1 "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }}

@@ -1,0 +1,1 @@
+{{ genCAWithKey "ca" 1 "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n" }}

@@ -1,0 +1,1 @@
+{{ genCAWithKey "ca" 1 .Values.caCert }}

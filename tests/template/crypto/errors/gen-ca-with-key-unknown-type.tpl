@@ -1,0 +1,1 @@
+{{ genCAWithKey "ca" 1 "-----BEGIN FOO PRIVATE KEY-----\nAAAA\n-----END FOO PRIVATE KEY-----\n" }}

@@ -1,0 +1,1 @@
+{{ genSelfSignedCertWithKey "x" (list "1.2.3") nil 1 .Values.ecKey }}

@@ -1,0 +1,1 @@
+{{ genSelfSignedCertWithKey "x" nil (list true) 1 .Values.ecKey }}

@@ -1,0 +1,1 @@
+{{ genSelfSignedCertWithKey "x" nil (list "é.example") 1 .Values.ecKey }}

@@ -1,0 +1,1 @@
+{{ genSelfSignedCertWithKey "x" "10.0.0.1" nil 1 .Values.ecKey }}

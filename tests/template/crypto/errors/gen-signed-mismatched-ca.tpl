@@ -1,0 +1,1 @@
+{{ $ca := buildCustomCert .Values.caCertB64 .Values.ecKeyB64 }}{{ genSignedCertWithKey "x" nil nil 1 $ca .Values.edKey }}

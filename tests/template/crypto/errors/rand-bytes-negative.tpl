@@ -1,0 +1,1 @@
+{{ randBytes -1 }}

@@ -1,1 +1,1 @@
-{{ typeOf (semver "1.0.0") }} {{ kindOf (semver "1.0.0") }} {{ printf "%T" (semver "1.0.0").Major }}
+{{ typeOf (semver "1.0.0") }} {{ kindOf (semver "1.0.0") }}

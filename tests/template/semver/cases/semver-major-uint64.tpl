@@ -1,0 +1,1 @@
+{{ printf "%T" (semver "1.0.0").Major }}

@@ -1,0 +1,1 @@
+{{ add1 (semver "1.2.3").Minor }} {{ ge (semver "v1.31.0").Minor 21 }}

@@ -40,7 +40,12 @@ fn family_chart(family_dir: &Path, out: &Path) -> Option<Chart> {
     let mut names: Vec<String> = fs::read_dir(&cases_dir)
         .ok()?
         .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".tpl").map(str::to_string))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".tpl")
+                .map(str::to_string)
+        })
         .collect();
     names.sort();
     let mut files = Vec::new();
@@ -214,7 +219,8 @@ fn peer(charts: &[Chart]) -> BTreeMap<String, f64> {
         println!("(no peer: set PLUMB_HELM_PEER_PYTHON or create /tmp/hps, see helm-peer.py)");
         return out;
     };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/helm-conformance/helm-peer.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/helm-conformance/helm-peer.py");
     let mut cmd = Command::new(python);
     cmd.arg(&script).arg("-n").arg(RUNS.to_string());
     for c in charts {
@@ -231,7 +237,10 @@ fn peer(charts: &[Chart]) -> BTreeMap<String, f64> {
                 }
             }
         }
-        Ok(o) => println!("(peer failed: {})", String::from_utf8_lossy(&o.stderr).trim()),
+        Ok(o) => println!(
+            "(peer failed: {})",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
         Err(e) => println!("(peer did not start: {e})"),
     }
     out
@@ -256,7 +265,12 @@ fn main() {
     let _ = fs::remove_dir_all(&tmp);
     let mut charts = Vec::new();
     let mut families: Vec<PathBuf> = fs::read_dir(root.join("tests/template"))
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     families.sort();
     for f in &families {
@@ -286,11 +300,17 @@ fn main() {
                     h / p50
                 );
             }
-            None => println!("{:<18} {files:>6} {min:>9.3} {p50:>9.3} {bytes:>10} {:>9} {:>8}", c.name, "-", "-"),
+            None => println!(
+                "{:<18} {files:>6} {min:>9.3} {p50:>9.3} {bytes:>10} {:>9} {:>8}",
+                c.name, "-", "-"
+            ),
         }
     }
     if theirs > 0.0 {
-        println!("all charts: plumb {ours:.2} ms, helm {theirs:.2} ms, {:.1}x", theirs / ours);
+        println!(
+            "all charts: plumb {ours:.2} ms, helm {theirs:.2} ms, {:.1}x",
+            theirs / ours
+        );
     }
     println!("peak RSS of the bench process: {:.1} MB", peak_rss_mb());
     let _ = fs::remove_dir_all(&tmp);

@@ -27,7 +27,12 @@ fn names(dir: &Path) -> Vec<String> {
     };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".tpl")).map(str::to_string))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".tpl"))
+                .map(str::to_string)
+        })
         .collect();
     names.sort();
     names
@@ -61,7 +66,9 @@ fn root(family: &str, values: &Value, file: &str) -> Value {
 /// as the named type `common.Values`.
 fn values(dir: &Path) -> Value {
     let value = match fs::read_to_string(dir.join("values.yaml")) {
-        Ok(text) => template::yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display())),
+        Ok(text) => {
+            template::yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        }
         Err(_) => Value::empty_map(),
     };
     drop_nulls(&value);
@@ -90,13 +97,18 @@ fn named_values(value: Value) -> Value {
 fn helpers(family: &str, dir: &Path, set: &mut Templates) {
     if let Ok(text) = fs::read_to_string(dir.join("helpers.tpl")) {
         let name = format!("{family}/templates/_helpers.tpl");
-        set.parse(&name, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        set.parse(&name, &text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
 
 /// Runs one family; returns its failures as readable lines.
 fn run_family(dir: &Path) -> (usize, Vec<String>) {
-    let family = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+    let family = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
     let expected = dir.join("expected");
     let vals = values(dir);
     let mut failures = Vec::new();
@@ -107,7 +119,8 @@ fn run_family(dir: &Path) -> (usize, Vec<String>) {
     helpers(&family, dir, &mut set);
     let mut parse_failed = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        let body = fs::read_to_string(dir.join("cases").join(format!("{case}.tpl"))).unwrap_or_default();
+        let body =
+            fs::read_to_string(dir.join("cases").join(format!("{case}.tpl"))).unwrap_or_default();
         let file = format!("{family}/templates/{case}.yaml");
         if let Err(e) = set.parse(&file, &wrap(case, i, &body)) {
             parse_failed.push(case.clone());
@@ -119,23 +132,31 @@ fn run_family(dir: &Path) -> (usize, Vec<String>) {
             continue;
         }
         count += 1;
-        let want = fs::read_to_string(expected.join(format!("{case}.out")))
-            .unwrap_or_else(|_| panic!("{family}/{case}: no expectation (run scripts/template-oracle)"));
+        let want = fs::read_to_string(expected.join(format!("{case}.out"))).unwrap_or_else(|_| {
+            panic!("{family}/{case}: no expectation (run scripts/template-oracle)")
+        });
         let file = format!("{family}/templates/{case}.yaml");
         let data = root(&family, &vals, &file);
         match set.execute(&format!("case:{case}"), data, &Options::default()) {
             Ok(got) if got == want => {}
-            Ok(got) => failures.push(format!("{family}/{case}:\n    want {want:?}\n    got  {got:?}")),
-            Err(e) => failures.push(format!("{family}/{case}: error {:?}\n    want {want:?}", e.helm_message(&file))),
+            Ok(got) => failures.push(format!(
+                "{family}/{case}:\n    want {want:?}\n    got  {got:?}"
+            )),
+            Err(e) => failures.push(format!(
+                "{family}/{case}: error {:?}\n    want {want:?}",
+                e.helm_message(&file)
+            )),
         }
     }
 
     for case in names(&dir.join("errors")) {
         count += 1;
-        let want = fs::read_to_string(expected.join(format!("{case}.err")))
-            .unwrap_or_else(|_| panic!("{family}/{case}: no expectation (run scripts/template-oracle)"));
+        let want = fs::read_to_string(expected.join(format!("{case}.err"))).unwrap_or_else(|_| {
+            panic!("{family}/{case}: no expectation (run scripts/template-oracle)")
+        });
         let want = want.strip_suffix('\n').unwrap_or(&want).to_string();
-        let body = fs::read_to_string(dir.join("errors").join(format!("{case}.tpl"))).unwrap_or_default();
+        let body =
+            fs::read_to_string(dir.join("errors").join(format!("{case}.tpl"))).unwrap_or_default();
         let file = format!("{family}/templates/{case}.yaml");
         let mut set = Templates::new();
         helpers(&family, dir, &mut set);
@@ -149,8 +170,12 @@ fn run_family(dir: &Path) -> (usize, Vec<String>) {
         };
         match got {
             Err(got) if got == want => {}
-            Err(got) => failures.push(format!("{family}/{case}:\n    want {want:?}\n    got  {got:?}")),
-            Ok(out) => failures.push(format!("{family}/{case}: rendered {out:?}\n    want error {want:?}")),
+            Err(got) => failures.push(format!(
+                "{family}/{case}:\n    want {want:?}\n    got  {got:?}"
+            )),
+            Ok(out) => failures.push(format!(
+                "{family}/{case}: rendered {out:?}\n    want error {want:?}"
+            )),
         }
     }
     (count, failures)
@@ -165,7 +190,12 @@ fn families() -> Vec<PathBuf> {
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/template"),
     };
     let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     dirs
@@ -203,7 +233,11 @@ fn every_fixture_renders_as_helm_renders_it() {
         failures.append(&mut f);
     }
     assert!(total > 0, "no fixtures found under tests/template");
-    let pending = if std::env::var_os("PLUMB_TEMPLATE_FIXTURES").is_some() { BTreeMap::new() } else { pending() };
+    let pending = if std::env::var_os("PLUMB_TEMPLATE_FIXTURES").is_some() {
+        BTreeMap::new()
+    } else {
+        pending()
+    };
     let mut still_pending = Vec::new();
     failures.retain(|f| {
         let id = f.split(':').next().unwrap_or_default();
@@ -215,13 +249,28 @@ fn every_fixture_renders_as_helm_renders_it() {
         }
     });
     for id in pending.keys() {
-        if only.is_none() && !still_pending.iter().any(|p| p.starts_with(&format!("{id}:"))) {
-            failures.push(format!("{id}: passes now; remove it from tests/template/PENDING"));
+        if only.is_none()
+            && !still_pending
+                .iter()
+                .any(|p| p.starts_with(&format!("{id}:")))
+        {
+            failures.push(format!(
+                "{id}: passes now; remove it from tests/template/PENDING"
+            ));
         }
     }
-    println!("{total} template fixtures, {} pending, {} failed", still_pending.len(), failures.len());
+    println!(
+        "{total} template fixtures, {} pending, {} failed",
+        still_pending.len(),
+        failures.len()
+    );
     for p in &still_pending {
         println!("PENDING {p}");
     }
-    assert!(failures.is_empty(), "{} of {total} fixtures differ from Helm:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} fixtures differ from Helm:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -744,21 +744,13 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
             Some(a) => &a[1..],
             None => &[],
         };
-        let has_final = !matches!(final_, Final::Missing);
-        let num_in = args.len() + usize::from(has_final);
-        let num_fixed = func.params.len();
-        if func.variadic.is_some() {
-            if num_in < num_fixed {
-                return Err(self.error(format!(
-                    "wrong number of args for {name}: want at least {num_fixed} got {}",
-                    args.len()
-                )));
-            }
-        } else if num_in != num_fixed {
-            return Err(self.error(format!(
-                "wrong number of args for {name}: want {num_fixed} got {num_in}"
-            )));
-        }
+        self.check_arity(
+            name,
+            func.params.len(),
+            func.variadic.is_some(),
+            args.len(),
+            !matches!(final_, Final::Missing),
+        )?;
         if builtin && (name == "and" || name == "or") {
             let mut v = Rv::Invalid;
             for arg in args {
@@ -772,27 +764,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
             }
             return Ok(v);
         }
-        let mut argv = Vec::with_capacity(num_in);
-        let mut i = 0;
-        while i < num_fixed && i < args.len() {
-            let v = self.eval_arg(dot, func.params[i], &args[i])?;
-            argv.push(self.validate(v, func.params[i])?);
-            i += 1;
-        }
-        if let Some(vt) = func.variadic {
-            while i < args.len() {
-                let v = self.eval_arg(dot, vt, &args[i])?;
-                argv.push(self.validate(v, vt)?);
-                i += 1;
-            }
-        }
-        if let Final::Value(f) = final_ {
-            let t = match func.variadic {
-                Some(vt) if num_in > num_fixed => vt,
-                _ => func.params[num_in - 1],
-            };
-            argv.push(self.validate(Evaluated::Computed(f), t)?);
-        }
+        let argv = self.convert_args(dot, func.params, func.variadic, args, final_)?;
         if builtin && name == "len" && argv.first().is_some_and(|a| matches!(a, Arg0::Invalid)) {
             self.at(call_at);
             return Err(Stop::Error(self.error_with(
@@ -851,6 +823,66 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
         }
     }
 
+    /// Go's argument count check of `evalCall`.
+    fn check_arity(
+        &self,
+        name: &str,
+        num_fixed: usize,
+        variadic: bool,
+        num_args: usize,
+        has_final: bool,
+    ) -> R<()> {
+        let num_in = num_args + usize::from(has_final);
+        if variadic {
+            if num_in < num_fixed {
+                return Err(self.error(format!(
+                    "wrong number of args for {name}: want at least {num_fixed} got {num_args}"
+                )));
+            }
+        } else if num_in != num_fixed {
+            return Err(self.error(format!(
+                "wrong number of args for {name}: want {num_fixed} got {num_in}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The arguments of a call converted to the parameter types, as
+    /// `evalCall` does (arity already checked).
+    fn convert_args(
+        &mut self,
+        dot: &Rv,
+        params: &[Ty],
+        variadic: Option<Ty>,
+        args: &'t [Arg],
+        final_: Final,
+    ) -> R<Vec<Arg0>> {
+        let num_fixed = params.len();
+        let num_in = args.len() + usize::from(!matches!(final_, Final::Missing));
+        let mut argv = Vec::with_capacity(num_in);
+        let mut i = 0;
+        while i < num_fixed && i < args.len() {
+            let v = self.eval_arg(dot, params[i], &args[i])?;
+            argv.push(self.validate(v, params[i])?);
+            i += 1;
+        }
+        if let Some(vt) = variadic {
+            while i < args.len() {
+                let v = self.eval_arg(dot, vt, &args[i])?;
+                argv.push(self.validate(v, vt)?);
+                i += 1;
+            }
+        }
+        if let Final::Value(f) = final_ {
+            let t = match variadic {
+                Some(vt) if num_in > num_fixed => vt,
+                _ => params[num_in - 1],
+            };
+            argv.push(self.validate(Evaluated::Computed(f), t)?);
+        }
+        Ok(argv)
+    }
+
     fn eval_method(
         &mut self,
         dot: &Rv,
@@ -864,14 +896,33 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
             Some(a) => &a[1..],
             None => &[],
         };
-        let mut values = Vec::with_capacity(args.len() + 1);
-        for arg in args {
-            let v = self.eval_arg(dot, Ty::Any, arg)?;
-            values.push(self.validate(v, Ty::Any)?.into_value());
-        }
-        if let Final::Value(f) = final_ {
-            values.push(f.value());
-        }
+        let values: Vec<Value> = match object.method_signature(name) {
+            Some(Err(refusal)) => return Err(self.error(refusal)),
+            Some(Ok(sig)) => {
+                self.check_arity(
+                    name,
+                    sig.params.len(),
+                    sig.variadic.is_some(),
+                    args.len(),
+                    !matches!(final_, Final::Missing),
+                )?;
+                self.convert_args(dot, sig.params, sig.variadic, args, final_)?
+                    .into_iter()
+                    .map(Arg0::into_value)
+                    .collect()
+            }
+            None => {
+                let mut values = Vec::with_capacity(args.len() + 1);
+                for arg in args {
+                    let v = self.eval_arg(dot, Ty::Any, arg)?;
+                    values.push(self.validate(v, Ty::Any)?.into_value());
+                }
+                if let Final::Value(f) = final_ {
+                    values.push(f.value());
+                }
+                values
+            }
+        };
         match object.call(name, &values) {
             Ok(v) => Ok(Rv::concrete(v)),
             Err(message) => {
@@ -1085,10 +1136,12 @@ impl From<Evaluated> for Rv {
 }
 
 fn can_be_nil(ty: Ty) -> bool {
-    matches!(
-        ty,
-        Ty::Any | Ty::Reflect | Ty::List | Ty::Strings | Ty::Map | Ty::Bytes
-    )
+    match ty {
+        Ty::Any | Ty::Reflect | Ty::List | Ty::Strings | Ty::Map | Ty::Bytes => true,
+        // Pointer types.
+        Ty::Named(name) => name.starts_with('*'),
+        _ => false,
+    }
 }
 
 /// The value a nil of a nil-able parameter type arrives as: Go's nil map

@@ -79,72 +79,72 @@ fn newline(out: &mut String, opts: Options<'_>, depth: usize) {
 
 fn encode(out: &mut String, v: &Value, opts: Options<'_>, depth: usize) -> Result<(), JsonError> {
     grow(|| {
-    match v {
-        Value::Nil => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) | Value::Int64(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Float(f) => out.push_str(&format_float(*f)?),
-        Value::String(s) => write_string(out, s, opts.escape_html),
-        Value::Bytes(b) => {
-            out.push('"');
-            out.push_str(&base64_std(b));
-            out.push('"');
-        }
-        Value::List(l) if l.nil => out.push_str("null"),
-        Value::List(l) => {
-            if depth > MAX_DEPTH {
-                return Err(cycle(v));
+        match v {
+            Value::Nil => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) | Value::Int64(i) => {
+                let _ = write!(out, "{i}");
             }
-            if l.items.is_empty() {
-                out.push_str("[]");
-                return Ok(());
+            Value::Float(f) => out.push_str(&format_float(*f)?),
+            Value::String(s) => write_string(out, s, opts.escape_html),
+            Value::Bytes(b) => {
+                out.push('"');
+                out.push_str(&base64_std(b));
+                out.push('"');
             }
-            out.push('[');
-            for (i, item) in l.items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+            Value::List(l) if l.nil => out.push_str("null"),
+            Value::List(l) => {
+                if depth > MAX_DEPTH {
+                    return Err(cycle(v));
                 }
-                newline(out, opts, depth + 1);
-                encode(out, item, opts, depth + 1)?;
-            }
-            newline(out, opts, depth);
-            out.push(']');
-        }
-        Value::Map(m) => {
-            if depth > MAX_DEPTH {
-                return Err(cycle(v));
-            }
-            let entries = m.entries();
-            if entries.is_empty() {
-                out.push_str("{}");
-                return Ok(());
-            }
-            out.push('{');
-            for (i, (k, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+                if l.items.is_empty() {
+                    out.push_str("[]");
+                    return Ok(());
                 }
-                newline(out, opts, depth + 1);
-                write_string(out, k, opts.escape_html);
-                out.push(':');
-                if opts.indent.is_some() {
-                    out.push(' ');
+                out.push('[');
+                for (i, item) in l.items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, opts, depth + 1);
+                    encode(out, item, opts, depth + 1)?;
                 }
-                encode(out, item, opts, depth + 1)?;
+                newline(out, opts, depth);
+                out.push(']');
             }
-            newline(out, opts, depth);
-            out.push('}');
-        }
-        Value::Object(o) => {
-            if depth > MAX_DEPTH {
-                return Err(cycle(v));
+            Value::Map(m) => {
+                if depth > MAX_DEPTH {
+                    return Err(cycle(v));
+                }
+                let entries = m.entries();
+                if entries.is_empty() {
+                    out.push_str("{}");
+                    return Ok(());
+                }
+                out.push('{');
+                for (i, (k, item)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, opts, depth + 1);
+                    write_string(out, k, opts.escape_html);
+                    out.push(':');
+                    if opts.indent.is_some() {
+                        out.push(' ');
+                    }
+                    encode(out, item, opts, depth + 1)?;
+                }
+                newline(out, opts, depth);
+                out.push('}');
             }
-            encode(out, &o.to_data(), opts, depth + 1)?;
+            Value::Object(o) => {
+                if depth > MAX_DEPTH {
+                    return Err(cycle(v));
+                }
+                encode(out, &o.to_data(), opts, depth + 1)?;
+            }
         }
-    }
-    Ok(())
+        Ok(())
     })
 }
 
@@ -224,8 +224,7 @@ fn push_u(out: &mut String, c: u32) {
 
 /// `base64.StdEncoding.EncodeToString`: how `encoding/json` writes `[]byte`.
 fn base64_std(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -327,8 +326,7 @@ enum PathItem {
 }
 
 fn convert(raw: Raw, path: &mut Vec<PathItem>, err: &mut Option<JsonError>) -> Value {
-    grow(|| {
-    match raw {
+    grow(|| match raw {
         Raw::Null => Value::Nil,
         Raw::Bool(b) => Value::Bool(b),
         Raw::String(s) => Value::String(s.into()),
@@ -360,7 +358,6 @@ fn convert(raw: Raw, path: &mut Vec<PathItem>, err: &mut Option<JsonError>) -> V
             }
             Value::map(out)
         }
-    }
     })
 }
 
@@ -451,32 +448,32 @@ impl<'a> Parser<'a> {
 
     fn parse_value(&mut self, depth: usize) -> Result<Raw, JsonError> {
         grow(|| {
-        self.skip_ws();
-        let Some(c) = self.peek() else {
-            return Err(JsonError(EOF.into()));
-        };
-        if depth > 10000 {
-            return Err(JsonError("exceeded max depth".into()));
-        }
-        match c {
-            '{' => {
-                self.pos += 1;
-                self.parse_object(depth)
+            self.skip_ws();
+            let Some(c) = self.peek() else {
+                return Err(JsonError(EOF.into()));
+            };
+            if depth > 10000 {
+                return Err(JsonError("exceeded max depth".into()));
             }
-            '[' => {
-                self.pos += 1;
-                self.parse_array(depth)
+            match c {
+                '{' => {
+                    self.pos += 1;
+                    self.parse_object(depth)
+                }
+                '[' => {
+                    self.pos += 1;
+                    self.parse_array(depth)
+                }
+                '"' => {
+                    self.pos += 1;
+                    Ok(Raw::String(self.parse_string()?))
+                }
+                't' => self.literal("true", Raw::Bool(true)),
+                'f' => self.literal("false", Raw::Bool(false)),
+                'n' => self.literal("null", Raw::Null),
+                '-' | '0'..='9' => self.parse_number(),
+                c => Err(Self::invalid(c, "looking for beginning of value")),
             }
-            '"' => {
-                self.pos += 1;
-                Ok(Raw::String(self.parse_string()?))
-            }
-            't' => self.literal("true", Raw::Bool(true)),
-            'f' => self.literal("false", Raw::Bool(false)),
-            'n' => self.literal("null", Raw::Null),
-            '-' | '0'..='9' => self.parse_number(),
-            c => Err(Self::invalid(c, "looking for beginning of value")),
-        }
         })
     }
 
@@ -740,10 +737,7 @@ mod tests {
             escape_html: false,
             indent: None,
         };
-        assert_eq!(
-            marshal_with(&v, raw).unwrap(),
-            r#""<a href=\"x\">&</a>""#
-        );
+        assert_eq!(marshal_with(&v, raw).unwrap(), r#""<a href=\"x\">&</a>""#);
         let ctl = Value::str("\u{0}\u{1}\u{8}\t\n\u{c}\r\u{1f}\u{2028}\u{2029}\u{7f}");
         assert_eq!(
             marshal(&ctl).unwrap(),
@@ -771,30 +765,60 @@ mod tests {
     fn syntax_errors_as_go() {
         // From the oracle (fromJson-error-* and probes).
         let cases = [
-            ("{x}", "invalid character 'x' looking for beginning of object key string"),
+            (
+                "{x}",
+                "invalid character 'x' looking for beginning of object key string",
+            ),
             ("{} x", "invalid character 'x' after top-level value"),
             ("{\"a\": ", EOF),
             ("", EOF),
             ("   ", EOF),
-            ("{\"a\": 1,}", "invalid character '}' looking for beginning of object key string"),
+            (
+                "{\"a\": 1,}",
+                "invalid character '}' looking for beginning of object key string",
+            ),
             ("{\"a\" 1}", "invalid character '1' after object key"),
             ("[1 2]", "invalid character '2' after array element"),
-            ("{\"a\": tru}", "invalid character '}' in literal true (expecting 'e')"),
-            ("{\"a\": 01}", "invalid character '1' after object key:value pair"),
+            (
+                "{\"a\": tru}",
+                "invalid character '}' in literal true (expecting 'e')",
+            ),
+            (
+                "{\"a\": 01}",
+                "invalid character '1' after object key:value pair",
+            ),
             ("{\"a\": 1.}", "invalid character '}' in numeric literal"),
             ("{\"a\": -}", "invalid character '}' in numeric literal"),
             ("{\"a\": 1e}", "invalid character '}' in numeric literal"),
             ("1.e5", "invalid character 'e' in numeric literal"),
             ("--1", "invalid character '-' in numeric literal"),
             ("{\"a\": \"x\ny\"}", "invalid character '\\n' in string"),
-            ("{\"a\": \"\\q\"}", "invalid escape sequence `\\q` in string"),
-            ("{\"a\": \"\\u12x4\"}", "invalid escape sequence `\\u12x4` in string"),
+            (
+                "{\"a\": \"\\q\"}",
+                "invalid escape sequence `\\q` in string",
+            ),
+            (
+                "{\"a\": \"\\u12x4\"}",
+                "invalid escape sequence `\\u12x4` in string",
+            ),
             ("\"\\u00\"", "invalid escape sequence `\\u00\"` in string"),
-            ("{'a': 1}", "invalid character '\\'' looking for beginning of object key string"),
-            ("[1,]", "invalid character ']' looking for beginning of value"),
-            ("nulx", "invalid character 'x' in literal null (expecting 'l')"),
+            (
+                "{'a': 1}",
+                "invalid character '\\'' looking for beginning of object key string",
+            ),
+            (
+                "[1,]",
+                "invalid character ']' looking for beginning of value",
+            ),
+            (
+                "nulx",
+                "invalid character 'x' in literal null (expecting 'l')",
+            ),
             ("[1]]", "invalid character ']' after top-level value"),
-            ("{\"a\": .5}", "invalid character '.' looking for beginning of value"),
+            (
+                "{\"a\": .5}",
+                "invalid character '.' looking for beginning of value",
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(unmarshal(text).unwrap_err().0, want, "{text:?}");
@@ -805,7 +829,10 @@ mod tests {
     fn values_and_semantic_errors() {
         let v = unmarshal("{\"a\": 1e3, \"b\": [true, null, \"x\\u00e9\\ud83d\\ude00\"]}").unwrap();
         assert_eq!(v.to_string(), "map[a:1000 b:[true <nil> xé😀]]");
-        assert_eq!(unmarshal("\"\\ud83d\\u0041\"").unwrap().to_string(), "\u{FFFD}A");
+        assert_eq!(
+            unmarshal("\"\\ud83d\\u0041\"").unwrap().to_string(),
+            "\u{FFFD}A"
+        );
         let (v, e) = unmarshal_into("{\"a\": {\"b\": [1, 1e400]}}", Target::Map);
         assert_eq!(
             e.unwrap().0,

@@ -71,18 +71,18 @@ fn toml_datetime(o: &dyn Object) -> Option<String> {
 /// `tomlTypeOfGo`, for telling tables from the rest (None for nil).
 fn toml_type(v: &Value) -> Result<Option<TomlType>, String> {
     grow(|| {
-    Ok(Some(match data(v) {
-        Value::Nil => return Ok(None),
-        Value::Map(_) => TomlType::Hash,
-        Value::List(l) => {
-            if is_table_array(&l.items)? {
-                TomlType::ArrayHash
-            } else {
-                TomlType::Other
+        Ok(Some(match data(v) {
+            Value::Nil => return Ok(None),
+            Value::Map(_) => TomlType::Hash,
+            Value::List(l) => {
+                if is_table_array(&l.items)? {
+                    TomlType::ArrayHash
+                } else {
+                    TomlType::Other
+                }
             }
-        }
-        _ => TomlType::Other,
-    }))
+            _ => TomlType::Other,
+        }))
     })
 }
 
@@ -104,8 +104,7 @@ fn is_table_array(items: &[Value]) -> Result<bool, String> {
 
 fn is_bare(k: &str) -> bool {
     !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|r| r.is_ascii_alphanumeric() || r == '_' || r == '-')
 }
 
@@ -171,25 +170,30 @@ impl Encoder {
 
     fn encode(&mut self, key: &[Str], v: &Value, depth: usize) -> Result<(), String> {
         grow(|| {
-        if depth > 1000 {
-            return Err("toml: value nested too deeply".into());
-        }
-        match data(v) {
-            Value::Nil => Ok(()),
-            Value::Map(m) => self.table(key, &m, depth),
-            Value::List(l) => {
-                if is_table_array(&l.items)? {
-                    self.array_of_tables(key, &l.items, depth)
-                } else {
-                    self.key_value(key, &Value::List(l), false, depth)
-                }
+            if depth > 1000 {
+                return Err("toml: value nested too deeply".into());
             }
-            other => self.key_value(key, &other, false, depth),
-        }
+            match data(v) {
+                Value::Nil => Ok(()),
+                Value::Map(m) => self.table(key, &m, depth),
+                Value::List(l) => {
+                    if is_table_array(&l.items)? {
+                        self.array_of_tables(key, &l.items, depth)
+                    } else {
+                        self.key_value(key, &Value::List(l), false, depth)
+                    }
+                }
+                other => self.key_value(key, &other, false, depth),
+            }
         })
     }
 
-    fn array_of_tables(&mut self, key: &[Str], items: &[Value], depth: usize) -> Result<(), String> {
+    fn array_of_tables(
+        &mut self,
+        key: &[Str],
+        items: &[Value],
+        depth: usize,
+    ) -> Result<(), String> {
         if key.is_empty() {
             return Err(ERR_NO_KEY.into());
         }
@@ -216,7 +220,13 @@ impl Encoder {
         self.map(key, m, false, depth)
     }
 
-    fn map(&mut self, key: &[Str], m: &super::value::Map, inline: bool, depth: usize) -> Result<(), String> {
+    fn map(
+        &mut self,
+        key: &[Str],
+        m: &super::value::Map,
+        inline: bool,
+        depth: usize,
+    ) -> Result<(), String> {
         let mut direct = Vec::new();
         let mut sub = Vec::new();
         for (k, v) in m.entries() {
@@ -263,7 +273,13 @@ impl Encoder {
         Ok(())
     }
 
-    fn key_value(&mut self, key: &[Str], v: &Value, inline: bool, depth: usize) -> Result<(), String> {
+    fn key_value(
+        &mut self,
+        key: &[Str],
+        v: &Value,
+        inline: bool,
+        depth: usize,
+    ) -> Result<(), String> {
         if key.is_empty() {
             return self.element(v, depth);
         }
@@ -279,57 +295,57 @@ impl Encoder {
 
     fn element(&mut self, v: &Value, depth: usize) -> Result<(), String> {
         grow(|| {
-        if depth > 1000 {
-            return Err("toml: value nested too deeply".into());
-        }
-        if let Value::Object(o) = v {
-            if let Some(s) = toml_datetime(o.as_ref()) {
-                self.write(&s);
-                return Ok(());
+            if depth > 1000 {
+                return Err("toml: value nested too deeply".into());
             }
-        }
-        match data(v) {
-            Value::Nil => {
-                // An interface holding nil: Go's reflect would panic; the
-                // encoder never gets here for map values or array items.
-                Ok(())
+            if let Value::Object(o) = v {
+                if let Some(s) = toml_datetime(o.as_ref()) {
+                    self.write(&s);
+                    return Ok(());
+                }
             }
-            Value::String(s) => {
-                self.write(&quote_basic(&s));
-                Ok(())
-            }
-            Value::Bool(b) => {
-                self.write(if b { "true" } else { "false" });
-                Ok(())
-            }
-            Value::Int(i) | Value::Int64(i) => {
-                self.write(&i.to_string());
-                Ok(())
-            }
-            Value::Float(f) => {
-                let s = if f.is_nan() {
-                    if f.is_sign_negative() { "-nan" } else { "nan" }.to_string()
-                } else if f.is_infinite() {
-                    if f < 0.0 { "-inf" } else { "inf" }.to_string()
-                } else {
-                    let s = format_float_g(f);
-                    if s.contains('e') || s.contains('.') {
-                        s
+            match data(v) {
+                Value::Nil => {
+                    // An interface holding nil: Go's reflect would panic; the
+                    // encoder never gets here for map values or array items.
+                    Ok(())
+                }
+                Value::String(s) => {
+                    self.write(&quote_basic(&s));
+                    Ok(())
+                }
+                Value::Bool(b) => {
+                    self.write(if b { "true" } else { "false" });
+                    Ok(())
+                }
+                Value::Int(i) | Value::Int64(i) => {
+                    self.write(&i.to_string());
+                    Ok(())
+                }
+                Value::Float(f) => {
+                    let s = if f.is_nan() {
+                        if f.is_sign_negative() { "-nan" } else { "nan" }.to_string()
+                    } else if f.is_infinite() {
+                        if f < 0.0 { "-inf" } else { "inf" }.to_string()
                     } else {
-                        s + ".0"
-                    }
-                };
-                self.write(&s);
-                Ok(())
+                        let s = format_float_g(f);
+                        if s.contains('e') || s.contains('.') {
+                            s
+                        } else {
+                            s + ".0"
+                        }
+                    };
+                    self.write(&s);
+                    Ok(())
+                }
+                Value::Bytes(b) => {
+                    let items: Vec<Value> = b.iter().map(|&x| Value::Int(i64::from(x))).collect();
+                    self.array(&items, depth)
+                }
+                Value::List(l) => self.array(&l.items, depth),
+                Value::Map(m) => self.map(&[], &m, true, depth + 1),
+                Value::Object(_) => Ok(()),
             }
-            Value::Bytes(b) => {
-                let items: Vec<Value> = b.iter().map(|&x| Value::Int(i64::from(x))).collect();
-                self.array(&items, depth)
-            }
-            Value::List(l) => self.array(&l.items, depth),
-            Value::Map(m) => self.map(&[], &m, true, depth + 1),
-            Value::Object(_) => Ok(()),
-        }
         })
     }
 
@@ -515,9 +531,7 @@ fn parse_layout(b: &[u8], date: bool, time: bool, seconds: bool, offset: bool) -
         *i += 2;
         Some(u32::from(d[0] - b'0') * 10 + u32::from(d[1] - b'0'))
     };
-    let lit = |i: &mut usize, c: u8| -> Option<()> {
-        (b.get(*i) == Some(&c)).then(|| *i += 1)
-    };
+    let lit = |i: &mut usize, c: u8| -> Option<()> { (b.get(*i) == Some(&c)).then(|| *i += 1) };
     let mut t = TomlTime {
         year: 0,
         month: 1,
@@ -573,7 +587,8 @@ fn parse_layout(b: &[u8], date: bool, time: bool, seconds: bool, offset: bool) -
             if t.second >= 60 {
                 return None;
             }
-            if matches!(b.get(i), Some(b'.' | b',')) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            if matches!(b.get(i), Some(b'.' | b',')) && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+            {
                 i += 1;
                 let start = i;
                 while b.get(i).is_some_and(u8::is_ascii_digit) {
@@ -589,10 +604,7 @@ fn parse_layout(b: &[u8], date: bool, time: bool, seconds: bool, offset: bool) -
         }
         if short {
             // missingLeadingZero: the layout's separators are at fixed places.
-            return Some(TomlTime {
-                year: -1,
-                ..t
-            });
+            return Some(TomlTime { year: -1, ..t });
         }
     }
     if offset {
@@ -1085,8 +1097,9 @@ impl<'a> Lexer<'a> {
                 self.skip(is_whitespace);
                 let r = self.peek();
                 if r == ']' || r == EOF {
-                    return self
-                        .errorf("unexpected end of table name (table names cannot be empty)".into());
+                    return self.errorf(
+                        "unexpected end of table name (table names cannot be empty)".into(),
+                    );
                 }
                 if r == '.' {
                     return self
@@ -1197,7 +1210,10 @@ impl<'a> Lexer<'a> {
                         "expected '.' or '=', but got {} instead",
                         q_rune(r)
                     )),
-                    r => self.errorf(format!("expected '.' or '=', but got {} instead", q_rune(r))),
+                    r => self.errorf(format!(
+                        "expected '.' or '=', but got {} instead",
+                        q_rune(r)
+                    )),
                 }
             }
             St::Value => {
@@ -1403,7 +1419,8 @@ impl<'a> Lexer<'a> {
                             if self.accept('"') {
                                 if self.peek() == '"' {
                                     let cur = self.current();
-                                    if cur.ends_with("\"\"\"\"\"") && !cur.ends_with("\\\"\"\"\"\"") {
+                                    if cur.ends_with("\"\"\"\"\"") && !cur.ends_with("\\\"\"\"\"\"")
+                                    {
                                         return self.errorf("unexpected '\"\"\"\"\"\"'".into());
                                     }
                                     self.backup();
@@ -1809,7 +1826,10 @@ impl<'a> Parser<'a> {
             k = self.next()?;
         }
         if k.typ != end {
-            return Err(Self::bug(format!("Expected '{end:?}' but got '{:?}'.", k.typ)));
+            return Err(Self::bug(format!(
+                "Expected '{end:?}' but got '{:?}'.",
+                k.typ
+            )));
         }
         Ok(key)
     }
@@ -1850,7 +1870,11 @@ impl<'a> Parser<'a> {
                 self.context = outer;
                 self.current_key.clear();
             }
-            other => return Err(Self::bug(format!("Unexpected type at top level: {other:?}"))),
+            other => {
+                return Err(Self::bug(format!(
+                    "Unexpected type at top level: {other:?}"
+                )))
+            }
         }
         Ok(())
     }
@@ -1858,12 +1882,14 @@ impl<'a> Parser<'a> {
     fn key_string(&mut self, it: &Item) -> PResult<String> {
         match it.typ {
             It::Text => Ok(it.val.clone()),
-            It::String | It::StringEsc | It::MultilineString | It::RawString | It::RawMultilineString => {
-                match self.value(it, false)?.0 {
-                    TVal::Str(s) => Ok(s),
-                    _ => Err(Self::bug("key".into())),
-                }
-            }
+            It::String
+            | It::StringEsc
+            | It::MultilineString
+            | It::RawString
+            | It::RawMultilineString => match self.value(it, false)?.0 {
+                TVal::Str(s) => Ok(s),
+                _ => Err(Self::bug("key".into())),
+            },
             other => Err(Self::bug(format!("Unexpected key type: {other:?}"))),
         }
     }
@@ -1874,36 +1900,39 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self, it: &Item, parent_is_array: bool) -> PResult<(TVal, Ty)> {
         grow(|| {
-        Ok(match it.typ {
-            It::String | It::RawString => (TVal::Str(it.val.clone()), Ty::Other),
-            It::StringEsc => (TVal::Str(self.replace_escapes(it, &it.val)?), Ty::Other),
-            It::MultilineString => {
-                let s = strip_escaped_newlines(strip_first_newline(&it.val));
-                (TVal::Str(self.replace_escapes(it, &s)?), Ty::Other)
-            }
-            It::RawMultilineString => (TVal::Str(strip_first_newline(&it.val).to_string()), Ty::Other),
-            It::Integer => (self.value_integer(it)?, Ty::Other),
-            It::Float => (self.value_float(it)?, Ty::Other),
-            It::Bool => (TVal::Bool(it.val == "true"), Ty::Other),
-            It::Datetime => match parse_datetime(&it.val) {
-                Some(t) if t.year >= 0 => (TVal::Time(t), Ty::Other),
-                _ => {
-                    let v: String = it
-                        .val
-                        .chars()
-                        .map(|c| match c {
-                            'z' => 'Z',
-                            't' | ' ' => 'T',
-                            c => c,
-                        })
-                        .collect();
-                    return Err(self.item_error(it, format!("invalid datetime: {}", q(&v))));
+            Ok(match it.typ {
+                It::String | It::RawString => (TVal::Str(it.val.clone()), Ty::Other),
+                It::StringEsc => (TVal::Str(self.replace_escapes(it, &it.val)?), Ty::Other),
+                It::MultilineString => {
+                    let s = strip_escaped_newlines(strip_first_newline(&it.val));
+                    (TVal::Str(self.replace_escapes(it, &s)?), Ty::Other)
                 }
-            },
-            It::Array => self.value_array()?,
-            It::InlineTableStart => self.value_inline_table(parent_is_array)?,
-            other => return Err(Self::bug(format!("Unexpected value type: {other:?}"))),
-        })
+                It::RawMultilineString => (
+                    TVal::Str(strip_first_newline(&it.val).to_string()),
+                    Ty::Other,
+                ),
+                It::Integer => (self.value_integer(it)?, Ty::Other),
+                It::Float => (self.value_float(it)?, Ty::Other),
+                It::Bool => (TVal::Bool(it.val == "true"), Ty::Other),
+                It::Datetime => match parse_datetime(&it.val) {
+                    Some(t) if t.year >= 0 => (TVal::Time(t), Ty::Other),
+                    _ => {
+                        let v: String = it
+                            .val
+                            .chars()
+                            .map(|c| match c {
+                                'z' => 'Z',
+                                't' | ' ' => 'T',
+                                c => c,
+                            })
+                            .collect();
+                        return Err(self.item_error(it, format!("invalid datetime: {}", q(&v))));
+                    }
+                },
+                It::Array => self.value_array()?,
+                It::InlineTableStart => self.value_inline_table(parent_is_array)?,
+                other => return Err(Self::bug(format!("Unexpected value type: {other:?}"))),
+            })
         })
     }
 
@@ -1946,10 +1975,13 @@ impl<'a> Parser<'a> {
         };
         match v {
             Some(v) => Ok(TVal::Int(v)),
-            None if digits.bytes().all(|c| (c as char).is_digit(radix)) && !digits.is_empty() => Err(
-                self.item_error(it, format!("{} is out of range for int64", it.val)),
-            ),
-            None => Err(Self::bug(format!("Expected integer value, but got '{}'.", it.val))),
+            None if digits.bytes().all(|c| (c as char).is_digit(radix)) && !digits.is_empty() => {
+                Err(self.item_error(it, format!("{} is out of range for int64", it.val)))
+            }
+            None => Err(Self::bug(format!(
+                "Expected integer value, but got '{}'.",
+                it.val
+            ))),
         }
     }
 
@@ -2004,13 +2036,14 @@ impl<'a> Parser<'a> {
                 match v.parse::<f64>() {
                     Ok(f) if f.is_finite() => f,
                     Ok(_) => {
-                        return Err(self.item_error(
-                            it,
-                            format!("{} is out of range for float64", it.val),
-                        ))
+                        return Err(
+                            self.item_error(it, format!("{} is out of range for float64", it.val))
+                        )
                     }
                     Err(_) => {
-                        return Err(self.item_error(it, format!("Invalid float value: {}", q(&it.val))))
+                        return Err(
+                            self.item_error(it, format!("Invalid float value: {}", q(&it.val)))
+                        )
                     }
                 }
             }
@@ -2189,7 +2222,11 @@ impl<'a> Parser<'a> {
         if !key.is_empty() {
             k.push(key.to_string());
         }
-        let s = if k.is_empty() { "\"\"".to_string() } else { key_str(&k) };
+        let s = if k.is_empty() {
+            "\"\"".to_string()
+        } else {
+            key_str(&k)
+        };
         self.key_info.insert(s, typ);
     }
 
@@ -2221,7 +2258,10 @@ impl<'a> Parser<'a> {
                     }
                     Some(TVal::Table(t)) => hash = t,
                     _ => {
-                        let msg = format!("Key '{}' was already created as a hash.", key_str(&key_context));
+                        let msg = format!(
+                            "Key '{}' was already created as a hash.",
+                            key_str(&key_context)
+                        );
                         for k in implicit_new {
                             self.implicits.insert(key_str(&k));
                         }
@@ -2278,7 +2318,8 @@ impl<'a> Parser<'a> {
                     Some(TVal::TableArray(t)) if !t.is_empty() => hash = &t[t.len() - 1],
                     Some(TVal::Table(t)) => hash = t,
                     _ => {
-                        let msg = format!("Key '{}' has already been defined.", key_str(&key_context));
+                        let msg =
+                            format!("Key '{}' has already been defined.", key_str(&key_context));
                         return Err(self.panicf(msg));
                     }
                 }
@@ -2287,7 +2328,8 @@ impl<'a> Parser<'a> {
             if hash.contains_key(key) {
                 if self.is_array(&key_context) {
                     if !self.is_implicit(&key_context) {
-                        let msg = format!("Key '{}' has already been defined.", key_str(&key_context));
+                        let msg =
+                            format!("Key '{}' has already been defined.", key_str(&key_context));
                         return Err(self.panicf(msg));
                     }
                     self.remove_implicit(&key_context);
@@ -2431,8 +2473,7 @@ fn go_float_syntax(s: &str) -> bool {
 }
 
 fn to_value(v: TVal) -> Value {
-    grow(|| {
-    match v {
+    grow(|| match v {
         TVal::Table(m) => table_value(m),
         TVal::TableArray(ts) => {
             Value::typed_list(Elem::AnyMap, ts.into_iter().map(table_value).collect())
@@ -2443,7 +2484,6 @@ fn to_value(v: TVal) -> Value {
         TVal::Float(f) => Value::Float(f),
         TVal::Bool(b) => Value::Bool(b),
         TVal::Time(t) => Value::Object(Rc::new(t)),
-    }
     })
 }
 
@@ -2521,7 +2561,10 @@ mod tests {
                 "t",
                 m(&[
                     ("a", Value::Int(1)),
-                    ("s", m(&[("b", Value::Int(2)), ("u", m(&[("c", Value::Int(3))]))])),
+                    (
+                        "s",
+                        m(&[("b", Value::Int(2)), ("u", m(&[("c", Value::Int(3))]))]),
+                    ),
                 ]),
             ),
             ("a", Value::str("first")),
@@ -2552,7 +2595,10 @@ mod tests {
             to_string(&v).unwrap(),
             "[t]\n\n  [[t.arr]]\n    a = 1\n\n  [[t.arr]]\n    a = 2\n"
         );
-        let v = m(&[("mixed", Value::list(vec![Value::Int(1), m(&[("a", Value::Int(1))])]))]);
+        let v = m(&[(
+            "mixed",
+            Value::list(vec![Value::Int(1), m(&[("a", Value::Int(1))])]),
+        )]);
         assert_eq!(to_string(&v).unwrap(), "mixed = [1, {a = 1}]\n");
         let v = m(&[
             ("a b", Value::Int(1)),
@@ -2604,7 +2650,10 @@ mod tests {
         let (v, _) = from_str("[[a]]\nx = 1\n[[a]]\nx = 2\n[a.b]\ny = 3");
         assert_eq!(v.to_string(), "map[a:[map[x:1] map[b:map[y:3] x:2]]]");
         let (v, _) = from_str("a.b.c = 1\n\"q k\".d = 2\np = {x = 1, y = {z = [1, 2]}}");
-        assert_eq!(v.to_string(), "map[a:map[b:map[c:1]] p:map[x:1 y:map[z:[1 2]]] q k:map[d:2]]");
+        assert_eq!(
+            v.to_string(),
+            "map[a:map[b:map[c:1]] p:map[x:1 y:map[z:[1 2]]] q k:map[d:2]]"
+        );
         let (v, _) = from_str("h = 0xff\no = 0o17\nb = 0b11\nu = 1_000\ninf = inf\ne = 1e3");
         assert_eq!(v.to_string(), "map[b:3 e:1000 h:255 inf:+Inf o:15 u:1000]");
         let (v, _) = from_str("odt = 1979-05-27T07:32:00Z\nodt2 = 1979-05-27T00:32:00.999999-07:00\nldt = 1979-05-27T07:32:00\nld = 1979-05-27\nlt = 07:32:00");
@@ -2612,7 +2661,9 @@ mod tests {
             v.to_string(),
             "map[ld:1979-05-27 00:00:00 +0000 date-local ldt:1979-05-27 07:32:00 +0000 datetime-local lt:0000-01-01 07:32:00 +0000 time-local odt:1979-05-27 07:32:00 +0000 UTC odt2:1979-05-27 00:32:00.999999 -0700 -0700]"
         );
-        let (v, _) = from_str("a = \"x\\ty\\u00e9\"\nb = 'lit\\n'\nc = \"\"\"\nml\nstr\"\"\"\nd = '''\nraw\n'''");
+        let (v, _) = from_str(
+            "a = \"x\\ty\\u00e9\"\nb = 'lit\\n'\nc = \"\"\"\nml\nstr\"\"\"\nd = '''\nraw\n'''",
+        );
         assert_eq!(v.to_string(), "map[a:x\tyé b:lit\\n c:ml\nstr d:raw\n]");
     }
 
@@ -2620,15 +2671,42 @@ mod tests {
     fn decode_errors_as_go() {
         // From the oracle (fromToml-error-*).
         let cases = [
-            ("a = ", "toml: line 1 (last key \"a\"): unexpected EOF; expected value"),
-            ("a = 1\na = 2", "toml: line 2 (last key \"a\"): Key 'a' has already been defined."),
-            ("a", "toml: line 1: unexpected EOF; expected key separator '='"),
-            ("a = \"x", "toml: line 1 (last key \"a\"): unexpected EOF; expected '\"'"),
-            ("[a]\nb = 1\n[a]\nc = 2", "toml: line 3: Key 'a' has already been defined."),
-            ("a = xyz", "toml: line 1 (last key \"a\"): expected value but found \"xyz\" instead"),
-            ("a = 1\nb = [1,\n", "toml: line 2 (last key \"b\"): unexpected EOF; expected value"),
-            ("a = 99999999999999999999", "toml: line 1 (last key \"a\"): 99999999999999999999 is out of range for int64"),
-            ("a = \"x\ny\"", "toml: line 1 (last key \"a\"): strings cannot contain newlines"),
+            (
+                "a = ",
+                "toml: line 1 (last key \"a\"): unexpected EOF; expected value",
+            ),
+            (
+                "a = 1\na = 2",
+                "toml: line 2 (last key \"a\"): Key 'a' has already been defined.",
+            ),
+            (
+                "a",
+                "toml: line 1: unexpected EOF; expected key separator '='",
+            ),
+            (
+                "a = \"x",
+                "toml: line 1 (last key \"a\"): unexpected EOF; expected '\"'",
+            ),
+            (
+                "[a]\nb = 1\n[a]\nc = 2",
+                "toml: line 3: Key 'a' has already been defined.",
+            ),
+            (
+                "a = xyz",
+                "toml: line 1 (last key \"a\"): expected value but found \"xyz\" instead",
+            ),
+            (
+                "a = 1\nb = [1,\n",
+                "toml: line 2 (last key \"b\"): unexpected EOF; expected value",
+            ),
+            (
+                "a = 99999999999999999999",
+                "toml: line 1 (last key \"a\"): 99999999999999999999 is out of range for int64",
+            ),
+            (
+                "a = \"x\ny\"",
+                "toml: line 1 (last key \"a\"): strings cannot contain newlines",
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(err(text), want, "{text:?}");

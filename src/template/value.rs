@@ -184,8 +184,16 @@ pub trait Object {
     fn field(&self, name: &str) -> Option<Value>;
 
     /// Whether `name` is a method (then [`Object::call`] runs it).
-    fn has_method(&self, _name: &str) -> bool {
-        false
+    fn has_method(&self, name: &str) -> bool {
+        self.method_signature(name).is_some()
+    }
+
+    /// The Go signature of the method `name`, so the executor checks the
+    /// argument count and types with Go's own messages before calling:
+    /// `Err` holds Go's refusal to call it at all (a method with three
+    /// results). `None` leaves the checks to [`Object::call`].
+    fn method_signature(&self, _name: &str) -> Option<Result<MethodSignature, &'static str>> {
+        None
     }
 
     /// Calls the method `name` with `args`; the error is the method's
@@ -206,6 +214,15 @@ pub trait Object {
     fn truthy(&self) -> bool {
         true
     }
+}
+
+/// A method's Go parameter types (see [`Object::method_signature`]).
+#[derive(Clone, Copy, Debug)]
+pub struct MethodSignature {
+    /// Parameter types, in order.
+    pub params: &'static [super::funcs::Ty],
+    /// The type of a trailing `...` parameter.
+    pub variadic: Option<super::funcs::Ty>,
 }
 
 /// A template value: what a Go `interface{}` can hold in Helm's world.

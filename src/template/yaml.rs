@@ -199,16 +199,22 @@ mod clib {
             line: u64,
         },
         DocumentEnd,
-        Alias { anchor: String },
+        Alias {
+            anchor: String,
+        },
         Scalar {
             anchor: Option<String>,
             tag: Option<String>,
             value: String,
             plain_implicit: bool,
         },
-        SequenceStart { anchor: Option<String> },
+        SequenceStart {
+            anchor: Option<String>,
+        },
         SequenceEnd,
-        MappingStart { anchor: Option<String> },
+        MappingStart {
+            anchor: Option<String>,
+        },
         MappingEnd,
     }
 
@@ -250,7 +256,11 @@ mod clib {
                 let p = parser.as_mut_ptr();
                 let ok = unsafe_libyaml_sys::yaml_parser_initialize(p).ok;
                 if ok {
-                    unsafe_libyaml_sys::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as _);
+                    unsafe_libyaml_sys::yaml_parser_set_input_string(
+                        p,
+                        input.as_ptr(),
+                        input.len() as _,
+                    );
                 }
                 ok
             };
@@ -289,7 +299,9 @@ mod clib {
             // SAFETY: the parser is initialized; on success the event is
             // initialized, read, then deleted once.
             unsafe {
-                if !unsafe_libyaml_sys::yaml_parser_parse(self.parser.as_mut_ptr(), ev.as_mut_ptr()).ok {
+                if !unsafe_libyaml_sys::yaml_parser_parse(self.parser.as_mut_ptr(), ev.as_mut_ptr())
+                    .ok
+                {
                     self.done = true;
                     return Err(self.error());
                 }
@@ -424,116 +436,116 @@ impl TreeParser {
     /// `parser.parse`: the next node, or None at the end of the stream.
     fn parse(&mut self, depth: usize) -> Result<Option<usize>, String> {
         grow(|| {
-        if depth > 10000 {
-            return Err("yaml: exceeded max depth of 10000".into());
-        }
-        use clib::Event as E;
-        let kind = match self.peek()? {
-            E::StreamEnd => return Ok(None),
-            E::DocumentStart { .. } => 0,
-            E::Alias { .. } => 1,
-            E::Scalar { .. } => 2,
-            E::SequenceStart { .. } => 3,
-            E::MappingStart { .. } => 4,
-            other => {
-                return Err(format!(
-                    "yaml: attempted to parse unknown event: {}",
-                    event_name(other)
-                ))
+            if depth > 10000 {
+                return Err("yaml: exceeded max depth of 10000".into());
             }
-        };
-        match kind {
-            0 => {
-                if let E::DocumentStart {
-                    version: Some((major, minor)),
-                    line,
-                } = self.next()?
-                {
-                    // libyaml 0.2.5 also takes %YAML 1.2; goyaml.v2 only 1.1.
-                    if major != 1 || minor != 1 {
-                        return Err(if line != 0 {
-                            format!("yaml: line {line}: found incompatible YAML document")
-                        } else {
-                            "yaml: found incompatible YAML document".into()
-                        });
+            use clib::Event as E;
+            let kind = match self.peek()? {
+                E::StreamEnd => return Ok(None),
+                E::DocumentStart { .. } => 0,
+                E::Alias { .. } => 1,
+                E::Scalar { .. } => 2,
+                E::SequenceStart { .. } => 3,
+                E::MappingStart { .. } => 4,
+                other => {
+                    return Err(format!(
+                        "yaml: attempted to parse unknown event: {}",
+                        event_name(other)
+                    ))
+                }
+            };
+            match kind {
+                0 => {
+                    if let E::DocumentStart {
+                        version: Some((major, minor)),
+                        line,
+                    } = self.next()?
+                    {
+                        // libyaml 0.2.5 also takes %YAML 1.2; goyaml.v2 only 1.1.
+                        if major != 1 || minor != 1 {
+                            return Err(if line != 0 {
+                                format!("yaml: line {line}: found incompatible YAML document")
+                            } else {
+                                "yaml: found incompatible YAML document".into()
+                            });
+                        }
+                    }
+                    self.anchors.clear();
+                    let child = self.parse(depth + 1)?;
+                    match self.next()? {
+                        E::DocumentEnd => Ok(child),
+                        other => Err(format!(
+                            "yaml: expected DOCUMENT_END event but got {}",
+                            event_name(&other)
+                        )),
                     }
                 }
-                self.anchors.clear();
-                let child = self.parse(depth + 1)?;
-                match self.next()? {
-                    E::DocumentEnd => Ok(child),
-                    other => Err(format!(
-                        "yaml: expected DOCUMENT_END event but got {}",
-                        event_name(&other)
-                    )),
-                }
-            }
-            1 => {
-                let E::Alias { anchor } = self.next()? else {
-                    return Err("yaml: internal error".into());
-                };
-                let id = self.add(Kind::Alias);
-                let target = self.anchors.get(&anchor).copied();
-                if target.is_none() {
-                    return Err(format!("yaml: unknown anchor '{anchor}' referenced"));
-                }
-                self.nodes[id].value = anchor;
-                self.nodes[id].alias = target;
-                Ok(Some(id))
-            }
-            2 => {
-                let E::Scalar {
-                    anchor,
-                    tag,
-                    value,
-                    plain_implicit,
-                    ..
-                } = self.next()?
-                else {
-                    return Err("yaml: internal error".into());
-                };
-                let id = self.add(Kind::Scalar);
-                self.nodes[id].value = value;
-                self.nodes[id].tag = tag.unwrap_or_default();
-                self.nodes[id].implicit = plain_implicit;
-                self.anchor(anchor, id);
-                Ok(Some(id))
-            }
-            3 => {
-                let E::SequenceStart { anchor, .. } = self.next()? else {
-                    return Err("yaml: internal error".into());
-                };
-                let id = self.add(Kind::Seq);
-                self.anchor(anchor, id);
-                loop {
-                    if matches!(self.peek()?, E::SequenceEnd) {
-                        self.next()?;
-                        break;
+                1 => {
+                    let E::Alias { anchor } = self.next()? else {
+                        return Err("yaml: internal error".into());
+                    };
+                    let id = self.add(Kind::Alias);
+                    let target = self.anchors.get(&anchor).copied();
+                    if target.is_none() {
+                        return Err(format!("yaml: unknown anchor '{anchor}' referenced"));
                     }
-                    let child = self.parse(depth + 1)?.ok_or_else(past_end)?;
-                    self.nodes[id].children.push(child);
+                    self.nodes[id].value = anchor;
+                    self.nodes[id].alias = target;
+                    Ok(Some(id))
                 }
-                Ok(Some(id))
-            }
-            _ => {
-                let E::MappingStart { anchor, .. } = self.next()? else {
-                    return Err("yaml: internal error".into());
-                };
-                let id = self.add(Kind::Map);
-                self.anchor(anchor, id);
-                loop {
-                    if matches!(self.peek()?, E::MappingEnd) {
-                        self.next()?;
-                        break;
+                2 => {
+                    let E::Scalar {
+                        anchor,
+                        tag,
+                        value,
+                        plain_implicit,
+                        ..
+                    } = self.next()?
+                    else {
+                        return Err("yaml: internal error".into());
+                    };
+                    let id = self.add(Kind::Scalar);
+                    self.nodes[id].value = value;
+                    self.nodes[id].tag = tag.unwrap_or_default();
+                    self.nodes[id].implicit = plain_implicit;
+                    self.anchor(anchor, id);
+                    Ok(Some(id))
+                }
+                3 => {
+                    let E::SequenceStart { anchor, .. } = self.next()? else {
+                        return Err("yaml: internal error".into());
+                    };
+                    let id = self.add(Kind::Seq);
+                    self.anchor(anchor, id);
+                    loop {
+                        if matches!(self.peek()?, E::SequenceEnd) {
+                            self.next()?;
+                            break;
+                        }
+                        let child = self.parse(depth + 1)?.ok_or_else(past_end)?;
+                        self.nodes[id].children.push(child);
                     }
-                    let k = self.parse(depth + 1)?.ok_or_else(past_end)?;
-                    let v = self.parse(depth + 1)?.ok_or_else(past_end)?;
-                    self.nodes[id].children.push(k);
-                    self.nodes[id].children.push(v);
+                    Ok(Some(id))
                 }
-                Ok(Some(id))
+                _ => {
+                    let E::MappingStart { anchor, .. } = self.next()? else {
+                        return Err("yaml: internal error".into());
+                    };
+                    let id = self.add(Kind::Map);
+                    self.anchor(anchor, id);
+                    loop {
+                        if matches!(self.peek()?, E::MappingEnd) {
+                            self.next()?;
+                            break;
+                        }
+                        let k = self.parse(depth + 1)?.ok_or_else(past_end)?;
+                        let v = self.parse(depth + 1)?.ok_or_else(past_end)?;
+                        self.nodes[id].children.push(k);
+                        self.nodes[id].children.push(v);
+                    }
+                    Ok(Some(id))
+                }
             }
-        }
         })
     }
 }
@@ -560,7 +572,11 @@ fn event_name(e: &clib::Event) -> &'static str {
 
 /// goyaml.v2's `unmarshal` of the first document into an `interface{}`.
 fn decode_first_document(text: &str) -> Result<GoVal, String> {
-    let input: &[u8] = if text.is_empty() { b"\n" } else { text.as_bytes() };
+    let input: &[u8] = if text.is_empty() {
+        b"\n"
+    } else {
+        text.as_bytes()
+    };
     let mut tp = TreeParser {
         parser: clib::Parser::new(input),
         peeked: None,
@@ -627,35 +643,35 @@ impl Decoder<'_> {
 
     fn unmarshal(&mut self, id: usize) -> Result<GoVal, String> {
         grow(|| {
-        self.count()?;
-        let n = &self.nodes[id];
-        match n.kind {
-            Kind::Alias => {
-                let target = n.alias.ok_or_else(|| "yaml: internal error".to_string())?;
-                if self.aliases.contains(&id) {
-                    return Err(format!("yaml: anchor '{}' value contains itself", n.value));
+            self.count()?;
+            let n = &self.nodes[id];
+            match n.kind {
+                Kind::Alias => {
+                    let target = n.alias.ok_or_else(|| "yaml: internal error".to_string())?;
+                    if self.aliases.contains(&id) {
+                        return Err(format!("yaml: anchor '{}' value contains itself", n.value));
+                    }
+                    self.aliases.insert(id);
+                    self.alias_depth += 1;
+                    let r = self.unmarshal(target);
+                    self.alias_depth -= 1;
+                    self.aliases.remove(&id);
+                    r
                 }
-                self.aliases.insert(id);
-                self.alias_depth += 1;
-                let r = self.unmarshal(target);
-                self.alias_depth -= 1;
-                self.aliases.remove(&id);
-                r
-            }
-            Kind::Scalar => scalar(n),
-            Kind::Seq => {
-                let mut out = Vec::with_capacity(n.children.len());
-                for &c in &n.children {
-                    out.push(self.unmarshal(c)?);
+                Kind::Scalar => scalar(n),
+                Kind::Seq => {
+                    let mut out = Vec::with_capacity(n.children.len());
+                    for &c in &n.children {
+                        out.push(self.unmarshal(c)?);
+                    }
+                    Ok(GoVal::Seq(out))
                 }
-                Ok(GoVal::Seq(out))
+                Kind::Map => {
+                    let mut out = Vec::new();
+                    self.mapping(id, &mut out)?;
+                    Ok(GoVal::Map(out))
+                }
             }
-            Kind::Map => {
-                let mut out = Vec::new();
-                self.mapping(id, &mut out)?;
-                Ok(GoVal::Map(out))
-            }
-        }
         })
     }
 
@@ -683,24 +699,24 @@ impl Decoder<'_> {
     /// when `out` is a map): a mapping or an alias of one.
     fn unmarshal_into(&mut self, id: usize, out: &mut Vec<(GoVal, GoVal)>) -> Result<(), String> {
         grow(|| {
-        self.count()?;
-        let n = &self.nodes[id];
-        match n.kind {
-            Kind::Map => self.mapping(id, out),
-            Kind::Alias => {
-                let target = n.alias.ok_or_else(|| "yaml: internal error".to_string())?;
-                if self.aliases.contains(&id) {
-                    return Err(format!("yaml: anchor '{}' value contains itself", n.value));
+            self.count()?;
+            let n = &self.nodes[id];
+            match n.kind {
+                Kind::Map => self.mapping(id, out),
+                Kind::Alias => {
+                    let target = n.alias.ok_or_else(|| "yaml: internal error".to_string())?;
+                    if self.aliases.contains(&id) {
+                        return Err(format!("yaml: anchor '{}' value contains itself", n.value));
+                    }
+                    self.aliases.insert(id);
+                    self.alias_depth += 1;
+                    let r = self.unmarshal_into(target, out);
+                    self.alias_depth -= 1;
+                    self.aliases.remove(&id);
+                    r
                 }
-                self.aliases.insert(id);
-                self.alias_depth += 1;
-                let r = self.unmarshal_into(target, out);
-                self.alias_depth -= 1;
-                self.aliases.remove(&id);
-                r
+                _ => Err(want_map()),
             }
-            _ => Err(want_map()),
-        }
         })
     }
 
@@ -836,8 +852,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 /// Go's `%#v` of a decoded YAML value (goyaml's and sigs.k8s.io's
 /// messages print keys and values so).
 fn go_syntax(v: &GoVal) -> String {
-    grow(|| {
-    match v {
+    grow(|| match v {
         GoVal::Nil => "<nil>".into(),
         GoVal::Bool(b) => b.to_string(),
         GoVal::Int(i) => i.to_string(),
@@ -857,15 +872,13 @@ fn go_syntax(v: &GoVal) -> String {
             let parts: Vec<String> = parts.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
             format!("map[interface {{}}]interface {{}}{{{}}}", parts.join(", "))
         }
-    }
     })
 }
 
 /// sigs.k8s.io's `convertToJSONableObject` key check: keys must be
 /// strings, ints, floats or bools.
 fn check_keys(v: &GoVal) -> Result<(), String> {
-    grow(|| {
-    match v {
+    grow(|| match v {
         GoVal::Seq(items) => items.iter().try_for_each(check_keys),
         GoVal::Map(pairs) => {
             for (k, val) in pairs {
@@ -894,7 +907,6 @@ fn check_keys(v: &GoVal) -> Result<(), String> {
             Ok(())
         }
         _ => Ok(()),
-    }
     })
 }
 
@@ -980,8 +992,7 @@ fn to_json_value(v: GoVal) -> Result<Value, String> {
 }
 
 fn json_value(v: GoVal) -> Value {
-    grow(|| {
-    match v {
+    grow(|| match v {
         GoVal::Nil => Value::Nil,
         GoVal::Bool(b) => Value::Bool(b),
         GoVal::Int(i) => Value::Float(i as f64),
@@ -996,19 +1007,16 @@ fn json_value(v: GoVal) -> Value {
             }
             Value::map(m)
         }
-    }
     })
 }
 
 /// The first NaN or infinity `json.Marshal` meets (keys in sorted order).
 fn first_non_finite(v: &Value) -> Option<f64> {
-    grow(|| {
-    match v {
+    grow(|| match v {
         Value::Float(f) if !f.is_finite() => Some(*f),
         Value::List(l) => l.items.iter().find_map(first_non_finite),
         Value::Map(m) => m.entries().iter().find_map(|(_, v)| first_non_finite(v)),
         _ => None,
-    }
     })
 }
 
@@ -1209,7 +1217,11 @@ fn go_parse_float(s: &str) -> Option<f64> {
     let body = &s[i..];
     let lower = body.to_ascii_lowercase();
     if lower == "inf" || lower == "infinity" {
-        return Some(if b[0] == b'-' { f64::NEG_INFINITY } else { f64::INFINITY });
+        return Some(if b[0] == b'-' {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
     }
     if lower == "nan" {
         return Some(f64::NAN);
@@ -1418,11 +1430,15 @@ fn timestamp_layout(b: &[u8], layout: Layout) -> bool {
     if !lit(b, &mut i, b'-') {
         return false;
     }
-    let Some(month) = num(b, &mut i) else { return false };
+    let Some(month) = num(b, &mut i) else {
+        return false;
+    };
     if !(1..=12).contains(&month) || !lit(b, &mut i, b'-') {
         return false;
     }
-    let Some(day) = num(b, &mut i) else { return false };
+    let Some(day) = num(b, &mut i) else {
+        return false;
+    };
     match layout {
         Layout::Date => {}
         Layout::T(sep) => {
@@ -1439,9 +1455,9 @@ fn timestamp_layout(b: &[u8], layout: Layout) -> bool {
                     return false;
                 }
                 let two = |x: &[u8]| {
-                    x.iter().all(u8::is_ascii_digit).then(|| {
-                        u32::from(x[0] - b'0') * 10 + u32::from(x[1] - b'0')
-                    })
+                    x.iter()
+                        .all(u8::is_ascii_digit)
+                        .then(|| u32::from(x[0] - b'0') * 10 + u32::from(x[1] - b'0'))
                 };
                 let (Some(h), Some(m)) = (two(&b[i + 1..i + 3]), two(&b[i + 4..i + 6])) else {
                     return false;
@@ -1546,8 +1562,7 @@ pub fn to_string(value: &Value) -> Result<String, YamlError> {
 
 /// The events goyaml.v2's encoder emits for a decoded value.
 fn go_events(v: &GoVal, evs: &mut Vec<Ev>) {
-    grow(|| {
-    match v {
+    grow(|| match v {
         GoVal::Nil => evs.push(Ev::Scalar("null".into(), Style::Plain)),
         GoVal::Bool(b) => evs.push(Ev::Scalar(b.to_string(), Style::Plain)),
         GoVal::Int(i) => evs.push(Ev::Scalar(i.to_string(), Style::Plain)),
@@ -1574,7 +1589,6 @@ fn go_events(v: &GoVal, evs: &mut Vec<Ev>) {
             }
             evs.push(Ev::MapEnd);
         }
-    }
     })
 }
 
@@ -1594,42 +1608,42 @@ fn too_deep() -> YamlError {
 /// The events goyaml.v3 emits for `v` itself.
 fn v3_events(v: &Value, evs: &mut Vec<Ev>, depth: usize) -> Result<(), YamlError> {
     grow(|| {
-    if depth > 1000 {
-        return Err(too_deep());
-    }
-    match v {
-        Value::Nil => evs.push(Ev::Scalar("null".into(), Style::Plain)),
-        Value::Bool(b) => evs.push(Ev::Scalar(b.to_string(), Style::Plain)),
-        Value::Int(i) | Value::Int64(i) => evs.push(Ev::Scalar(i.to_string(), Style::Plain)),
-        Value::Float(f) => evs.push(Ev::Scalar(float_text(*f), Style::Plain)),
-        Value::String(s) => evs.push(string_event(s, true)),
-        Value::Bytes(b) => {
-            evs.push(Ev::SeqStart);
-            for byte in b.iter() {
-                evs.push(Ev::Scalar(byte.to_string(), Style::Plain));
-            }
-            evs.push(Ev::SeqEnd);
+        if depth > 1000 {
+            return Err(too_deep());
         }
-        Value::List(l) => {
-            evs.push(Ev::SeqStart);
-            for item in l.items.iter() {
-                v3_events(item, evs, depth + 1)?;
+        match v {
+            Value::Nil => evs.push(Ev::Scalar("null".into(), Style::Plain)),
+            Value::Bool(b) => evs.push(Ev::Scalar(b.to_string(), Style::Plain)),
+            Value::Int(i) | Value::Int64(i) => evs.push(Ev::Scalar(i.to_string(), Style::Plain)),
+            Value::Float(f) => evs.push(Ev::Scalar(float_text(*f), Style::Plain)),
+            Value::String(s) => evs.push(string_event(s, true)),
+            Value::Bytes(b) => {
+                evs.push(Ev::SeqStart);
+                for byte in b.iter() {
+                    evs.push(Ev::Scalar(byte.to_string(), Style::Plain));
+                }
+                evs.push(Ev::SeqEnd);
             }
-            evs.push(Ev::SeqEnd);
-        }
-        Value::Map(m) => {
-            let mut entries = m.entries();
-            entries.sort_by(|a, b| key_order(&a.0, &b.0, true));
-            evs.push(Ev::MapStart);
-            for (k, item) in entries {
-                evs.push(string_event(&k, true));
-                v3_events(&item, evs, depth + 1)?;
+            Value::List(l) => {
+                evs.push(Ev::SeqStart);
+                for item in l.items.iter() {
+                    v3_events(item, evs, depth + 1)?;
+                }
+                evs.push(Ev::SeqEnd);
             }
-            evs.push(Ev::MapEnd);
+            Value::Map(m) => {
+                let mut entries = m.entries();
+                entries.sort_by(|a, b| key_order(&a.0, &b.0, true));
+                evs.push(Ev::MapStart);
+                for (k, item) in entries {
+                    evs.push(string_event(&k, true));
+                    v3_events(&item, evs, depth + 1)?;
+                }
+                evs.push(Ev::MapEnd);
+            }
+            Value::Object(o) => v3_events(&o.to_data(), evs, depth + 1)?,
         }
-        Value::Object(o) => v3_events(&o.to_data(), evs, depth + 1)?,
-    }
-    Ok(())
+        Ok(())
     })
 }
 
@@ -2383,7 +2397,13 @@ impl Emitter<'_> {
         }
     }
 
-    fn write_indicator(&mut self, indicator: &[u8], need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+    fn write_indicator(
+        &mut self,
+        indicator: &[u8],
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
         if need_whitespace && !self.whitespace {
             self.put(b' ');
         }
@@ -2402,7 +2422,11 @@ impl Emitter<'_> {
         let mut i = 0;
         while i < value.len() {
             if is_space(value, i) {
-                if allow_breaks && !spaces && self.column > self.best_width && !is_space(value, i + 1) {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && !is_space(value, i + 1)
+                {
                     self.write_indent();
                     i += width(value[i]);
                 } else {
@@ -2545,7 +2569,12 @@ impl Emitter<'_> {
                 }
                 spaces = false;
             } else if is_space(value, i) {
-                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i < value.len() - 1 {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && i > 0
+                    && i < value.len() - 1
+                {
                     self.write_indent();
                     if is_space(value, i + 1) {
                         self.put(b'\\');
@@ -2655,17 +2684,51 @@ mod tests {
     fn marshal_scalars_and_quoting() {
         // From the oracle (toYaml-ambiguous-strings, toYaml-special-chars).
         let quoted = [
-            "yes", "no", "y", "n", "on", "off", "true", "False", "NULL", "~", "null", "", "1",
-            "1.5", "0777", "0x1F", "1_000", "1e3", ".inf", "-.Inf", ".nan", "2001-12-14",
-            "2001-12-14T21:59:43Z", "12:30:00", "1:20", "+1", "-1", "0b101", "08", ".5", "1.",
-            "Y", "N", "Yes", "ON",
+            "yes",
+            "no",
+            "y",
+            "n",
+            "on",
+            "off",
+            "true",
+            "False",
+            "NULL",
+            "~",
+            "null",
+            "",
+            "1",
+            "1.5",
+            "0777",
+            "0x1F",
+            "1_000",
+            "1e3",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            "2001-12-14",
+            "2001-12-14T21:59:43Z",
+            "12:30:00",
+            "1:20",
+            "+1",
+            "-1",
+            "0b101",
+            "08",
+            ".5",
+            "1.",
+            "Y",
+            "N",
+            "Yes",
+            "ON",
         ];
         for q in quoted {
             assert_eq!(to_string(&s(q)).unwrap(), format!("\"{q}\"\n"), "{q}");
         }
         assert_eq!(to_string(&s("<<")).unwrap(), "<<\n");
         assert_eq!(to_string(&s("abc")).unwrap(), "abc\n");
-        let single = ["- a", "a: b", "#c", "a #c", "[x]", "&a", "?", ":", "-", "--- x", "...", " lead", "trail "];
+        let single = [
+            "- a", "a: b", "#c", "a #c", "[x]", "&a", "?", ":", "-", "--- x", "...", " lead",
+            "trail ",
+        ];
         for q in single {
             assert_eq!(to_string(&s(q)).unwrap(), format!("'{q}'\n"), "{q}");
         }
@@ -2691,7 +2754,11 @@ mod tests {
             (1e6, "1000000"),
         ];
         for (f, want) in floats {
-            assert_eq!(to_string(&Value::Float(f)).unwrap(), format!("{want}\n"), "{f}");
+            assert_eq!(
+                to_string(&Value::Float(f)).unwrap(),
+                format!("{want}\n"),
+                "{f}"
+            );
         }
         assert_eq!(
             to_string(&Value::Float(f64::NAN)).unwrap_err().0,
@@ -2759,10 +2826,7 @@ mod tests {
             to_string(&s(&long)).unwrap(),
             "'word word word word word word word word word word word word word word word word word\n  word word word word word word word word word word word word word '\n"
         );
-        assert_eq!(
-            to_string_v3(&s(&long), 2).unwrap(),
-            format!("'{long}'\n")
-        );
+        assert_eq!(to_string_v3(&s(&long), 2).unwrap(), format!("'{long}'\n"));
         assert_eq!(
             to_string(&m(&[("a\nb", Value::Int(1))])).unwrap(),
             "? |-\n  a\n  b\n: 1\n"
@@ -2780,18 +2844,32 @@ mod tests {
             v.to_string(),
             "map[a:511 b:31 c:1000 d:1000 e:-12 f:5 g:5 h:8 i:0.5 j:1 k:15 l:1.2345678901234567e+19 m:9.007199254740992e+15]"
         );
-        let v = from_str_map("1: a\ntrue: b\ny: c\n1.5: d\n0x10: f\n3.14159265358979: g\n.inf: h\n-.inf: i\n1e3: j").unwrap();
+        let v = from_str_map(
+            "1: a\ntrue: b\ny: c\n1.5: d\n0x10: f\n3.14159265358979: g\n.inf: h\n-.inf: i\n1e3: j",
+        )
+        .unwrap();
         assert_eq!(
             v.to_string(),
             "map[-.inf:i .inf:h 1:a 1.5:d 1000:j 16:f 3.1415927:g true:c]"
         );
-        let v = from_str_map("base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  b: 3\ny:\n  c: 0\n  <<: [*b, {a: 9, d: 4}]").unwrap();
+        let v = from_str_map(
+            "base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  b: 3\ny:\n  c: 0\n  <<: [*b, {a: 9, d: 4}]",
+        )
+        .unwrap();
         assert_eq!(
             v.to_string(),
             "map[base:map[a:1 b:2] true:map[a:1 b:2 c:0 d:4] x:map[a:1 b:3]]"
         );
-        assert_eq!(from_str_map("x:\n  a: 1\n  <<: {a: 2}").unwrap().to_string(), "map[x:map[a:2]]");
-        assert_eq!(from_str_map("a: 1\n---\nb: [").unwrap().to_string(), "map[a:1]");
+        assert_eq!(
+            from_str_map("x:\n  a: 1\n  <<: {a: 2}")
+                .unwrap()
+                .to_string(),
+            "map[x:map[a:2]]"
+        );
+        assert_eq!(
+            from_str_map("a: 1\n---\nb: [").unwrap().to_string(),
+            "map[a:1]"
+        );
         assert_eq!(from_str_map("").unwrap().to_string(), "map[]");
         assert_eq!(from_str_map("# c").unwrap().to_string(), "map[]");
         assert_eq!(
@@ -2799,7 +2877,9 @@ mod tests {
             "map[a:123 b:1 c:12 d:hello e:5 f:7]"
         );
         assert_eq!(
-            from_str_map("0.1: a\n100000000: b\n1e7: c\n123456789.0: d").unwrap().to_string(),
+            from_str_map("0.1: a\n100000000: b\n1e7: c\n123456789.0: d")
+                .unwrap()
+                .to_string(),
             "map[0.1:a 1.2345679e+08:d 100000000:b 1e+07:c]"
         );
         assert_eq!(from_str_list("").unwrap().type_name(), "[]interface {}");
@@ -2810,22 +2890,43 @@ mod tests {
         // From the oracle (fromYaml-error-*).
         let pre = "error converting YAML to JSON: ";
         let cases = [
-            ("a: b: c", "yaml: mapping values are not allowed in this context"),
-            ("a: 1\nb: 2\nc: d: e", "yaml: line 3: mapping values are not allowed in this context"),
+            (
+                "a: b: c",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "a: 1\nb: 2\nc: d: e",
+                "yaml: line 3: mapping values are not allowed in this context",
+            ),
             ("a: [1, 2", "yaml: line 1: did not find expected ',' or ']'"),
             ("a: \"abc", "yaml: found unexpected end of stream"),
-            ("a:\n  b: 1\n c: 2", "yaml: line 2: did not find expected key"),
-            ("a:\n\tb: 1", "yaml: line 2: found character that cannot start any token"),
+            (
+                "a:\n  b: 1\n c: 2",
+                "yaml: line 2: did not find expected key",
+            ),
+            (
+                "a:\n\tb: 1",
+                "yaml: line 2: found character that cannot start any token",
+            ),
             ("a: *nope", "yaml: unknown anchor 'nope' referenced"),
             ("a: &x [*x]", "yaml: anchor 'x' value contains itself"),
             ("? [a]\n: 1", "yaml: invalid map key: []interface {}{\"a\"}"),
-            ("a:\n  <<: 1", "yaml: map merge requires map or sequence of maps as the value"),
+            (
+                "a:\n  <<: 1",
+                "yaml: map merge requires map or sequence of maps as the value",
+            ),
             ("a: !!int abc", "yaml: cannot decode !!str `abc` as a !!int"),
             ("a: 1\n- b", "yaml: line 1: did not find expected key"),
-            ("a: 1\n  b: 2", "yaml: line 2: mapping values are not allowed in this context"),
+            (
+                "a: 1\n  b: 2",
+                "yaml: line 2: mapping values are not allowed in this context",
+            ),
             ("a: \u{1}", "yaml: control characters are not allowed"),
             ("%FOO bar\n---\na: 1", "yaml: found unknown directive name"),
-            ("~: 1", "unsupported map key of type: %!s(<nil>), key: <nil>, value: 1"),
+            (
+                "~: 1",
+                "unsupported map key of type: %!s(<nil>), key: <nil>, value: 1",
+            ),
             ("a: .inf", "json: unsupported value: +Inf"),
         ];
         for (text, want) in cases {

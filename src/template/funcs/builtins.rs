@@ -334,9 +334,7 @@ fn eq_values(arg1: &Value, rest: &[Value]) -> Result<bool, FuncError> {
                         ));
                     } else {
                         match (arg1, arg) {
-                            (Value::Object(a), Value::Object(b)) => {
-                                object_ptr(a) == object_ptr(b)
-                            }
+                            (Value::Object(a), Value::Object(b)) => object_ptr(a) == object_ptr(b),
                             _ => false,
                         }
                     }
@@ -587,10 +585,16 @@ mod tests {
     fn index_values() {
         let m = dict(&[("a", Value::Float(1.0)), ("b", s("two"))]);
         assert_eq!(ok("index", &[s("abc"), i(1)]), "int(98)");
-        assert_eq!(ok("index", &[l(vec![i(1), i(2), s("x")]), i(2)]), "string(x)");
+        assert_eq!(
+            ok("index", &[l(vec![i(1), i(2), s("x")]), i(2)]),
+            "string(x)"
+        );
         assert_eq!(ok("index", &[m.clone(), s("a")]), "float64(1)");
         assert_eq!(ok("index", &[m.clone(), s("zz")]), "<nil>(<nil>)");
-        assert_eq!(ok("index", std::slice::from_ref(&m)), "map[string]interface {}(map[a:1 b:two])");
+        assert_eq!(
+            ok("index", std::slice::from_ref(&m)),
+            "map[string]interface {}(map[a:1 b:two])"
+        );
         let nested = dict(&[("list", l(vec![l(vec![i(1), i(2)]), l(vec![i(3)])]))]);
         assert_eq!(ok("index", &[nested, s("list"), i(0), i(1)]), "int(2)");
     }
@@ -599,19 +603,52 @@ mod tests {
     fn index_errors() {
         let l3 = l(vec![i(1), i(2), i(3)]);
         let m = dict(&[("a", i(1))]);
-        assert_eq!(fails("index", &[l3.clone(), i(3)]), "reflect: slice index out of range");
+        assert_eq!(
+            fails("index", &[l3.clone(), i(3)]),
+            "reflect: slice index out of range"
+        );
         assert_eq!(fails("index", &[l3.clone(), i(4)]), "index out of range: 4");
-        assert_eq!(fails("index", &[l3.clone(), i(-1)]), "index out of range: -1");
-        assert_eq!(fails("index", &[l3.clone(), Value::Nil]), "cannot index slice/array with nil");
-        assert_eq!(fails("index", &[l3.clone(), s("a")]), "cannot index slice/array with type string");
-        assert_eq!(fails("index", &[l3, Value::Float(1.0)]), "cannot index slice/array with type float64");
+        assert_eq!(
+            fails("index", &[l3.clone(), i(-1)]),
+            "index out of range: -1"
+        );
+        assert_eq!(
+            fails("index", &[l3.clone(), Value::Nil]),
+            "cannot index slice/array with nil"
+        );
+        assert_eq!(
+            fails("index", &[l3.clone(), s("a")]),
+            "cannot index slice/array with type string"
+        );
+        assert_eq!(
+            fails("index", &[l3, Value::Float(1.0)]),
+            "cannot index slice/array with type float64"
+        );
         assert_eq!(fails("index", &[Value::Nil, i(1)]), "index of untyped nil");
-        assert_eq!(fails("index", &[i(5), i(1)]), "can't index item of type int");
-        assert_eq!(fails("index", &[m.clone(), i(1)]), "value has type int; should be string");
-        assert_eq!(fails("index", &[m.clone(), Value::Nil]), "value is nil; should be of type string");
-        assert_eq!(fails("index", &[m, s("zz"), s("y")]), "index of nil pointer");
-        assert_eq!(fails("index", &[l(vec![Value::Nil]), i(0), i(0)]), "index of nil pointer");
-        assert_eq!(fails("index", &[s("abc"), i(3)]), "reflect: string index out of range");
+        assert_eq!(
+            fails("index", &[i(5), i(1)]),
+            "can't index item of type int"
+        );
+        assert_eq!(
+            fails("index", &[m.clone(), i(1)]),
+            "value has type int; should be string"
+        );
+        assert_eq!(
+            fails("index", &[m.clone(), Value::Nil]),
+            "value is nil; should be of type string"
+        );
+        assert_eq!(
+            fails("index", &[m, s("zz"), s("y")]),
+            "index of nil pointer"
+        );
+        assert_eq!(
+            fails("index", &[l(vec![Value::Nil]), i(0), i(0)]),
+            "index of nil pointer"
+        );
+        assert_eq!(
+            fails("index", &[s("abc"), i(3)]),
+            "reflect: string index out of range"
+        );
     }
 
     #[test]
@@ -646,22 +683,55 @@ mod tests {
     #[test]
     fn comparison_errors() {
         let one = l(vec![i(1)]);
-        assert_eq!(fails("eq", &[i(1), Value::Float(1.5)]), "incompatible types for comparison: int and float64");
+        assert_eq!(
+            fails("eq", &[i(1), Value::Float(1.5)]),
+            "incompatible types for comparison: int and float64"
+        );
         assert_eq!(fails("eq", &[i(1)]), "missing argument for comparison");
-        assert_eq!(fails("eq", &[one.clone(), one.clone()]), "non-comparable type [%!s(int=1)]: []interface {}");
+        assert_eq!(
+            fails("eq", &[one.clone(), one.clone()]),
+            "non-comparable type [%!s(int=1)]: []interface {}"
+        );
         assert_eq!(
             fails("eq", &[one.clone(), Value::empty_map()]),
             "non-comparable types [%!s(int=1)]: []interface {}, map[string]interface {}: map[]"
         );
-        assert_eq!(fails("eq", &[Value::empty_map(), Value::empty_map()]), "non-comparable type map[]: map[string]interface {}");
-        assert_eq!(fails("eq", &[one.clone(), Value::Nil, i(1)]), "incompatible types for comparison: []interface {} and int");
-        assert_eq!(fails("lt", &[Value::Nil, i(1)]), "invalid type for comparison");
-        assert_eq!(fails("lt", &[Value::Bool(true), Value::Bool(false)]), "invalid type for comparison");
-        assert_eq!(fails("lt", &[s("a"), i(1)]), "incompatible types for comparison: string and int");
-        assert_eq!(fails("lt", &[l(vec![]), i(1)]), "invalid type for comparison");
-        assert_eq!(fails("gt", &[i(2), Value::Float(1.5)]), "incompatible types for comparison: int and float64");
-        assert_eq!(fails("ne", &[i(1), Value::Float(1.0)]), "incompatible types for comparison: int and float64");
-        assert_eq!(fails("le", &[i(1), Value::Float(1.0)]), "incompatible types for comparison: int and float64");
+        assert_eq!(
+            fails("eq", &[Value::empty_map(), Value::empty_map()]),
+            "non-comparable type map[]: map[string]interface {}"
+        );
+        assert_eq!(
+            fails("eq", &[one.clone(), Value::Nil, i(1)]),
+            "incompatible types for comparison: []interface {} and int"
+        );
+        assert_eq!(
+            fails("lt", &[Value::Nil, i(1)]),
+            "invalid type for comparison"
+        );
+        assert_eq!(
+            fails("lt", &[Value::Bool(true), Value::Bool(false)]),
+            "invalid type for comparison"
+        );
+        assert_eq!(
+            fails("lt", &[s("a"), i(1)]),
+            "incompatible types for comparison: string and int"
+        );
+        assert_eq!(
+            fails("lt", &[l(vec![]), i(1)]),
+            "invalid type for comparison"
+        );
+        assert_eq!(
+            fails("gt", &[i(2), Value::Float(1.5)]),
+            "incompatible types for comparison: int and float64"
+        );
+        assert_eq!(
+            fails("ne", &[i(1), Value::Float(1.0)]),
+            "incompatible types for comparison: int and float64"
+        );
+        assert_eq!(
+            fails("le", &[i(1), Value::Float(1.0)]),
+            "incompatible types for comparison: int and float64"
+        );
     }
 
     #[test]
@@ -679,30 +749,60 @@ mod tests {
     fn call_fails() {
         assert_eq!(fails("call", &[Value::Nil]), "call of nil");
         assert_eq!(fails("call", &[i(1), i(2)]), "non-function 1 of type int");
-        assert_eq!(call_error(".Values.f", &Value::Float(1.5)).0, "non-function .Values.f of type float64");
+        assert_eq!(
+            call_error(".Values.f", &Value::Float(1.5)).0,
+            "non-function .Values.f of type float64"
+        );
     }
 
     #[test]
     fn escapers() {
-        assert_eq!(ok("html", &[s("<a href=\"x\">&'\x00")]), "string(&lt;a href=&#34;x&#34;&gt;&amp;&#39;\u{fffd})");
-        assert_eq!(ok("html", &[i(1), s("<"), Value::Nil]), "string(1&lt;&lt;no value&gt;)");
+        assert_eq!(
+            ok("html", &[s("<a href=\"x\">&'\x00")]),
+            "string(&lt;a href=&#34;x&#34;&gt;&amp;&#39;\u{fffd})"
+        );
+        assert_eq!(
+            ok("html", &[i(1), s("<"), Value::Nil]),
+            "string(1&lt;&lt;no value&gt;)"
+        );
         assert_eq!(ok("html", &[]), "string()");
         assert_eq!(
             ok("js", &[s("a'b\"c<>&=\\\n\x01日\u{2028}")]),
             "string(a\\'b\\\"c\\u003C\\u003E\\u0026\\u003D\\\\\\u000A\\u0001日\\u2028)"
         );
-        assert_eq!(ok("js", &[s("`x`\x7f\u{a0}\u{ad}/?")]), "string(`x`\x7f\\u00A0\\u00AD/?)");
+        assert_eq!(
+            ok("js", &[s("`x`\x7f\u{a0}\u{ad}/?")]),
+            "string(`x`\x7f\\u00A0\\u00AD/?)"
+        );
         assert_eq!(ok("js", &[i(1), i(2)]), "string(1 2)");
-        assert_eq!(ok("urlquery", &[s("a b&c=d/é")]), "string(a+b%26c%3Dd%2F%C3%A9)");
-        assert_eq!(ok("urlquery", &[s("-_.~!*'()")]), "string(-_.~%21%2A%27%28%29)");
-        assert_eq!(ok("urlquery", &[s("日"), Value::Float(1.5), Value::Nil]), "string(%E6%97%A51.5%3Cno+value%3E)");
+        assert_eq!(
+            ok("urlquery", &[s("a b&c=d/é")]),
+            "string(a+b%26c%3Dd%2F%C3%A9)"
+        );
+        assert_eq!(
+            ok("urlquery", &[s("-_.~!*'()")]),
+            "string(-_.~%21%2A%27%28%29)"
+        );
+        assert_eq!(
+            ok("urlquery", &[s("日"), Value::Float(1.5), Value::Nil]),
+            "string(%E6%97%A51.5%3Cno+value%3E)"
+        );
     }
 
     #[test]
     fn printers() {
         let (f, n, st) = (Value::Float(1.5), Value::Float(3.0), s("hello"));
-        assert_eq!(ok("print", &[f.clone(), n.clone(), st.clone()]), "string(1.5 3hello)");
-        assert_eq!(ok("printf", &[s("%v %d %s"), f, n, st]), "string(1.5 %!d(float64=3) hello)");
-        assert_eq!(ok("println", &[i(1), s("a"), Value::Nil]), "string(1 a <nil>\n)");
+        assert_eq!(
+            ok("print", &[f.clone(), n.clone(), st.clone()]),
+            "string(1.5 3hello)"
+        );
+        assert_eq!(
+            ok("printf", &[s("%v %d %s"), f, n, st]),
+            "string(1.5 %!d(float64=3) hello)"
+        );
+        assert_eq!(
+            ok("println", &[i(1), s("a"), Value::Nil]),
+            "string(1 a <nil>\n)"
+        );
     }
 }

@@ -20,7 +20,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use jiff::tz::TimeZone;
 
 use super::{FuncError, FuncResult, Registry, Ty};
-use crate::template::value::{format_float_g, Object, Value};
+use crate::template::value::{format_float_g, MethodSignature, Object, Value};
 
 /// Registers this family's functions.
 pub(super) fn register(r: &mut Registry) {
@@ -818,10 +818,6 @@ impl Loc {
                 candidates.first().copied()
             }
         }
-    }
-
-    fn is_local(&self) -> bool {
-        matches!(self, Loc::Local)
     }
 
     /// The private encoding a time value carries for its location.
@@ -2459,6 +2455,15 @@ impl TimeObject {
 impl Object for TimeObject {
     fn type_name(&self) -> String {
         "time.Time".into()
+    }
+
+    /// Only Go's refusals (methods with results a template cannot take);
+    /// the callable methods check their own arguments.
+    fn method_signature(&self, name: &str) -> Option<Result<MethodSignature, &'static str>> {
+        match time_method(name) {
+            Some(Err(refusal)) => Some(Err(refusal)),
+            _ => None,
+        }
     }
 
     fn kind(&self) -> &'static str {

@@ -122,7 +122,9 @@ fn json_text(v: &Value, escape_html: bool, indent: bool) -> Result<String, FuncE
 
 /// Helm's `toJson`: "" on error.
 fn to_json(args: &[Value]) -> FuncResult {
-    Ok(Value::from(json_text(&arg(args, 0), true, false).unwrap_or_default()))
+    Ok(Value::from(
+        json_text(&arg(args, 0), true, false).unwrap_or_default(),
+    ))
 }
 
 /// Helm's `mustToJson`.
@@ -132,7 +134,9 @@ fn must_to_json(args: &[Value]) -> FuncResult {
 
 /// Sprig's `toPrettyJson`: `json.MarshalIndent(v, "", "  ")`, "" on error.
 fn to_pretty_json(args: &[Value]) -> FuncResult {
-    Ok(Value::from(json_text(&arg(args, 0), true, true).unwrap_or_default()))
+    Ok(Value::from(
+        json_text(&arg(args, 0), true, true).unwrap_or_default(),
+    ))
 }
 
 /// Sprig's `mustToPrettyJson`.
@@ -258,15 +262,17 @@ mod tests {
     fn yaml_functions() {
         assert_eq!(call("toYaml", &[s("hello")]).unwrap().to_string(), "hello");
         assert_eq!(call("toYaml", &[Value::Nil]).unwrap().to_string(), "null");
-        assert_eq!(call("toYaml", &[Value::Float(f64::NAN)]).unwrap().to_string(), "");
+        assert_eq!(
+            call("toYaml", &[Value::Float(f64::NAN)])
+                .unwrap()
+                .to_string(),
+            ""
+        );
         assert_eq!(
             call("mustToYaml", &[Value::Float(f64::NAN)]).unwrap_err().0,
             "error marshaling into JSON: json: unsupported value: NaN"
         );
-        assert_eq!(
-            call("toYaml", &[s("a\n")]).unwrap().to_string(),
-            "|\n  a"
-        );
+        assert_eq!(call("toYaml", &[s("a\n")]).unwrap().to_string(), "|\n  a");
         let m = call("fromYaml", &[s("a: b: c")]).unwrap();
         assert_eq!(
             m.to_string(),
@@ -277,16 +283,32 @@ mod tests {
             l.to_string(),
             "[error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}]"
         );
-        assert_eq!(call("fromYamlArray", &[s("")]).unwrap().type_name(), "[]interface {}");
+        assert_eq!(
+            call("fromYamlArray", &[s("")]).unwrap().type_name(),
+            "[]interface {}"
+        );
     }
 
     #[test]
     fn json_functions() {
-        assert_eq!(call("toJson", &[s("<x>")]).unwrap().to_string(), r#""\u003cx\u003e""#);
-        assert_eq!(call("toRawJson", &[s("<x>")]).unwrap().to_string(), r#""<x>""#);
-        assert_eq!(call("toJson", &[Value::Float(f64::NAN)]).unwrap().to_string(), "");
         assert_eq!(
-            call("toRawJson", &[Value::Float(f64::INFINITY)]).unwrap_err().0,
+            call("toJson", &[s("<x>")]).unwrap().to_string(),
+            r#""\u003cx\u003e""#
+        );
+        assert_eq!(
+            call("toRawJson", &[s("<x>")]).unwrap().to_string(),
+            r#""<x>""#
+        );
+        assert_eq!(
+            call("toJson", &[Value::Float(f64::NAN)])
+                .unwrap()
+                .to_string(),
+            ""
+        );
+        assert_eq!(
+            call("toRawJson", &[Value::Float(f64::INFINITY)])
+                .unwrap_err()
+                .0,
             "json: unsupported value: +Inf"
         );
         assert_eq!(
@@ -318,7 +340,15 @@ mod tests {
             call("required", &[s("m"), s("")]).unwrap_err().0,
             "HELM_ERR_STARTmHELM_ERR_END"
         );
-        assert_eq!(call("required", &[s("m"), Value::Int(0)]).unwrap().to_string(), "0");
-        assert_eq!(call("fail", &[s("boom")]).unwrap_err().0, "HELM_ERR_STARTboomHELM_ERR_END");
+        assert_eq!(
+            call("required", &[s("m"), Value::Int(0)])
+                .unwrap()
+                .to_string(),
+            "0"
+        );
+        assert_eq!(
+            call("fail", &[s("boom")]).unwrap_err().0,
+            "HELM_ERR_STARTboomHELM_ERR_END"
+        );
     }
 }

@@ -71,10 +71,10 @@ pub(super) fn register(r: &mut Registry) {
         )?))
     });
     r.add("regexSplit", &[S, S, Int], None, |a| {
-        Ok(nil_if_empty(panicking(a)?.split(s(a, 1), n(a, 2))))
+        Ok(split_result(panicking(a)?.split(s(a, 1), n(a, 2)), n(a, 2)))
     });
     r.add("mustRegexSplit", &[S, S, Int], None, |a| {
-        Ok(nil_if_empty(must(a)?.split(s(a, 1), n(a, 2))))
+        Ok(split_result(must(a)?.split(s(a, 1), n(a, 2)), n(a, 2)))
     });
     r.add("regexQuoteMeta", &[S], None, |a| {
         Ok(Value::from(quote_meta(s(a, 0))))
@@ -1371,8 +1371,17 @@ fn parse_perl_flags(s: &str, flags: Flags) -> Result<(&str, FlagAction), GoError
     Err(GoError::new(ERR_INVALID_PERL_OP, &s[..s.len() - t.len()]))
 }
 
-/// Go's `FindAllString` and `Split` return a nil slice when there is
-/// nothing (no match, or n = 0): empty when printed, `null` in JSON.
+/// Go's `Split` returns a nil slice for n = 0 only.
+fn split_result(items: Vec<String>, n: i64) -> Value {
+    if n == 0 {
+        Value::nil_list(crate::template::value::Elem::String)
+    } else {
+        Value::strings(items)
+    }
+}
+
+/// Go's `FindAllString` returns a nil slice when nothing matches (or
+/// n = 0): empty when printed, `null` in JSON.
 fn nil_if_empty(items: Vec<String>) -> Value {
     if items.is_empty() {
         Value::nil_list(crate::template::value::Elem::String)

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::{FuncError, FuncResult, Registry, Ty};
 use crate::template::semver::{Constraints, Version};
-use crate::template::value::{Object, Value};
+use crate::template::value::{MethodSignature, Object, Value};
 
 /// Registers this family's functions.
 pub(super) fn register(r: &mut Registry) {
@@ -292,6 +292,27 @@ impl Object for VersionObject {
 
     fn has_method(&self, name: &str) -> bool {
         self.arity(name).is_some()
+    }
+
+    fn method_signature(&self, name: &str) -> Option<Result<MethodSignature, &'static str>> {
+        const NONE: &[Ty] = &[];
+        const STRING: &[Ty] = &[Ty::String];
+        const VERSION: &[Ty] = &[Ty::Named("*semver.Version")];
+        const BYTES: &[Ty] = &[Ty::Bytes];
+        const ANY: &[Ty] = &[Ty::Any];
+        self.arity(name)?;
+        let params = match name {
+            "SetPrerelease" | "SetMetadata" => STRING,
+            "LessThan" | "LessThanEqual" | "GreaterThan" | "GreaterThanEqual" | "Equal"
+            | "Compare" => VERSION,
+            "UnmarshalJSON" | "UnmarshalText" => BYTES,
+            "Scan" => ANY,
+            _ => NONE,
+        };
+        Some(Ok(MethodSignature {
+            params,
+            variadic: None,
+        }))
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Result<Value, String> {

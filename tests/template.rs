@@ -274,3 +274,41 @@ fn every_fixture_renders_as_helm_renders_it() {
         failures.join("\n")
     );
 }
+
+/// Every function Helm's templates can call appears in some fixture, so
+/// none is registered without being checked against Helm.
+#[test]
+fn every_registered_function_has_a_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/template");
+    let mut text = String::new();
+    for family in families() {
+        for sub in ["cases", "errors"] {
+            for name in names(&family.join(sub)) {
+                text.push_str(
+                    &fs::read_to_string(family.join(sub).join(format!("{name}.tpl")))
+                        .unwrap_or_default(),
+                );
+                text.push('\n');
+            }
+        }
+        text.push_str(&fs::read_to_string(family.join("helpers.tpl")).unwrap_or_default());
+    }
+    assert!(root.exists());
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let missing: Vec<&str> = template::funcs::registry()
+        .names()
+        .into_iter()
+        .filter(|name| {
+            !text.match_indices(name).any(|(i, _)| {
+                let before = text[..i].chars().next_back();
+                let after = text[i + name.len()..].chars().next();
+                !before.is_some_and(|c| is_word(c) || c == '.' || c == '$')
+                    && !after.is_some_and(is_word)
+            })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "functions without a fixture: {missing:?}"
+    );
+}

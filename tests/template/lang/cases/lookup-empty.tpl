@@ -1,0 +1,1 @@
+{{ lookup "v1" "ConfigMap" "default" "x" | toJson }} {{ typeOf (lookup "v1" "Pod" "" "") }} {{ len (lookup "apps/v1" "Deployment" "ns" "") }}

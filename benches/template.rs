@@ -260,6 +260,10 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("template bench: skipped in test mode (run scripts/bench template)");
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = std::env::temp_dir().join(format!("plumb-template-bench-{}", std::process::id()));
     let _ = fs::remove_dir_all(&tmp);

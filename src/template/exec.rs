@@ -161,6 +161,9 @@ pub(super) struct Render<'a> {
     /// The structured error of the last failed `include`, so that the
     /// chain Helm walks keeps its links.
     host_error: Option<Error>,
+    /// `tpl` texts already parsed in this render (charts call `tpl` with
+    /// the same text for every document; parsing is deterministic).
+    tpl_trees: HashMap<String, Vec<Rc<Tree>>>,
 }
 
 impl<'a> Render<'a> {
@@ -173,6 +176,7 @@ impl<'a> Render<'a> {
             output: 0,
             included: HashMap::new(),
             host_error: None,
+            tpl_trees: HashMap::new(),
         }
     }
 
@@ -1216,15 +1220,24 @@ impl Host for HostCall<'_, '_> {
 
     fn tpl(&mut self, text: &str, data: Value) -> Result<String, String> {
         let name = self.render.base.root_name.clone();
-        let trees = match super::parse::parse(&name, text, &|f| registry().get(f).is_some()) {
-            Ok(t) => t,
-            Err(e) => {
-                return Err(format!(
-                    "cannot parse template {}: {}",
-                    super::gofmt::quote(text),
-                    e
-                ))
-            }
+        let trees = match self.render.tpl_trees.get(text) {
+            Some(trees) => trees.clone(),
+            None => match super::parse::parse(&name, text, &|f| registry().get(f).is_some()) {
+                Ok(t) => {
+                    let trees: Vec<Rc<Tree>> = t.into_iter().map(Rc::new).collect();
+                    self.render
+                        .tpl_trees
+                        .insert(text.to_string(), trees.clone());
+                    trees
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "cannot parse template {}: {}",
+                        super::gofmt::quote(text),
+                        e
+                    ))
+                }
+            },
         };
         let mut layer: HashMap<String, Rc<Tree>> = HashMap::new();
         for tree in trees {
@@ -1232,7 +1245,7 @@ impl Host for HostCall<'_, '_> {
             if exists && tree.is_empty() && tree.name != name {
                 continue;
             }
-            layer.insert(tree.name.clone(), Rc::new(tree));
+            layer.insert(tree.name.clone(), tree);
         }
         self.render.overlays.push(layer);
         let render: &mut Render<'_> = self.render;

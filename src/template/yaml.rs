@@ -1551,13 +1551,73 @@ enum Ev {
 /// numbers resolve from their JSON spelling and a raw U+0085 in a string
 /// is folded as a YAML line break.
 pub fn to_string(value: &Value) -> Result<String, YamlError> {
-    let json = super::json::marshal(value)
-        .map_err(|e| YamlError(format!("error marshaling into JSON: {}", e.0)))?;
-    let go = decode_first_document(&json).map_err(YamlError)?;
+    let go = match direct_go_val(value, 0) {
+        Some(go) => go,
+        None => {
+            let json = super::json::marshal(value)
+                .map_err(|e| YamlError(format!("error marshaling into JSON: {}", e.0)))?;
+            decode_first_document(&json).map_err(YamlError)?
+        }
+    };
     let mut evs = vec![Ev::StreamStart, Ev::DocStart];
     go_events(&go, &mut evs);
     evs.push(Ev::DocEnd);
     Ok(emit(&evs, false, 2))
+}
+
+/// What reading `json.Marshal(value)` back with goyaml.v2 gives, built
+/// without the text when that is certain to be the same: plain data whose
+/// strings have no character the YAML reader treats specially (C1 controls
+/// and DEL are refused, NEL/LS/PS fold, BOMs). `None` sends the value the
+/// long way (objects, non-finite floats, deep nesting, such strings), which
+/// also produces Go's errors.
+fn direct_go_val(v: &Value, depth: usize) -> Option<GoVal> {
+    if depth > 1000 {
+        return None;
+    }
+    Some(match v {
+        Value::Nil => GoVal::Nil,
+        Value::Bool(b) => GoVal::Bool(*b),
+        Value::Int(i) | Value::Int64(i) => GoVal::Int(*i),
+        Value::Float(f) => {
+            // JSON writes 1e6 as 1000000, which YAML then reads as an int.
+            let text = super::json::format_float(*f).ok()?;
+            resolve_plain("", &text).1
+        }
+        Value::String(s) => {
+            if !s.chars().all(plain_char) {
+                return None;
+            }
+            GoVal::Str(s.to_string())
+        }
+        Value::Bytes(_) | Value::Object(_) => return None,
+        Value::List(l) if l.nil => GoVal::Nil,
+        Value::List(l) => GoVal::Seq(
+            l.items
+                .iter()
+                .map(|item| direct_go_val(item, depth + 1))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        Value::Map(m) => {
+            let entries = m.entries();
+            let mut pairs = Vec::with_capacity(entries.len());
+            for (k, item) in &entries {
+                if !k.chars().all(plain_char) {
+                    return None;
+                }
+                pairs.push((GoVal::Str(k.to_string()), direct_go_val(item, depth + 1)?));
+            }
+            GoVal::Map(pairs)
+        }
+    })
+}
+
+/// A character that survives JSON text and the YAML reader unchanged.
+fn plain_char(c: char) -> bool {
+    let u = c as u32;
+    !(u == 0x7F
+        || (0x80..=0x9F).contains(&u)
+        || matches!(u, 0x2028 | 0x2029 | 0xFEFF | 0xFFFE | 0xFFFF))
 }
 
 /// The events goyaml.v2's encoder emits for a decoded value.

@@ -158,6 +158,57 @@ impl Map {
     }
 }
 
+/// Dropping deeply nested data (YAML allows 10,000 levels) must not recurse
+/// once per level: the items of a list or map that is dropped for the
+/// last time are taken apart here, iteratively.
+fn drop_iteratively(mut stack: Vec<Value>) {
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::List(mut l) => {
+                if let Some(items) = Rc::get_mut(&mut l.items) {
+                    stack.append(items);
+                }
+            }
+            Value::Map(m) => {
+                if Rc::strong_count(&m.entries) == 1 {
+                    let entries = std::mem::take(&mut *m.entries.borrow_mut());
+                    stack.extend(entries.into_values());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        if let Some(items) = Rc::get_mut(&mut self.items) {
+            if items
+                .iter()
+                .any(|v| matches!(v, Value::List(_) | Value::Map(_)))
+            {
+                drop_iteratively(std::mem::take(items));
+            }
+        }
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.entries) == 1 {
+            let nested = self
+                .entries
+                .borrow()
+                .values()
+                .any(|v| matches!(v, Value::List(_) | Value::Map(_)));
+            if nested {
+                let entries = std::mem::take(&mut *self.entries.borrow_mut());
+                drop_iteratively(entries.into_values().collect());
+            }
+        }
+    }
+}
+
 impl Default for Map {
     fn default() -> Self {
         Map::new()
@@ -561,5 +612,48 @@ impl From<f64> for Value {
 impl From<Vec<Value>> for Value {
     fn from(items: Vec<Value>) -> Self {
         Value::list(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deeply_nested_values_drop_without_recursion() {
+        // 100,000 levels of lists and maps, dropped on a small stack.
+        let handle = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let mut v = Value::str("leaf");
+                for i in 0..100_000 {
+                    v = if i % 2 == 0 {
+                        Value::list(vec![v])
+                    } else {
+                        let mut m = BTreeMap::new();
+                        m.insert(Str::from("k"), v);
+                        Value::map(m)
+                    };
+                }
+                drop(v);
+            })
+            .expect("thread starts");
+        assert!(handle.join().is_ok());
+    }
+
+    #[test]
+    fn floats_print_as_go_prints_them() {
+        let cases = [
+            (1e6, "1e+06"),
+            (100000.0, "100000"),
+            (1.5, "1.5"),
+            (0.00001, "1e-05"),
+            (0.0001, "0.0001"),
+            (-3.0, "-3"),
+            (123456789.0, "1.23456789e+08"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(format_float_g(x), want);
+        }
     }
 }

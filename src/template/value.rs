@@ -169,11 +169,9 @@ fn drop_iteratively(mut stack: Vec<Value>) {
                     stack.append(items);
                 }
             }
-            Value::Map(m) => {
-                if Rc::strong_count(&m.entries) == 1 {
-                    let entries = std::mem::take(&mut *m.entries.borrow_mut());
-                    stack.extend(entries.into_values());
-                }
+            Value::Map(m) if Rc::strong_count(&m.entries) == 1 => {
+                let entries = std::mem::take(&mut *m.entries.borrow_mut());
+                stack.extend(entries.into_values());
             }
             _ => {}
         }

@@ -327,7 +327,7 @@ fn main() {
     }
     if theirs > 0.0 {
         println!(
-            "all charts: plumb {ours:.2} ms, helm {theirs:.2} ms, {:.1}x",
+            "all charts but crypto (key generation): plumb {ours:.2} ms, helm {theirs:.2} ms, {:.1}x",
             theirs / ours
         );
     }

@@ -28,7 +28,6 @@
 //! step, no folding, sequences indented).
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
 
 use super::value::{format_float_g, Str, Value};
 
@@ -934,47 +933,7 @@ fn key_string(k: &GoVal) -> String {
 /// that read back as the float32 `x`, in `e` form when the decimal exponent
 /// is below -4 or at least 6 (as for float64).
 fn format_float32_g(x: f32) -> String {
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if negative { "-" } else { "" };
-    let mut out = String::from(sign);
-    if !(-4..6).contains(&exp) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let _ = write!(out, "{:02}", exp.unsigned_abs());
-        return out;
-    }
-    if exp < 0 {
-        out.push_str("0.");
-        for _ in 0..(-exp - 1) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else {
-        let point = exp as usize + 1;
-        if digits.len() <= point {
-            out.push_str(&digits);
-            for _ in digits.len()..point {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..point]);
-            out.push('.');
-            out.push_str(&digits[point..]);
-        }
-    }
-    out
+    super::gofmt::format_float(f64::from(x), b'g', -1, 32)
 }
 
 /// The value `encoding/json` decodes from the JSON sigs.k8s.io wrote for

@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod build;
+pub mod chart;
 pub mod check;
 pub mod cluster;
 pub mod config;

@@ -125,15 +125,11 @@ enum Command {
         #[arg(long)]
         worktree: bool,
     },
-    /// Render a Helm chart like `helm template`.
+    /// Render a Helm chart like `helm template`: same output byte for byte, no helm needed.
     #[command(
-        after_help = "Example:\n  plumb template my-release ./chart -f values.yaml --namespace default"
+        after_help = "Examples:\n  plumb template my-release ./chart -f values.yaml --namespace default\n  plumb template ./chart --set image.tag=1.2 --show-only templates/deployment.yaml"
     )]
-    Template {
-        /// Arguments as `helm template` takes them.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Template(Box<TemplateCli>),
     /// Build the images of an app (or all) whose content changed.
     #[command(after_help = "Example:\n  plumb build pakaura")]
     Build {
@@ -245,8 +241,111 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logging(global, "warn");
             render(&config, &app, worktree)
         }
-        Command::Template { .. } => not_built("template", "the Helm template engine"),
+        Command::Template(args) => Ok(template(args.into_args())),
         Command::Build { .. } => not_built("build", "image builds"),
+    }
+}
+
+/// `plumb template`: prints what `helm template` prints; errors as Helm
+/// prints them (`Error: ...`), exit 1.
+fn template(args: plumb::chart::helm_template::TemplateArgs) -> ExitCode {
+    match plumb::chart::helm_template::run(&args) {
+        Ok(out) => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The flags of `plumb template`, as `helm template` spells them.
+#[derive(Args)]
+struct TemplateCli {
+    /// `[NAME] CHART`: the release name (default `release-name`) and the chart directory or .tgz.
+    #[arg(num_args = 1..=2, required = true)]
+    positionals: Vec<String>,
+    /// Values files, merged in order.
+    #[arg(short = 'f', long = "values")]
+    values: Vec<String>,
+    /// Set values (a.b=1,c[0]=x).
+    #[arg(long)]
+    set: Vec<String>,
+    /// Set values as strings.
+    #[arg(long)]
+    set_string: Vec<String>,
+    /// Set values from files (key=path).
+    #[arg(long)]
+    set_file: Vec<String>,
+    /// Set JSON values (key=json, or a JSON object).
+    #[arg(long)]
+    set_json: Vec<String>,
+    /// Set literal string values.
+    #[arg(long)]
+    set_literal: Vec<String>,
+    /// The release namespace.
+    #[arg(short = 'n', long)]
+    namespace: Option<String>,
+    /// Kubernetes version for .Capabilities.KubeVersion.
+    #[arg(long)]
+    kube_version: Option<String>,
+    /// Extra API versions for .Capabilities.APIVersions.
+    #[arg(short = 'a', long)]
+    api_versions: Vec<String>,
+    /// Print the CRDs of crds/ too.
+    #[arg(long)]
+    include_crds: bool,
+    /// Leave out test hooks.
+    #[arg(long)]
+    skip_tests: bool,
+    /// Leave out all hooks.
+    #[arg(long)]
+    no_hooks: bool,
+    /// Set .Release.IsUpgrade instead of .Release.IsInstall.
+    #[arg(long)]
+    is_upgrade: bool,
+    /// Do not validate values against values.schema.json.
+    #[arg(long)]
+    skip_schema_validation: bool,
+    /// Only print the manifests of these templates.
+    #[arg(short = 's', long)]
+    show_only: Vec<String>,
+    /// Write the manifests to files under this directory.
+    #[arg(long)]
+    output_dir: Option<PathBuf>,
+}
+
+impl TemplateCli {
+    fn into_args(self) -> plumb::chart::helm_template::TemplateArgs {
+        plumb::chart::helm_template::TemplateArgs {
+            positionals: self.positionals,
+            values_files: self.values,
+            set: self.set,
+            set_string: self.set_string,
+            set_file: self.set_file,
+            set_json: self.set_json,
+            set_literal: self.set_literal,
+            namespace: self.namespace,
+            kube_version: self.kube_version,
+            api_versions: self.api_versions,
+            include_crds: self.include_crds,
+            skip_tests: self.skip_tests,
+            no_hooks: self.no_hooks,
+            is_upgrade: self.is_upgrade,
+            skip_schema_validation: self.skip_schema_validation,
+            show_only: self.show_only,
+            output_dir: self.output_dir,
+        }
     }
 }
 

@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use std::rc::Rc;
+
+use plumb::chart::engine::ReleaseInfo;
+use plumb::chart::objects::{files_value, Capabilities, FileMap, KubeVersion};
+use plumb::chart::Metadata;
 use plumb::template::{self, Options, Templates, Value};
 
 fn wrap(case: &str, index: usize, body: &str) -> String {
@@ -38,26 +43,40 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Helm's top-level data for a family's chart, from the chart layer's own
+/// objects: `Chart.yaml` as the oracle wrote it, `.Release`, `.Template`,
+/// `.Capabilities` for v1.31.0, and `.Files` (the oracle's chart has no
+/// files beside its templates and values).
 fn root(family: &str, values: &Value, file: &str) -> Value {
-    let mut release = BTreeMap::new();
-    release.insert("Name".into(), Value::str("release-name"));
-    release.insert("Namespace".into(), Value::str("default"));
-    release.insert("IsUpgrade".into(), Value::Bool(false));
-    release.insert("IsInstall".into(), Value::Bool(true));
-    release.insert("Revision".into(), Value::Int(1));
-    release.insert("Service".into(), Value::str("Helm"));
+    let metadata = Metadata::parse(&format!(
+        "apiVersion: v2\nname: {family}\nversion: 0.1.0\nappVersion: \"1.0.0\"\n"
+    ))
+    .expect("the oracle's Chart.yaml");
+    let chart = metadata.to_value();
+    if let Value::Map(m) = &chart {
+        m.insert("IsRoot", Value::Bool(true));
+    }
+    let release = ReleaseInfo {
+        name: "release-name".into(),
+        namespace: "default".into(),
+        revision: 1,
+        is_upgrade: false,
+    };
+    let capabilities = Capabilities {
+        kube_version: KubeVersion::parse("v1.31.0").expect("a kube version"),
+        extra_api_versions: Vec::new(),
+    };
     let mut tmpl = BTreeMap::new();
     tmpl.insert("Name".into(), Value::str(file));
     tmpl.insert("BasePath".into(), Value::str(format!("{family}/templates")));
-    let mut chart = BTreeMap::new();
-    chart.insert("Name".into(), Value::str(family));
-    chart.insert("Version".into(), Value::str("0.1.0"));
-    chart.insert("AppVersion".into(), Value::str("1.0.0"));
     let mut top = BTreeMap::new();
     top.insert("Values".into(), values.clone());
-    top.insert("Release".into(), Value::map(release));
-    top.insert("Template".into(), Value::map(tmpl));
-    top.insert("Chart".into(), Value::map(chart));
+    top.insert("Release".into(), release.to_value());
+    top.insert("Template".into(), named_values(Value::map(tmpl)));
+    top.insert("Chart".into(), chart);
+    top.insert("Capabilities".into(), capabilities.to_value());
+    top.insert("Files".into(), files_value(Rc::new(FileMap::new())));
+    top.insert("Subcharts".into(), Value::empty_map());
     named_values(Value::map(top))
 }
 

@@ -17,6 +17,7 @@
 //! template data) is per render.
 
 pub mod engine;
+pub mod helm_template;
 pub mod load;
 pub mod manifests;
 pub mod metadata;
@@ -111,5 +112,115 @@ impl Scope<'_> {
     /// The name templates see: the alias, else the chart's name.
     pub fn name(&self) -> &str {
         &self.metadata.name
+    }
+}
+
+/// How one render of a chart is done.
+#[derive(Clone, Debug)]
+pub struct RenderOptions {
+    /// `.Release`.
+    pub release: engine::ReleaseInfo,
+    /// `.Capabilities`.
+    pub capabilities: objects::Capabilities,
+    /// `--skip-schema-validation`.
+    pub skip_schema_validation: bool,
+}
+
+/// A rendered chart: hooks and manifests in Helm's order, the notes, and
+/// the CRD files of the chart and its enabled subcharts.
+pub struct Rendered {
+    /// What `helm template` prints and the daemon applies.
+    pub release: manifests::Release,
+    /// `crds/` files (never templated).
+    pub crds: Vec<manifests::CrdFile>,
+}
+
+/// Why a chart did not render; each message is Helm's.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The chart could not be loaded.
+    #[error("{0}")]
+    Load(#[from] load::LoadError),
+    /// The values could not be read or merged.
+    #[error("{0}")]
+    Values(String),
+    /// Dependency processing failed (a condition, an import).
+    #[error("chart dependencies processing failed: {0}")]
+    Dependencies(String),
+    /// The values break a `values.schema.json`.
+    #[error("{0}")]
+    Schema(#[from] schema::SchemaError),
+    /// The chart's `kubeVersion` does not accept the cluster's version.
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}"
+    )]
+    KubeVersion {
+        /// The constraint from `Chart.yaml`.
+        constraint: String,
+        /// The cluster's version.
+        version: String,
+    },
+    /// A template failed to parse or execute.
+    #[error("{0}")]
+    Template(#[from] engine::TemplateError),
+    /// The output is not valid YAML, or a hook is malformed.
+    #[error("{0}")]
+    Manifest(#[from] manifests::ManifestError),
+    /// The chart is a library chart.
+    #[error("{0} charts are not installable")]
+    NotInstallable(String),
+}
+
+/// Renders a chart as `helm install --dry-run` / `helm template` does:
+/// dependency processing (conditions, tags, aliases, imports), coalescing
+/// the user's values over the defaults, schema validation, the
+/// `kubeVersion` check, the templates, then splitting and sorting.
+///
+/// # Errors
+/// [`ChartError`], in Helm's words.
+pub fn render_chart(
+    chart: &Chart,
+    user_values: &Value,
+    options: &RenderOptions,
+    template_options: &crate::template::Options<'_>,
+) -> Result<Rendered, ChartError> {
+    let scope = values::process_dependencies(chart, user_values)
+        .map_err(|e| ChartError::Dependencies(e.to_string()))?;
+    let values =
+        values::coalesce(&scope, user_values).map_err(|e| ChartError::Values(e.to_string()))?;
+    if !options.skip_schema_validation {
+        schema::validate(&scope, &values)?;
+    }
+    let kube = &options.capabilities.kube_version;
+    if !chart.metadata.kube_version.is_empty() && !kube.satisfies(&chart.metadata.kube_version) {
+        return Err(ChartError::KubeVersion {
+            constraint: chart.metadata.kube_version.clone(),
+            version: kube.version.clone(),
+        });
+    }
+    let files = engine::render(
+        &scope,
+        &values,
+        &options.release,
+        &options.capabilities,
+        template_options,
+    )?;
+    let release = manifests::sort_manifests(&files, scope.name())?;
+    let mut crds = Vec::new();
+    collect_crds(&scope, scope.name(), &mut crds);
+    Ok(Rendered { release, crds })
+}
+
+/// Helm's `CRDObjects`: the chart's `crds/` files, then its enabled
+/// dependencies', with their source paths.
+fn collect_crds(scope: &Scope<'_>, path: &str, out: &mut Vec<manifests::CrdFile>) {
+    for f in scope.chart.crd_files() {
+        out.push(manifests::CrdFile {
+            path: format!("{path}/{}", f.name),
+            content: String::from_utf8_lossy(&f.data).into_owned(),
+        });
+    }
+    for dep in &scope.dependencies {
+        collect_crds(dep, &format!("{path}/charts/{}", dep.name()), out);
     }
 }

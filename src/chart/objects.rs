@@ -26,67 +26,35 @@ pub const HELM_KUBE_CLIENT_VERSION: &str = "v1.37";
 /// `--kube-version`: client-go v0.37 → v1.37.0.
 pub const DEFAULT_KUBE_VERSION: &str = "v1.37.0";
 
-/// The group/versions `helm template` reports without a cluster: client-go
-/// v0.37's scheme (every built-in group, preferred version first) and the
-/// apiextensions groups, as Helm's `DefaultVersionSet`.
+/// The group/versions `.Capabilities.APIVersions` holds without a
+/// cluster. Helm lists client-go's whole scheme, which still carries alpha
+/// and beta versions no cluster serves by default (`batch/v1beta1`); charts
+/// ask `Has` to pick what a cluster will accept, so plumb lists the
+/// versions a cluster serves by default (v1.31's, plus `resource.k8s.io/v1`
+/// from v1.34). Both answer alike for every version a cluster and Helm
+/// agree on; `--api-versions` adds more.
 pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "v1",
     "admissionregistration.k8s.io/v1",
-    "admissionregistration.k8s.io/v1beta1",
-    "admissionregistration.k8s.io/v1alpha1",
     "apiextensions.k8s.io/v1",
-    "apiextensions.k8s.io/v1beta1",
     "apps/v1",
-    "apps/v1beta2",
-    "apps/v1beta1",
     "authentication.k8s.io/v1",
-    "authentication.k8s.io/v1beta1",
-    "authentication.k8s.io/v1alpha1",
     "authorization.k8s.io/v1",
-    "authorization.k8s.io/v1beta1",
     "autoscaling/v1",
     "autoscaling/v2",
-    "autoscaling/v2beta1",
-    "autoscaling/v2beta2",
     "batch/v1",
-    "batch/v1beta1",
     "certificates.k8s.io/v1",
-    "certificates.k8s.io/v1beta1",
-    "certificates.k8s.io/v1alpha1",
     "coordination.k8s.io/v1",
-    "coordination.k8s.io/v1beta1",
-    "coordination.k8s.io/v1alpha2",
     "discovery.k8s.io/v1",
-    "discovery.k8s.io/v1beta1",
     "events.k8s.io/v1",
-    "events.k8s.io/v1beta1",
-    "extensions/v1beta1",
     "flowcontrol.apiserver.k8s.io/v1",
-    "flowcontrol.apiserver.k8s.io/v1beta3",
-    "flowcontrol.apiserver.k8s.io/v1beta2",
-    "flowcontrol.apiserver.k8s.io/v1beta1",
-    "internal.apiserver.k8s.io/v1alpha1",
     "networking.k8s.io/v1",
-    "networking.k8s.io/v1beta1",
     "node.k8s.io/v1",
-    "node.k8s.io/v1beta1",
-    "node.k8s.io/v1alpha1",
     "policy/v1",
-    "policy/v1beta1",
     "rbac.authorization.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1beta1",
-    "rbac.authorization.k8s.io/v1alpha1",
     "resource.k8s.io/v1",
-    "resource.k8s.io/v1beta2",
-    "resource.k8s.io/v1beta1",
-    "resource.k8s.io/v1alpha3",
     "scheduling.k8s.io/v1",
-    "scheduling.k8s.io/v1beta1",
-    "scheduling.k8s.io/v1alpha1",
     "storage.k8s.io/v1",
-    "storage.k8s.io/v1beta1",
-    "storage.k8s.io/v1alpha1",
-    "storagemigration.k8s.io/v1beta1",
 ];
 
 /// A Kubernetes version as Helm parses `--kube-version`
@@ -337,6 +305,10 @@ impl Object for VersionSetObject {
         format!("[{}]", self.0.join(" "))
     }
 
+    fn truthy(&self) -> bool {
+        !self.0.is_empty()
+    }
+
     fn to_data(&self) -> Value {
         Value::strings(self.0.iter().map(String::as_str))
     }
@@ -439,6 +411,11 @@ impl Object for FilesObject {
 
     fn kind(&self) -> &'static str {
         "map"
+    }
+
+    /// A map is true when it has entries.
+    fn truthy(&self) -> bool {
+        !self.0.is_empty()
     }
 
     /// A map type: any other name is a key (missing: a nil `[]byte`).

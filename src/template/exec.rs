@@ -418,7 +418,13 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
         let mark = self.vars.len();
         let decls = b.pipe.decl.len();
         let mut ran = false;
-        match val.value() {
+        // Map and slice types with methods (`.Files.Glob`, `APIVersions`)
+        // range over their data.
+        let data = match val.value() {
+            Value::Object(o) if matches!(o.kind(), "map" | "slice") => o.to_data(),
+            v => v.clone(),
+        };
+        match &data {
             Value::List(l) if !l.items.is_empty() => {
                 let boxed = l.elem == Elem::Any;
                 for (i, item) in l.items.iter().enumerate() {
@@ -447,8 +453,8 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                         "can't use {n} to iterate over more than one variable"
                     )));
                 }
-                let int64 = matches!(val.value(), Value::Int64(_));
-                for i in 0..n.max(0) {
+                let int64 = matches!(data, Value::Int64(_));
+                for i in 0..(*n).max(0) {
                     ran = true;
                     let v = if int64 {
                         Value::Int64(i)

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use super::objects::{files_value, Capabilities, FileMap};
 use super::Scope;
@@ -50,11 +51,47 @@ pub struct TemplateError {
     pub file: String,
 }
 
+/// Parsed template sets by key (see [`super::Chart::parsed`]); a few
+/// entries at most, the oldest dropped first.
+#[derive(Clone, Default)]
+pub struct ParseCache(Arc<Mutex<Vec<(String, Arc<Templates>)>>>);
+
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParseCache")
+    }
+}
+
+impl ParseCache {
+    const SIZE: usize = 4;
+
+    /// The set for `key`, parsing it with `parse` on a miss.
+    fn get_or_parse(
+        &self,
+        key: String,
+        parse: impl FnOnce() -> Result<Templates, TemplateError>,
+    ) -> Result<Arc<Templates>, TemplateError> {
+        if let Ok(cache) = self.0.lock() {
+            if let Some((_, set)) = cache.iter().find(|(k, _)| *k == key) {
+                return Ok(set.clone());
+            }
+        }
+        let set = Arc::new(parse()?);
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= Self::SIZE {
+                cache.remove(0);
+            }
+            cache.push((key, set.clone()));
+        }
+        Ok(set)
+    }
+}
+
 /// One template to render: its full name, the scope data it sees, and its
 /// base path.
 struct Renderable {
     name: String,
-    text: Rc<str>,
+    text: Arc<[u8]>,
     data: Map,
     base_path: String,
 }
@@ -94,13 +131,22 @@ pub fn render(
         let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
         cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
     });
-    let mut set = Templates::new();
-    for r in &renderables {
-        set.parse(&r.name, &r.text).map_err(|e| TemplateError {
-            message: e.helm_message(&r.name),
-            file: r.name.clone(),
-        })?;
-    }
+    let key: String = renderables
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let set = scope.chart.parsed.get_or_parse(key, || {
+        let mut set = Templates::new();
+        for r in &renderables {
+            set.parse(&r.name, &String::from_utf8_lossy(&r.text))
+                .map_err(|e| TemplateError {
+                    message: e.helm_message(&r.name),
+                    file: r.name.clone(),
+                })?;
+        }
+        Ok(set)
+    })?;
     let mut out = BTreeMap::new();
     for r in &renderables {
         let base = r.name.rsplit('/').next().unwrap_or(&r.name);
@@ -179,7 +225,7 @@ fn collect(
         }
         out.push(Renderable {
             name: format!("{full_path}/{}", t.name),
-            text: Rc::from(String::from_utf8_lossy(&t.data).as_ref()),
+            text: t.data.clone(),
             data: next.clone(),
             base_path: format!("{full_path}/templates"),
         });

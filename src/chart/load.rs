@@ -272,6 +272,7 @@ pub fn load_files(mut files: Vec<File>) -> Result<Chart, LoadError> {
         templates: Vec::new(),
         files: Vec::new(),
         dependencies: Vec::new(),
+        parsed: Default::default(),
     };
     let mut subcharts: Vec<(String, Vec<File>)> = Vec::new();
     for f in files {

@@ -59,6 +59,10 @@ pub struct Chart {
     /// Charts under `charts/` (directories and `.tgz` archives), by
     /// directory or archive name order.
     pub dependencies: Vec<Chart>,
+    /// Parsed template sets of this chart as a root, by the list of
+    /// templates they hold (which subcharts are enabled, under which
+    /// names): a chart parses once per such set, not once per render.
+    pub parsed: engine::ParseCache,
 }
 
 impl Chart {
@@ -222,5 +226,15 @@ fn collect_crds(scope: &Scope<'_>, path: &str, out: &mut Vec<manifests::CrdFile>
     }
     for dep in &scope.dependencies {
         collect_crds(dep, &format!("{path}/charts/{}", dep.name()), out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The daemon caches loaded charts across threads.
+    #[test]
+    fn a_chart_is_shareable() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<super::Chart>();
     }
 }

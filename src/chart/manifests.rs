@@ -1214,9 +1214,8 @@ fn go_clean(path: &str) -> String {
         dotdot = 1;
     }
     while r < n {
-        if p[r] == b'/' {
-            r += 1;
-        } else if p[r] == b'.' && (r + 1 == n || p[r + 1] == b'/') {
+        if p[r] == b'/' || (p[r] == b'.' && (r + 1 == n || p[r + 1] == b'/')) {
+            // An empty or `.` element.
             r += 1;
         } else if p[r] == b'.' && p[r + 1] == b'.' && (r + 2 == n || p[r + 2] == b'/') {
             r += 2;
@@ -1312,11 +1311,7 @@ fn scan_chunk(pattern: &[u8]) -> (bool, &[u8], &[u8]) {
     let mut i = start;
     while i < pattern.len() {
         match pattern[i] {
-            b'\\' => {
-                if i + 1 < pattern.len() {
-                    i += 1;
-                }
-            }
+            b'\\' if i + 1 < pattern.len() => i += 1,
             b'[' => in_range = true,
             b']' => in_range = false,
             b'*' if !in_range => break,
@@ -1449,5 +1444,1923 @@ fn decode_rune(b: &[u8]) -> (u32, usize) {
     match b.get(..width).and_then(|s| std::str::from_utf8(s).ok()) {
         Some(s) => (s.chars().next().map_or(0xFFFD, u32::from), width),
         None => (0xFFFD, 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `renderResources` + `helm template` with no flags, on files as the
+    /// engine hands them over.
+    fn render(files: &[(&str, &str)], root: &str) -> Result<String, ManifestError> {
+        let files: BTreeMap<String, String> = files
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let release = sort_manifests(&files, root)?;
+        print_template(&release, &[], &PrintOptions::default())
+    }
+
+    fn manifest(name: &str, kind: &str) -> Manifest {
+        Manifest {
+            name: name.into(),
+            content: String::new(),
+            head: Head {
+                kind: kind.into(),
+                ..Head::default()
+            },
+        }
+    }
+
+    fn hook(name: &str, kind: &str) -> Hook {
+        Hook {
+            name: name.into(),
+            kind: kind.into(),
+            path: String::new(),
+            manifest: String::new(),
+            events: Vec::new(),
+            weight: 0,
+            delete_policies: Vec::new(),
+            output_log_policies: Vec::new(),
+        }
+    }
+
+    // -- manifest_test.go: TestSplitManifests --------------------------------
+
+    #[test]
+    fn split_manifests_helm_cases() {
+        let cm = |n: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}\n");
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: finding-nemo,\n  annotations:\n    \"helm.sh/hook\": test\nspec:\n  containers:\n  - name: nemo-test\n    image: fake-image\n    cmd: fake-command\n";
+        let block = |ind: &str, tail: &str| {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: test\ndata:\n  key: {ind}\n    hello{tail}")
+        };
+        let mut cases: Vec<(String, Vec<String>)> = vec![
+            (format!("\n\n---\n{pod}"), vec![pod.to_string()]),
+            (String::new(), vec![]),
+            ("  \n\n  \n".into(), vec![]),
+            (format!("---\n{}---\n  \n", cm("cm1")), vec![cm("cm1")]),
+            (format!("\n{}", cm("test")), vec![cm("test")]),
+            (
+                format!("\n{}---\n{}", cm("cm1"), cm("cm2")),
+                vec![cm("cm1"), cm("cm2")],
+            ),
+            // Glued separators (`---apiVersion`), which Helm splits back.
+            (format!("\n---{}", cm("cm1")), vec![cm("cm1")]),
+            (
+                format!("\n{}---{}", cm("cm1"), cm("cm2")),
+                vec![cm("cm1"), cm("cm2")],
+            ),
+            (
+                format!("\n---{}---{}---{}", cm("cm1"), cm("cm2"), cm("cm3")),
+                vec![cm("cm1"), cm("cm2"), cm("cm3")],
+            ),
+            (
+                format!("\n{}---\n{}---{}", cm("cm1"), cm("cm2"), cm("cm3")),
+                vec![cm("cm1"), cm("cm2"), cm("cm3")],
+            ),
+            // Multi-document: a non-last document keeps its newlines.
+            (
+                format!("\n{}\n---\n{}", block("|", ""), cm("test2")),
+                vec![format!("{}\n", block("|", "")), cm("test2")],
+            ),
+            (
+                format!("\n{}\n\n\n---\n{}", block("|+", ""), cm("test2")),
+                vec![format!("{}\n\n\n", block("|+", "")), cm("test2")],
+            ),
+        ];
+        // Block scalars with 0, 1 and 2 trailing newlines stay as written.
+        for ind in ["|", "|-", "|+"] {
+            for tail in ["", "\n", "\n\n"] {
+                cases.push((format!("\n{}", block(ind, tail)), vec![block(ind, tail)]));
+            }
+        }
+        for (input, want) in cases {
+            assert_eq!(split_manifests(&input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn split_manifests_corner_cases() {
+        // The rest of a separator line starts the next document.
+        assert_eq!(split_manifests("--- # c\na: 1\n"), ["# c\na: 1\n"]);
+        assert_eq!(split_manifests("a: 1\n---\t \tb: 2"), ["a: 1\n", "b: 2"]);
+        // `----` leaves a `-`; `------` a `---` (YAML's document start).
+        assert_eq!(
+            split_manifests("a: 1\n------\nb: 2\n"),
+            ["a: 1\n", "---\nb: 2\n"]
+        );
+        // Only at a line start; indented ones stay.
+        assert_eq!(
+            split_manifests("a: |\n  ---\n  x\n"),
+            ["a: |\n  ---\n  x\n"]
+        );
+        assert_eq!(split_manifests("a: 1 ---\n"), ["a: 1 ---\n"]);
+        // CRLF: the `\r` is whitespace after the separator.
+        assert_eq!(
+            split_manifests("a: 1\r\n---\r\nb: 2\r\n"),
+            ["a: 1\r\n", "b: 2\r\n"]
+        );
+        // Nothing but separators and whitespace.
+        assert!(split_manifests("---").is_empty());
+        assert!(split_manifests("---\n\n---\n---\n \t\n---").is_empty());
+        // Unicode whitespace is whitespace (Go's unicode.IsSpace).
+        assert!(split_manifests("\u{a0}\n---\u{2028}\n").is_empty());
+        assert_eq!(split_manifests("\u{85}x"), ["x"]);
+    }
+
+    // -- manifest_sorter_test.go: TestSortManifests --------------------------
+
+    #[test]
+    fn sort_manifests_helm_case() {
+        let data: &[(&str, &str)] = &[
+            ("one", "apiVersion: v1\nkind: Job\nmetadata:\n  name: first\n  labels:\n    doesnot: matter\n  annotations:\n    \"helm.sh/hook\": pre-install\n"),
+            ("two", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: second\n  annotations:\n    \"helm.sh/hook\": post-install\n"),
+            ("three", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: third\n  annotations:\n    \"helm.sh/hook\": no-such-hook\n"),
+            ("four", "kind: Pod\napiVersion: v1\nmetadata:\n  name: fourth\n  annotations:\n    nothing: here"),
+            ("five", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: fifth\n  annotations:\n    \"helm.sh/hook\": post-delete, post-install\n"),
+            // Partials are skipped (this one would not parse).
+            ("six/_six", "invalid manifest"),
+            // Empty files are skipped.
+            ("seven", ""),
+            ("eight", "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: eighth\ndata:\n  name: value\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: example-test\n  annotations:\n    \"helm.sh/hook\": test\n"),
+        ];
+        let (hooks, generic) = sort_files(data.iter().copied()).unwrap();
+        assert_eq!(generic.len(), 2);
+        assert_eq!(hooks.len(), 4);
+        let events = |name: &str| {
+            hooks
+                .iter()
+                .find(|h| h.name == name)
+                .map(|h| h.events.clone())
+        };
+        use HookEvent::*;
+        assert_eq!(events("first"), Some(vec![PreInstall]));
+        assert_eq!(events("second"), Some(vec![PostInstall]));
+        assert_eq!(events("third"), None);
+        assert_eq!(events("fifth"), Some(vec![PostDelete, PostInstall]));
+        assert_eq!(events("example-test"), Some(vec![Test]));
+        let h = hooks.iter().find(|h| h.name == "first").unwrap();
+        assert_eq!((h.kind.as_str(), h.path.as_str()), ("Job", "one"));
+        // Manifests in install order: the ConfigMap before the Pod.
+        let names: Vec<&str> = generic.iter().map(|m| m.head.name.as_str()).collect();
+        assert_eq!(names, ["eighth", "fourth"]);
+        assert_eq!(generic[1].content, data[3].1);
+        assert_eq!(generic[0].name, "eight");
+    }
+
+    // -- kind_sorter_test.go -------------------------------------------------
+
+    #[test]
+    fn kind_sorter_install_and_uninstall() {
+        let kinds = [
+            ("U", "IngressClass"),
+            ("E", "SecretList"),
+            ("i", "ClusterRole"),
+            ("I", "ClusterRoleList"),
+            ("j", "ClusterRoleBinding"),
+            ("J", "ClusterRoleBindingList"),
+            ("f", "ConfigMap"),
+            ("u", "CronJob"),
+            ("2", "CustomResourceDefinition"),
+            ("n", "DaemonSet"),
+            ("r", "Deployment"),
+            ("!", "HonkyTonkSet"),
+            ("v", "Ingress"),
+            ("t", "Job"),
+            ("c", "LimitRange"),
+            ("a", "Namespace"),
+            ("A", "NetworkPolicy"),
+            ("g", "PersistentVolume"),
+            ("h", "PersistentVolumeClaim"),
+            ("o", "Pod"),
+            ("3", "PodDisruptionBudget"),
+            ("C", "PodSecurityPolicy"),
+            ("q", "ReplicaSet"),
+            ("p", "ReplicationController"),
+            ("b", "ResourceQuota"),
+            ("k", "Role"),
+            ("K", "RoleList"),
+            ("l", "RoleBinding"),
+            ("L", "RoleBindingList"),
+            ("e", "Secret"),
+            ("m", "Service"),
+            ("d", "ServiceAccount"),
+            ("s", "StatefulSet"),
+            ("1", "StorageClass"),
+            ("w", "APIService"),
+            ("x", "HorizontalPodAutoscaler"),
+            ("F", "PriorityClass"),
+            ("M", "MutatingWebhookConfiguration"),
+            ("V", "ValidatingWebhookConfiguration"),
+        ];
+        let manifests: Vec<Manifest> = kinds.iter().map(|(n, k)| manifest(n, k)).collect();
+        for (order, want) in [
+            (INSTALL_ORDER, "FaAbcC3deEf1gh2iIjJkKlLmnopqrxstuUvwMV!"),
+            (UNINSTALL_ORDER, "VMwvUmutsxrqponLlKkJjIi2hg1fEed3CcbAaF!"),
+        ] {
+            let mut m = manifests.clone();
+            sort_manifests_by_kind(&mut m, order);
+            let got: String = m.iter().map(|m| m.name.as_str()).collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn kind_sorter_keeps_original_order() {
+        let mut m: Vec<Manifest> = [
+            ("a", "ClusterRole"),
+            ("A", "ClusterRole"),
+            ("0", "ConfigMap"),
+            ("1", "ConfigMap"),
+            ("z", "ClusterRoleBinding"),
+            ("!", "ClusterRoleBinding"),
+            ("u2", "Unknown"),
+            ("u1", "Unknown"),
+            ("t3", "Unknown2"),
+        ]
+        .iter()
+        .map(|(n, k)| manifest(n, k))
+        .collect();
+        sort_manifests_by_kind(&mut m, INSTALL_ORDER);
+        let got: String = m.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(got, "01aAz!u2u1t3");
+    }
+
+    #[test]
+    fn kind_sorter_namespace_before_unknown_and_unknowns_alphabetical() {
+        let mut m = vec![manifest("a", "Unknown"), manifest("b", "Namespace")];
+        sort_manifests_by_kind(&mut m, INSTALL_ORDER);
+        assert_eq!(m[0].name, "b");
+        // Unknown kinds: byte order of the kind, the empty kind first.
+        let mut m = vec![
+            manifest("z", "Zeta"),
+            manifest("l", "alpha"),
+            manifest("A", "Alpha"),
+            manifest("e", ""),
+            manifest("s", "Service"),
+        ];
+        sort_manifests_by_kind(&mut m, INSTALL_ORDER);
+        let got: String = m.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(got, "seAzl");
+    }
+
+    #[test]
+    fn kind_sorter_for_hooks() {
+        let hooks = vec![
+            hook("i", "ClusterRole"),
+            hook("j", "ClusterRoleBinding"),
+            hook("c", "LimitRange"),
+            hook("a", "Namespace"),
+        ];
+        for (order, want) in [(INSTALL_ORDER, "acij"), (UNINSTALL_ORDER, "jica")] {
+            let mut h = hooks.clone();
+            sort_hooks_by_kind(&mut h, order);
+            let got: String = h.iter().map(|h| h.name.as_str()).collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    // -- hooks and heads -----------------------------------------------------
+
+    #[test]
+    fn hook_annotations_read_as_helm_reads_them() {
+        let doc = |ann: &str| {
+            format!("kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\n{ann}")
+        };
+        let weight = |w: &str| {
+            let files = [(
+                "c/templates/j.yaml",
+                doc(&format!("    helm.sh/hook-weight: {w}\n")),
+            )];
+            let (hooks, _) = sort_files(files.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+            hooks[0].weight
+        };
+        assert_eq!(weight("\"-5\""), -5);
+        assert_eq!(weight("5"), 5);
+        assert_eq!(weight("\"+3\""), 3);
+        assert_eq!(weight("\"99999999999\""), 99_999_999_999);
+        for bad in [
+            "abc",
+            "\"\"",
+            "\" 5\"",
+            "\"1_000\"",
+            "\"9223372036854775808\"",
+            "1.5",
+            "\"-\"",
+        ] {
+            assert_eq!(weight(bad), 0, "{bad}");
+        }
+        let text = doc(concat!(
+            "    helm.sh/hook-delete-policy: \"Before-Hook-Creation, hook-succeeded,,bogus\"\n",
+            "    helm.sh/hook-output-log-policy: hook-failed\n",
+        ));
+        let (hooks, _) = sort_files([("c/templates/j.yaml", text.as_str())]).unwrap();
+        assert_eq!(
+            hooks[0].delete_policies,
+            [
+                HookDeletePolicy::BeforeHookCreation,
+                HookDeletePolicy::HookSucceeded,
+                HookDeletePolicy::Other(String::new()),
+                HookDeletePolicy::Other("bogus".into()),
+            ]
+        );
+        assert_eq!(
+            hooks[0].output_log_policies,
+            [HookOutputLogPolicy::HookFailed]
+        );
+        assert_eq!(hooks[0].name, "j");
+        assert_eq!(hooks[0].manifest, text);
+        // Events: trimmed, lowercased (Go's simple mappings), test-success.
+        let text = doc("").replace("pre-install", "' PRE-İNSTALL ,Test-Success,post-delete'");
+        let (hooks, _) = sort_files([("c/templates/j.yaml", text.as_str())]).unwrap();
+        use HookEvent::*;
+        assert_eq!(hooks[0].events, [PreInstall, Test, PostDelete]);
+        assert!(hooks[0].is_test());
+        // One unknown event drops the document: neither hook nor manifest.
+        for events in ["pre-install,crd-install", "''", "", "pre-install,"] {
+            let text = doc("").replace("pre-install", events);
+            let (hooks, generic) = sort_files([("c/templates/j.yaml", text.as_str())]).unwrap();
+            assert!(hooks.is_empty() && generic.is_empty(), "{events:?}");
+        }
+    }
+
+    #[test]
+    fn event_and_policy_names() {
+        use HookEvent::*;
+        for e in [
+            PreInstall,
+            PostInstall,
+            PreDelete,
+            PostDelete,
+            PreUpgrade,
+            PostUpgrade,
+            PreRollback,
+            PostRollback,
+            Test,
+        ] {
+            assert_eq!(HookEvent::parse(e.as_str()), Some(e));
+            assert_eq!(e.to_string(), e.as_str());
+        }
+        assert_eq!(HookEvent::parse("test-success"), Some(Test));
+        assert_eq!(HookEvent::parse("crd-install"), None);
+        for p in [
+            "before-hook-creation",
+            "hook-succeeded",
+            "hook-failed",
+            "other",
+        ] {
+            assert_eq!(HookDeletePolicy::parse(p).as_str(), p);
+        }
+        for p in ["hook-succeeded", "hook-failed", "other"] {
+            assert_eq!(HookOutputLogPolicy::parse(p).as_str(), p);
+        }
+    }
+
+    #[test]
+    fn heads_read_as_sigs_yaml_into_simple_head() {
+        let h = parse_head(concat!(
+            "apiVersion: 1.5\nKind: true\nmetadata:\n  name: 123\n",
+            "  annotations:\n    a: yes\n    b: 0.1\n    c: ~\n    d: 1000000\n    e: -0.0\n",
+        ))
+        .unwrap();
+        assert_eq!(h.api_version, "1.5");
+        assert_eq!(h.kind, "true");
+        assert_eq!(h.name, "123");
+        let ann: Vec<(&str, &str)> = h
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            ann,
+            [
+                ("a", "true"),
+                ("b", "0.1"),
+                ("c", ""),
+                ("d", "1000000"),
+                ("e", "-0")
+            ]
+        );
+        // Comments only, null, empty: an empty head.
+        for doc in ["# c\n", "~\n", "", "---\n"] {
+            assert_eq!(parse_head(doc).unwrap(), Head::default(), "{doc:?}");
+        }
+        // Only the first YAML document counts.
+        assert_eq!(parse_head("kind: A\n...\nkind: [\n").unwrap().kind, "A");
+        // The 60-err-yaml-parse case of the conformance corpus.
+        let err = render(
+            &[(
+                "erryaml/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n    c: d\n",
+            )],
+            "erryaml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "YAML parse error on erryaml/templates/cm.yaml: error converting YAML to JSON: yaml: line 7: mapping values are not allowed in this context"
+        );
+    }
+
+    // -- renderResources -----------------------------------------------------
+
+    #[test]
+    fn notes_are_the_root_charts_and_every_notes_file_leaves() {
+        let files: BTreeMap<String, String> = [
+            ("c/templates/NOTES.txt", "root notes\n"),
+            ("c/templates/sub/NOTES.txt", "not: [yaml\n"),
+            ("c/templates/MYNOTES.txt", "not: [yaml\n"),
+            ("c/charts/s/templates/NOTES.txt", "sub: [notes\n"),
+            ("c/templates/cm.yaml", "kind: ConfigMap\n"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let r = sort_manifests(&files, "c").unwrap();
+        assert_eq!(r.notes, "root notes\n");
+        assert_eq!(r.manifests.len(), 1);
+        assert!(r.hooks.is_empty());
+        let r = sort_manifests(&files, "other").unwrap();
+        assert_eq!(r.notes, "");
+    }
+
+    #[test]
+    fn empty_release_prints_one_newline() {
+        assert_eq!(render(&[], "c").unwrap(), "\n");
+        assert_eq!(
+            render(&[("c/templates/a.yaml", "\n---\n  \n")], "c").unwrap(),
+            "\n"
+        );
+        // Hooks only: the empty manifest block still gives its newline.
+        let out = render(
+            &[(
+                "c/templates/a.yaml",
+                "kind: Pod\nmetadata:\n  annotations:\n    helm.sh/hook: test\n",
+            )],
+            "c",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "\n---\n# Source: c/templates/a.yaml\nkind: Pod\nmetadata:\n  annotations:\n    helm.sh/hook: test\n\n"
+        );
+    }
+
+    /// The conformance corpus' 43-hooks case, rendered by hand (release
+    /// name `release-name`): hooks after manifests, by kind, weights unused.
+    #[test]
+    fn conformance_43_hooks() {
+        let files = [
+            ("hooked/templates/a-job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: release-name-migrate\n  annotations:\n    \"helm.sh/hook\": pre-install,pre-upgrade\n    \"helm.sh/hook-weight\": \"-5\"\n    \"helm.sh/hook-delete-policy\": before-hook-creation,hook-succeeded\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: busybox\n"),
+            ("hooked/templates/b-config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: release-name-pre-config\n  annotations:\n    helm.sh/hook: pre-install\n    helm.sh/hook-weight: \"10\"\ndata:\n  k: v\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: release-name-plain\ndata:\n  k: not-a-hook\n"),
+            ("hooked/templates/c-post.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: release-name-post\n  annotations:\n    \"helm.sh/hook\": post-install\ntype: Opaque\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: release-name-hook-sa\n  annotations:\n    \"helm.sh/hook\": pre-install\n    \"helm.sh/hook-weight\": \"-10\"\n"),
+            ("hooked/templates/tests/test-conn.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: release-name-test\n  annotations:\n    \"helm.sh/hook\": test\nspec:\n  restartPolicy: Never\n  containers:\n    - name: t\n      image: busybox\n"),
+            ("hooked/templates/z-deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: release-name-app\nspec:\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n    spec:\n      containers:\n        - name: app\n          image: nginx\n"),
+        ];
+        let want = concat!(
+            "---\n",
+            "# Source: hooked/templates/b-config.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: release-name-plain\n",
+            "data:\n",
+            "  k: not-a-hook\n",
+            "\n",
+            "---\n",
+            "# Source: hooked/templates/z-deploy.yaml\n",
+            "apiVersion: apps/v1\n",
+            "kind: Deployment\n",
+            "metadata:\n",
+            "  name: release-name-app\n",
+            "spec:\n",
+            "  selector:\n",
+            "    matchLabels: {app: x}\n",
+            "  template:\n",
+            "    metadata:\n",
+            "      labels: {app: x}\n",
+            "    spec:\n",
+            "      containers:\n",
+            "        - name: app\n",
+            "          image: nginx\n",
+            "---\n",
+            "# Source: hooked/templates/c-post.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ServiceAccount\n",
+            "metadata:\n",
+            "  name: release-name-hook-sa\n",
+            "  annotations:\n",
+            "    \"helm.sh/hook\": pre-install\n",
+            "    \"helm.sh/hook-weight\": \"-10\"\n",
+            "\n",
+            "---\n",
+            "# Source: hooked/templates/c-post.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Secret\n",
+            "metadata:\n",
+            "  name: release-name-post\n",
+            "  annotations:\n",
+            "    \"helm.sh/hook\": post-install\n",
+            "type: Opaque\n",
+            "\n",
+            "---\n",
+            "# Source: hooked/templates/b-config.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: release-name-pre-config\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-install\n",
+            "    helm.sh/hook-weight: \"10\"\n",
+            "data:\n",
+            "  k: v\n",
+            "\n",
+            "---\n",
+            "# Source: hooked/templates/tests/test-conn.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Pod\n",
+            "metadata:\n",
+            "  name: release-name-test\n",
+            "  annotations:\n",
+            "    \"helm.sh/hook\": test\n",
+            "spec:\n",
+            "  restartPolicy: Never\n",
+            "  containers:\n",
+            "    - name: t\n",
+            "      image: busybox\n",
+            "\n",
+            "---\n",
+            "# Source: hooked/templates/a-job.yaml\n",
+            "apiVersion: batch/v1\n",
+            "kind: Job\n",
+            "metadata:\n",
+            "  name: release-name-migrate\n",
+            "  annotations:\n",
+            "    \"helm.sh/hook\": pre-install,pre-upgrade\n",
+            "    \"helm.sh/hook-weight\": \"-5\"\n",
+            "    \"helm.sh/hook-delete-policy\": before-hook-creation,hook-succeeded\n",
+            "spec:\n",
+            "  template:\n",
+            "    spec:\n",
+            "      restartPolicy: Never\n",
+            "      containers:\n",
+            "        - name: migrate\n",
+            "          image: busybox\n",
+            "\n",
+        );
+        assert_eq!(render(&files, "hooked").unwrap(), want);
+    }
+
+    // -- helm template's flags -----------------------------------------------
+
+    /// A release with a manifest per file, a hook sharing a file with a
+    /// manifest, and a test hook.
+    fn sample() -> Release {
+        let files: BTreeMap<String, String> = [
+            ("c/templates/a.yaml", "kind: ConfigMap\nmetadata:\n  name: a\n---\nkind: Job\nmetadata:\n  name: h\n  annotations:\n    helm.sh/hook: pre-install\n"),
+            ("c/templates/b.yaml", "kind: Service\nmetadata:\n  name: b"),
+            ("c/templates/sub/d.yaml", "kind: Secret\nmetadata:\n  name: d\n"),
+            ("c/templates/tests/t.yaml", "kind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        sort_manifests(&files, "c").unwrap()
+    }
+
+    fn crds() -> Vec<CrdFile> {
+        vec![
+            CrdFile {
+                path: "c/crds/x.yaml".into(),
+                content: "kind: CustomResourceDefinition\nmetadata:\n  name: x\n".into(),
+            },
+            CrdFile {
+                path: "c/charts/s/crds/y.yaml".into(),
+                content: "kind: CustomResourceDefinition\nmetadata:\n  name: y\n".into(),
+            },
+        ]
+    }
+
+    const SECRET_D: &str =
+        "---\n# Source: c/templates/sub/d.yaml\nkind: Secret\nmetadata:\n  name: d\n\n";
+    const CM_A: &str =
+        "---\n# Source: c/templates/a.yaml\nkind: ConfigMap\nmetadata:\n  name: a\n\n";
+    const SVC_B: &str = "---\n# Source: c/templates/b.yaml\nkind: Service\nmetadata:\n  name: b\n";
+    const HOOK_H: &str = "---\n# Source: c/templates/a.yaml\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n\n";
+    const JOB_H: &str = "---\n# Source: c/templates/a.yaml\nkind: Job\nmetadata:\n  name: h\n  annotations:\n    helm.sh/hook: pre-install\n\n";
+    const TEST_T: &str = "---\n# Source: c/templates/tests/t.yaml\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n\n";
+
+    #[test]
+    fn default_print_and_hook_flags() {
+        let r = sample();
+        let _ = HOOK_H;
+        let manifests = format!("{SECRET_D}{CM_A}{SVC_B}");
+        let print = |opts: PrintOptions| print_template(&r, &crds(), &opts).unwrap();
+        // Pod before Job: hooks by kind.
+        assert_eq!(
+            print(PrintOptions::default()),
+            format!("{manifests}{TEST_T}{JOB_H}")
+        );
+        let skip = PrintOptions {
+            skip_tests: true,
+            ..PrintOptions::default()
+        };
+        assert_eq!(print(skip), format!("{manifests}{JOB_H}"));
+        let none = PrintOptions {
+            no_hooks: true,
+            ..PrintOptions::default()
+        };
+        assert_eq!(print(none), manifests);
+    }
+
+    #[test]
+    fn include_crds_prints_them_first_in_the_trimmed_block() {
+        let r = sample();
+        let opts = PrintOptions {
+            include_crds: true,
+            no_hooks: true,
+            ..PrintOptions::default()
+        };
+        let want = format!(
+            "---\n# Source: c/crds/x.yaml\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n\n\
+             ---\n# Source: c/charts/s/crds/y.yaml\nkind: CustomResourceDefinition\nmetadata:\n  name: y\n\n\
+             {SECRET_D}{CM_A}{SVC_B}"
+        );
+        assert_eq!(print_template(&r, &crds(), &opts).unwrap(), want);
+        // CRDs alone: the block's trailing blank line is trimmed too.
+        let empty = Release::default();
+        let out = print_template(&empty, &crds()[..1], &opts).unwrap();
+        assert_eq!(
+            out,
+            "---\n# Source: c/crds/x.yaml\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n"
+        );
+    }
+
+    #[test]
+    fn show_only_matches_source_paths_with_go_globs() {
+        let r = sample();
+        let show = |patterns: &[&str]| {
+            let opts = PrintOptions {
+                show_only: patterns.iter().map(|p| p.to_string()).collect(),
+                ..PrintOptions::default()
+            };
+            print_template(&r, &[], &opts)
+        };
+        // Each document as re-split from the output: `---\n` + it + `\n`.
+        assert_eq!(show(&["templates/b.yaml"]).unwrap(), format!("{SVC_B}\n"));
+        // Pattern order, then output order; hooks are candidates too.
+        assert_eq!(
+            show(&["templates/b.yaml", "templates/a.yaml"]).unwrap(),
+            format!("{SVC_B}\n{CM_A}\n{JOB_H}\n")
+        );
+        // `*` stays within a directory; a document matched twice prints twice.
+        assert_eq!(
+            show(&["templates/*", "templates/s?b/*.yaml"]).unwrap(),
+            format!("{CM_A}\n{SVC_B}\n{JOB_H}\n{SECRET_D}\n")
+        );
+        let err = show(&["templates/b.yaml", "templates/nope.yaml"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not find template templates/nope.yaml in chart"
+        );
+        assert!(!err.wants_debug_hint());
+        // A malformed pattern matches nothing.
+        assert!(show(&["templates/[a.yaml"]).is_err());
+        // The chart name is not part of the path matched.
+        assert!(show(&["c/templates/b.yaml"]).is_err());
+        // --skip-tests applies before matching.
+        let opts = PrintOptions {
+            skip_tests: true,
+            show_only: vec!["templates/tests/t.yaml".into()],
+            ..PrintOptions::default()
+        };
+        assert!(print_template(&r, &[], &opts).is_err());
+    }
+
+    #[test]
+    fn output_dir_writes_files_as_helm_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        let d = dir.to_string_lossy().into_owned();
+        let r = sample();
+        // A hook file left from an earlier run is appended to (Helm's
+        // os.Stat check); a manifest file is rewritten.
+        std::fs::create_dir_all(dir.join("c/templates/tests")).unwrap();
+        std::fs::write(dir.join("c/templates/tests/t.yaml"), "stale\n").unwrap();
+        std::fs::write(dir.join("c/templates/b.yaml"), "stale\n").unwrap();
+        let opts = PrintOptions {
+            include_crds: true,
+            output_dir: Some(dir.clone()),
+            ..PrintOptions::default()
+        };
+        let out = print_template(&r, &crds(), &opts).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "wrote {d}/c/crds/x.yaml\nwrote {d}/c/charts/s/crds/y.yaml\n\
+                 wrote {d}/c/templates/sub/d.yaml\nwrote {d}/c/templates/a.yaml\nwrote {d}/c/templates/b.yaml\n\
+                 wrote {d}/c/templates/tests/t.yaml\nwrote {d}/c/templates/a.yaml\n\n"
+            )
+        );
+        let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+        assert_eq!(
+            read("c/templates/b.yaml"),
+            "---\n# Source: c/templates/b.yaml\nkind: Service\nmetadata:\n  name: b\n"
+        );
+        assert_eq!(read("c/templates/a.yaml"), format!("{CM_A}{JOB_H}"));
+        assert_eq!(read("c/templates/tests/t.yaml"), format!("stale\n{TEST_T}"));
+        assert_eq!(
+            read("c/crds/x.yaml"),
+            "---\n# Source: c/crds/x.yaml\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n\n"
+        );
+
+        // --release-name: manifests and hooks under DIR/RELEASE, CRDs not;
+        // the directory is joined (cleaned), the file name concatenated.
+        let opts = PrintOptions {
+            include_crds: true,
+            no_hooks: true,
+            output_dir: Some(PathBuf::from(format!("{d}/"))),
+            use_release_name: true,
+            release_name: "rel".into(),
+            ..PrintOptions::default()
+        };
+        let out = print_template(&r, &crds()[..1], &opts).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "wrote {d}//c/crds/x.yaml\nwrote {d}/rel/c/templates/sub/d.yaml\n\
+                 wrote {d}/rel/c/templates/a.yaml\nwrote {d}/rel/c/templates/b.yaml\n\n"
+            )
+        );
+        assert_eq!(read("rel/c/templates/a.yaml"), CM_A);
+
+        // --show-only with --output-dir: nothing is left to show.
+        let opts = PrintOptions {
+            output_dir: Some(dir.clone()),
+            show_only: vec!["templates/a.yaml".into()],
+            ..PrintOptions::default()
+        };
+        let err = print_template(&r, &[], &opts).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not find template templates/a.yaml in chart"
+        );
+
+        // An empty --output-dir is none.
+        let opts = PrintOptions {
+            output_dir: Some(PathBuf::new()),
+            ..PrintOptions::default()
+        };
+        assert_eq!(
+            print_template(&r, &[], &opts).unwrap(),
+            print_template(&r, &[], &PrintOptions::default()).unwrap()
+        );
+    }
+
+    #[test]
+    fn output_dir_errors_are_go_path_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("c"), "a file\n").unwrap();
+        let d = dir.to_string_lossy().into_owned();
+        let opts = PrintOptions {
+            output_dir: Some(dir.clone()),
+            ..PrintOptions::default()
+        };
+        let err = print_template(&sample(), &[], &opts).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("stat {d}/c/templates/sub: not a directory")
+        );
+        assert!(err.wants_debug_hint());
+        // Go's MkdirAll names the component it could not make.
+        std::fs::remove_file(dir.join("c")).unwrap();
+        std::fs::create_dir_all(dir.join("c/templates")).unwrap();
+        std::fs::write(dir.join("c/templates/sub"), "a file\n").unwrap();
+        assert_eq!(
+            go_mkdir_all(&format!("{d}/c/templates/sub")),
+            Err(format!("mkdir {d}/c/templates/sub: not a directory"))
+        );
+        assert_eq!(go_mkdir_all(&format!("{d}/c/templates")), Ok(()));
+    }
+
+    // -- Go helpers ----------------------------------------------------------
+
+    /// Vectors checked against Go's `filepath.Match` and `path.Clean`.
+    #[test]
+    fn go_match_and_clean() {
+        let cases: &[(&str, &str, Result<bool, BadPattern>)] = &[
+            ("templates/*", "templates/a.yaml", Ok(true)),
+            ("templates/*", "templates/x/y.yaml", Ok(false)),
+            ("*/*", "templates/a.yaml", Ok(true)),
+            ("templates/?.yaml", "templates/a.yaml", Ok(true)),
+            ("templates/?.yaml", "templates/é.yaml", Ok(true)),
+            ("templates/[a-c].yaml", "templates/b.yaml", Ok(true)),
+            ("templates/[^a-c].yaml", "templates/b.yaml", Ok(false)),
+            ("templates/[]a]", "templates/]", Err(BadPattern)),
+            ("templates/[\\]a]", "templates/]", Ok(true)),
+            ("templates/\\*", "templates/*", Ok(true)),
+            ("templates/\\*", "templates/a.yaml", Ok(false)),
+            ("templates/[a-", "templates/a.yaml", Err(BadPattern)),
+            ("[", "a", Err(BadPattern)),
+            ("\\", "a", Err(BadPattern)),
+            ("a[", "a", Err(BadPattern)),
+            // Checked to the end even after a mismatch.
+            ("a[", "b", Err(BadPattern)),
+            ("[!]", "a", Ok(false)),
+            ("*.yaml", "templates/a.yaml", Ok(false)),
+            ("t*s/a*", "templates/a.yaml", Ok(true)),
+            (
+                "charts/*/templates/*",
+                "charts/sub/templates/a.yaml",
+                Ok(true),
+            ),
+            ("*x", "abc", Ok(false)),
+            ("", "", Ok(true)),
+            ("?", "", Ok(false)),
+        ];
+        for (p, n, want) in cases {
+            assert_eq!(go_match(p, n), *want, "{p:?} {n:?}");
+        }
+        for (i, o) in [
+            ("", "."),
+            ("a//b/./c/", "a/b/c"),
+            ("a/../..", ".."),
+            ("/../a", "/a"),
+            ("a/b/../../..", ".."),
+            ("../a/..", ".."),
+            ("/", "/"),
+            ("./", "."),
+            ("out//rel", "out/rel"),
+        ] {
+            assert_eq!(go_clean(i), o, "{i:?}");
+        }
+        assert_eq!(go_base("a/_b.yaml"), "_b.yaml");
+        assert_eq!(go_base("a/b/"), "b");
+        assert!(has_manifest_extension("crds/a.YAML"));
+        assert!(has_manifest_extension("crds/a.yml"));
+        assert!(has_manifest_extension("crds/a.jſon"));
+        assert!(!has_manifest_extension("crds/a.txt"));
+        assert!(!has_manifest_extension("crds.yaml/a"));
+    }
+
+    #[test]
+    fn source_path_is_the_first_match_of_helms_regex() {
+        assert_eq!(
+            source_path("# Source: c/templates/a.yaml\nx"),
+            Some("templates/a.yaml")
+        );
+        assert_eq!(source_path("# Source: c/\n# Source: d/e\n"), Some("e"));
+        // `[^/]+` crosses lines.
+        assert_eq!(source_path("# Source: c\nd/e\n"), Some("e"));
+        assert_eq!(source_path("# Source: /x\n"), None);
+        assert_eq!(source_path("x: 1\n"), None);
+    }
+
+    /// A large chart: 200 files of 5 documents, sorted and printed.
+    #[test]
+    fn thousand_documents() {
+        let kinds = ["Deployment", "Service", "ConfigMap", "Widget", "Secret"];
+        let files: BTreeMap<String, String> = (0..200)
+            .map(|i| {
+                let docs: Vec<String> = kinds
+                    .iter()
+                    .map(|k| format!("apiVersion: v1\nkind: {k}\nmetadata:\n  name: n{i}\n  labels:\n    a: b\ndata:\n  x: \"{i}\"\n"))
+                    .collect();
+                (format!("c/templates/f{i:03}.yaml"), docs.join("---\n"))
+            })
+            .collect();
+        let r = sort_manifests(&files, "c").unwrap();
+        assert_eq!(r.manifests.len(), 1000);
+        let order: Vec<&str> = r
+            .manifests
+            .iter()
+            .step_by(200)
+            .map(|m| m.head.kind.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            ["Secret", "ConfigMap", "Service", "Deployment", "Widget"]
+        );
+        assert_eq!(r.manifests[0].name, "c/templates/f000.yaml");
+        assert_eq!(r.manifests[199].name, "c/templates/f199.yaml");
+        let out = print_template(&r, &[], &PrintOptions::default()).unwrap();
+        assert_eq!(out.matches("# Source: ").count(), 1000);
+    }
+
+    // -- oracle-checked renders ----------------------------------------------
+
+    /// Oracle-checked (real Helm v4.3.0): the chart `sep`.
+    #[test]
+    fn oracle_sep() {
+        let files = [
+            (
+                "sep/templates/a.yaml",
+                concat!(
+                    "--- # comment\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: a1\n",
+                    "---apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: a2\n",
+                ),
+            ),
+            (
+                "sep/templates/b.yaml",
+                concat!(
+                    "# only a comment\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: b1\n",
+                    "--- \t\n",
+                    "# just comments\n",
+                    "# more\n",
+                ),
+            ),
+            (
+                "sep/templates/c.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: c1\n",
+                    "data:\n",
+                    "  x: |\n",
+                    "    ---\n",
+                    "    inside\n",
+                ),
+            ),
+            (
+                "sep/templates/d.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: d1\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: d2\n",
+                ),
+            ),
+            ("sep/templates/e.yaml", "---"),
+            (
+                "sep/templates/f.yaml",
+                concat!(
+                    "---\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: f1\n",
+                    "...\n",
+                ),
+            ),
+            (
+                "sep/templates/g.yaml",
+                concat!(
+                    "   \n",
+                    "\t\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: g1\n",
+                    "\n",
+                    "\n",
+                    "\n",
+                ),
+            ),
+            (
+                "sep/templates/h.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: h1\n",
+                    "------\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: h2\n",
+                ),
+            ),
+        ];
+        let want = concat!(
+            "---\n",
+            "# Source: sep/templates/a.yaml\n",
+            "# comment\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: a1\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/a.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: a2\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/b.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: b1\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/c.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: c1\n",
+            "data:\n",
+            "  x: |\n",
+            "    ---\n",
+            "    inside\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/d.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: d1\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/d.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: d2\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/f.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: f1\n",
+            "...\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/g.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: g1\n",
+            "\n",
+            "\n",
+            "\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/h.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: h1\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/h.yaml\n",
+            "---\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: h2\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/b.yaml\n",
+            "# only a comment\n",
+            "\n",
+            "---\n",
+            "# Source: sep/templates/b.yaml\n",
+            "# just comments\n",
+            "# more\n",
+        );
+        assert_eq!(render(&files, "sep").unwrap(), want);
+    }
+
+    /// Oracle-checked (real Helm v4.3.0): the chart `fold`.
+    #[test]
+    fn oracle_fold() {
+        let files = [(
+            "fold/templates/hooks.yaml",
+            concat!(
+                "apiVersion: v1\n",
+                "kind: Service\n",
+                "metadata:\n",
+                "  name: svc\n",
+                "  annotations:\n",
+                "    helm.sh/hook: pre-delete\n",
+                "---\n",
+                "apiVersion: v1\n",
+                "Kind: Namespace\n",
+                "metadata:\n",
+                "  name: kelvin\n",
+                "  annotations:\n",
+                "    helm.sh/hook: pre-delete\n",
+                "---\n",
+                "apiVersion: v1\n",
+                "kind: Secret\n",
+                "metadata:\n",
+                "  annotationſ:\n",
+                "    helm.sh/hook: pre-delete\n",
+                "  x:\n",
+                "  name: longs\n",
+                "  annotations:\n",
+                "---\n",
+                "apiVersion: v1\n",
+                "Kind: Namespace\n",
+                "kind: null\n",
+                "metadata:\n",
+                "  name: kindnull\n",
+                "  annotations:\n",
+                "    helm.sh/hook: pre-delete\n",
+                "---\n",
+                "apiVersion: v1\n",
+                "kind: Secret\n",
+                "Metadata:\n",
+                "  name: merge\n",
+                "metadata:\n",
+                "  annotations:\n",
+                "    helm.sh/hook: pre-delete\n",
+                "---\n",
+                "apiVersion: v1\n",
+                "kind: Secret\n",
+                "metadata:\n",
+                "  name: mergeann\n",
+                "  Annotations:\n",
+                "    helm.sh/hook: pre-delete\n",
+                "  annotations:\n",
+                "    foo: bar\n",
+                "---\n",
+                "apiVersion: v1\n",
+                "kind: Secret\n",
+                "metadata:\n",
+                "  name: nullann\n",
+                "  Annotations:\n",
+                "    helm.sh/hook: pre-delete\n",
+                "  annotations: null\n",
+            ),
+        )];
+        let want = concat!(
+            "---\n",
+            "# Source: fold/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Secret\n",
+            "metadata:\n",
+            "  name: nullann\n",
+            "  Annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "  annotations: null\n",
+            "---\n",
+            "# Source: fold/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "Kind: Namespace\n",
+            "metadata:\n",
+            "  name: kelvin\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: fold/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "Kind: Namespace\n",
+            "kind: null\n",
+            "metadata:\n",
+            "  name: kindnull\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: fold/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Secret\n",
+            "metadata:\n",
+            "  annotationſ:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "  x:\n",
+            "  name: longs\n",
+            "  annotations:\n",
+            "\n",
+            "---\n",
+            "# Source: fold/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Secret\n",
+            "Metadata:\n",
+            "  name: merge\n",
+            "metadata:\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: fold/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Secret\n",
+            "metadata:\n",
+            "  name: mergeann\n",
+            "  Annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "  annotations:\n",
+            "    foo: bar\n",
+            "\n",
+            "---\n",
+            "# Source: fold/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Service\n",
+            "metadata:\n",
+            "  name: svc\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+        );
+        assert_eq!(render(&files, "fold").unwrap(), want);
+    }
+
+    /// Oracle-checked (real Helm v4.3.0): the chart `mix`.
+    #[test]
+    fn oracle_mix() {
+        let files = [
+            ("mix/charts/sub/templates/NOTES.txt", "sub: notes: [\n"),
+            (
+                "mix/charts/sub/templates/cm.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: sub-cm\n",
+                ),
+            ),
+            (
+                "mix/charts/sub/templates/svc.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: Service\n",
+                    "metadata:\n",
+                    "  name: sub-svc\n",
+                    "spec:\n",
+                    "  ports: [{port: 80}]\n",
+                ),
+            ),
+            ("mix/templates/NOTES.txt", "Root notes\n"),
+            (
+                "mix/templates/a.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: a-hook-w5\n",
+                    "  annotations:\n",
+                    "    \"helm.sh/hook\": pre-install\n",
+                    "    \"helm.sh/hook-weight\": \"5\"\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: a-plain\n",
+                ),
+            ),
+            (
+                "mix/templates/b.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: b-hook-wm5\n",
+                    "  annotations:\n",
+                    "    \"helm.sh/hook\": pre-install\n",
+                    "    \"helm.sh/hook-weight\": \"-5\"\n",
+                ),
+            ),
+            (
+                "mix/templates/c.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: Pod\n",
+                    "metadata:\n",
+                    "  name: c-test\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: test-success\n",
+                    "spec:\n",
+                    "  containers: [{name: t, image: busybox}]\n",
+                ),
+            ),
+            (
+                "mix/templates/d.yaml",
+                concat!(
+                    "apiVersion: example.org/v1\n",
+                    "kind: Widget\n",
+                    "metadata:\n",
+                    "  name: d-widget-hook\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Namespace\n",
+                    "metadata:\n",
+                    "  name: d-ns-hook\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: post-delete\n",
+                ),
+            ),
+            (
+                "mix/templates/e.yaml",
+                concat!(
+                    "apiVersion: scheduling.k8s.io/v1\n",
+                    "kind: PriorityClass\n",
+                    "metadata:\n",
+                    "  name: e-pc\n",
+                    "value: 10\n",
+                    "---\n",
+                    "apiVersion: example.org/v1\n",
+                    "kind: Widget\n",
+                    "metadata:\n",
+                    "  name: e-widget\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Namespace\n",
+                    "metadata:\n",
+                    "  name: e-ns\n",
+                ),
+            ),
+            ("mix/templates/sub/NOTES.txt", "nested: notes: [\n"),
+        ];
+        let want = concat!(
+            "---\n",
+            "# Source: mix/templates/e.yaml\n",
+            "apiVersion: scheduling.k8s.io/v1\n",
+            "kind: PriorityClass\n",
+            "metadata:\n",
+            "  name: e-pc\n",
+            "value: 10\n",
+            "\n",
+            "---\n",
+            "# Source: mix/templates/e.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Namespace\n",
+            "metadata:\n",
+            "  name: e-ns\n",
+            "\n",
+            "---\n",
+            "# Source: mix/charts/sub/templates/cm.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: sub-cm\n",
+            "\n",
+            "---\n",
+            "# Source: mix/templates/a.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: a-plain\n",
+            "\n",
+            "---\n",
+            "# Source: mix/charts/sub/templates/svc.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Service\n",
+            "metadata:\n",
+            "  name: sub-svc\n",
+            "spec:\n",
+            "  ports: [{port: 80}]\n",
+            "\n",
+            "---\n",
+            "# Source: mix/templates/e.yaml\n",
+            "apiVersion: example.org/v1\n",
+            "kind: Widget\n",
+            "metadata:\n",
+            "  name: e-widget\n",
+            "---\n",
+            "# Source: mix/templates/d.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Namespace\n",
+            "metadata:\n",
+            "  name: d-ns-hook\n",
+            "  annotations:\n",
+            "    helm.sh/hook: post-delete\n",
+            "\n",
+            "---\n",
+            "# Source: mix/templates/a.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: a-hook-w5\n",
+            "  annotations:\n",
+            "    \"helm.sh/hook\": pre-install\n",
+            "    \"helm.sh/hook-weight\": \"5\"\n",
+            "\n",
+            "---\n",
+            "# Source: mix/templates/b.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: b-hook-wm5\n",
+            "  annotations:\n",
+            "    \"helm.sh/hook\": pre-install\n",
+            "    \"helm.sh/hook-weight\": \"-5\"\n",
+            "\n",
+            "---\n",
+            "# Source: mix/templates/c.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Pod\n",
+            "metadata:\n",
+            "  name: c-test\n",
+            "  annotations:\n",
+            "    helm.sh/hook: test-success\n",
+            "spec:\n",
+            "  containers: [{name: t, image: busybox}]\n",
+            "\n",
+            "---\n",
+            "# Source: mix/templates/d.yaml\n",
+            "apiVersion: example.org/v1\n",
+            "kind: Widget\n",
+            "metadata:\n",
+            "  name: d-widget-hook\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+        );
+        assert_eq!(render(&files, "mix").unwrap(), want);
+    }
+
+    /// Oracle-checked (real Helm v4.3.0): the chart `heads`.
+    #[test]
+    fn oracle_heads() {
+        let files = [
+            ("heads/templates/MYNOTES.txt", "not: valid: yaml\n"),
+            ("heads/templates/NOTES.txt", "notes {{ .Release.Name }}\n"),
+            (
+                "heads/templates/hooks.yaml",
+                concat!(
+                    "apiVersion: v1\n",
+                    "kind: Service\n",
+                    "metadata:\n",
+                    "  name: svc\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "KIND: Namespace\n",
+                    "metadata:\n",
+                    "  name: ns-upper\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "Kind: PriorityClass\n",
+                    "kind: Secret\n",
+                    "metadata:\n",
+                    "  name: both\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: 5\n",
+                    "metadata:\n",
+                    "  name: five\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kınd: Namespace\n",
+                    "metadata:\n",
+                    "  name: dotless\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Zeta\n",
+                    "metadata:\n",
+                    "  name: zeta\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Alpha\n",
+                    "metadata:\n",
+                    "  name: alpha\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: alpha\n",
+                    "metadata:\n",
+                    "  name: alpha-lower\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "Metadata:\n",
+                    "  name: meta-upper\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Pod\n",
+                    "metadata:\n",
+                    "  name: weight-num\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "    helm.sh/hook-weight: 5\n",
+                    "    other: true\n",
+                    "    nul: ~\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Job\n",
+                    "metadata:\n",
+                    "  name: unknown-event\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete,crd-install\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Job\n",
+                    "metadata:\n",
+                    "  name: empty-event\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: ''\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Job\n",
+                    "metadata:\n",
+                    "  name: null-event\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook:\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: Pod\n",
+                    "metadata:\n",
+                    "  name: case-event\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: ' PRE-DELETE , Test-Success'\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: ConfigMap\n",
+                    "metadata:\n",
+                    "  name: ann-nonhook\n",
+                    "  annotations:\n",
+                    "    foo: bar\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: 1000000\n",
+                    "metadata:\n",
+                    "  name: million\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: 1.5\n",
+                    "metadata:\n",
+                    "  name: onefive\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: yes\n",
+                    "metadata:\n",
+                    "  name: yes\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                    "---\n",
+                    "apiVersion: v1\n",
+                    "kind: 12345678901\n",
+                    "metadata:\n",
+                    "  name: bigint\n",
+                    "  annotations:\n",
+                    "    helm.sh/hook: pre-delete\n",
+                ),
+            ),
+            (
+                "heads/templates/sub/_helpers.tpl",
+                "{{ define \"x\" }}y{{ end }}",
+            ),
+        ];
+        let want = concat!(
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "metadata:\n",
+            "  name: ann-nonhook\n",
+            "  annotations:\n",
+            "    foo: bar\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "KIND: Namespace\n",
+            "metadata:\n",
+            "  name: ns-upper\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "Kind: PriorityClass\n",
+            "kind: Secret\n",
+            "metadata:\n",
+            "  name: both\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: ConfigMap\n",
+            "Metadata:\n",
+            "  name: meta-upper\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Service\n",
+            "metadata:\n",
+            "  name: svc\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Pod\n",
+            "metadata:\n",
+            "  name: weight-num\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "    helm.sh/hook-weight: 5\n",
+            "    other: true\n",
+            "    nul: ~\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Pod\n",
+            "metadata:\n",
+            "  name: case-event\n",
+            "  annotations:\n",
+            "    helm.sh/hook: ' PRE-DELETE , Test-Success'\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kınd: Namespace\n",
+            "metadata:\n",
+            "  name: dotless\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: 1.5\n",
+            "metadata:\n",
+            "  name: onefive\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: 1000000\n",
+            "metadata:\n",
+            "  name: million\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: 12345678901\n",
+            "metadata:\n",
+            "  name: bigint\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: 5\n",
+            "metadata:\n",
+            "  name: five\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Alpha\n",
+            "metadata:\n",
+            "  name: alpha\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: Zeta\n",
+            "metadata:\n",
+            "  name: zeta\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: alpha\n",
+            "metadata:\n",
+            "  name: alpha-lower\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+            "---\n",
+            "# Source: heads/templates/hooks.yaml\n",
+            "apiVersion: v1\n",
+            "kind: yes\n",
+            "metadata:\n",
+            "  name: yes\n",
+            "  annotations:\n",
+            "    helm.sh/hook: pre-delete\n",
+            "\n",
+        );
+        assert_eq!(render(&files, "heads").unwrap(), want);
+    }
+
+    /// Oracle-checked error texts (real Helm v4.3.0), one chart each.
+    #[test]
+    fn oracle_errors() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[
+                    ("err-annlist/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    a: [1]\n"),
+                ],
+                "YAML parse error on err-annlist/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.annotations.a of type string",
+            ),
+            (
+                &[
+                    ("err-annpath/templates/t.yaml", "metadata:\n  annotations:\n    \"helm.sh/hook~x y\\\"\": [1]\n"),
+                ],
+                "YAML parse error on err-annpath/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.annotations.helm.sh~1hook~0x y\" of type string",
+            ),
+            (
+                &[
+                    ("err-annpath2/templates/t.yaml", "metadata:\n  annotations:\n    \"\": {}\n"),
+                ],
+                "YAML parse error on err-annpath2/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go struct field .metadata.annotations. of type string",
+            ),
+            (
+                &[
+                    ("err-annpath3/templates/t.yaml", "metadata:\n  annotations:\n    \"é\\n\": {}\n"),
+                ],
+                "YAML parse error on err-annpath3/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go struct field .metadata.annotations.é\n of type string",
+            ),
+            (
+                &[
+                    ("err-annstr/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations: foo\n"),
+                ],
+                "YAML parse error on err-annstr/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field .metadata.annotations of type map[string]string",
+            ),
+            (
+                &[
+                    ("err-annupper/templates/t.yaml", "metadata:\n  Annotations:\n    A: [1]\n"),
+                ],
+                "YAML parse error on err-annupper/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.Annotations.A of type string",
+            ),
+            (
+                &[
+                    ("err-badyaml/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\na: b\n  c: d\n"),
+                ],
+                "YAML parse error on err-badyaml/templates/t.yaml: error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context",
+            ),
+            (
+                &[
+                    ("err-blockdoc/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n--- |\n  text\n"),
+                ],
+                "YAML parse error on err-blockdoc/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type util.SimpleHead",
+            ),
+            (
+                &[
+                    ("err-bool/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\ntrue\n"),
+                ],
+                "YAML parse error on err-bool/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal bool into Go value of type util.SimpleHead",
+            ),
+            (
+                &[
+                    ("err-firstfile/templates/a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nx: [\n"),
+                    ("err-firstfile/templates/b.yaml", "kind: [1]\n"),
+                    ("err-firstfile/templates/c/_p.yaml", "bad: [\n"),
+                ],
+                "YAML parse error on err-firstfile/templates/a.yaml: error converting YAML to JSON: yaml: line 1: did not find expected node content",
+            ),
+            (
+                &[
+                    ("err-inf/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: .inf\n"),
+                ],
+                "YAML parse error on err-inf/templates/t.yaml: error converting YAML to JSON: json: unsupported value: +Inf",
+            ),
+            (
+                &[
+                    ("err-kindlist/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: [a]\n"),
+                ],
+                "YAML parse error on err-kindlist/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .kind of type string",
+            ),
+            (
+                &[
+                    ("err-kindmap/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: {a: 1}\n"),
+                ],
+                "YAML parse error on err-kindmap/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go struct field .kind of type string",
+            ),
+            (
+                &[
+                    ("err-kindupper/templates/t.yaml", "apiVersion: v1\nKIND: [1]\n"),
+                ],
+                "YAML parse error on err-kindupper/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .KIND of type string",
+            ),
+            (
+                &[
+                    ("err-list/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n- a\n- b\n"),
+                ],
+                "YAML parse error on err-list/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type util.SimpleHead",
+            ),
+            (
+                &[
+                    ("err-metalist/templates/t.yaml", "metadata: [1]\n"),
+                ],
+                "YAML parse error on err-metalist/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata of type struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+            ),
+            (
+                &[
+                    ("err-metanum/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: 5\n"),
+                ],
+                "YAML parse error on err-metanum/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go struct field .metadata of type struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+            ),
+            (
+                &[
+                    ("err-metastr/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: x\n"),
+                ],
+                "YAML parse error on err-metastr/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field .metadata of type struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+            ),
+            (
+                &[
+                    ("err-metaupper/templates/t.yaml", "Metadata:\n  annotations:\n    a: [1]\n"),
+                ],
+                "YAML parse error on err-metaupper/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .Metadata.annotations.a of type string",
+            ),
+            (
+                &[
+                    ("err-namemap/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {a: 1}\n"),
+                ],
+                "YAML parse error on err-namemap/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go struct field .metadata.name of type string",
+            ),
+            (
+                &[
+                    ("err-nullkey/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ~: 1\n"),
+                ],
+                "YAML parse error on err-nullkey/templates/t.yaml: error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: <nil>, value: 1",
+            ),
+            (
+                &[
+                    ("err-number/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n5\n"),
+                ],
+                "YAML parse error on err-number/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go value of type util.SimpleHead",
+            ),
+            (
+                &[
+                    ("err-scalar/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\nfoo\n"),
+                ],
+                "YAML parse error on err-scalar/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type util.SimpleHead",
+            ),
+            (
+                &[
+                    ("err-tab/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\na:\n\tb: c\n"),
+                ],
+                "YAML parse error on err-tab/templates/t.yaml: error converting YAML to JSON: yaml: line 2: found character that cannot start any token",
+            ),
+            (
+                &[
+                    ("err-two/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: [1]\nkind: [1]\n"),
+                ],
+                "YAML parse error on err-two/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .apiVersion of type string",
+            ),
+            (
+                &[
+                    ("err-two2/templates/t.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\nmetadata: {name: [1]}\nkind: [1]\n"),
+                ],
+                "YAML parse error on err-two2/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .kind of type string",
+            ),
+        ];
+        for (files, want) in cases {
+            let root = files[0].0.split('/').next().unwrap();
+            let err = render(files, root).unwrap_err();
+            assert_eq!(err.to_string(), *want);
+            assert!(err.wants_debug_hint());
+        }
     }
 }

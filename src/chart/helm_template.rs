@@ -158,6 +158,7 @@ pub fn run(args: &TemplateArgs) -> Result<String, TemplateCommandError> {
         show_only: args.show_only.clone(),
         output_dir: args.output_dir.clone(),
         release_name: name,
+        use_release_name: false,
     };
     super::manifests::print_template(&rendered.release, &rendered.crds, &print)
         .map_err(|e| fail(e.to_string()))

@@ -450,6 +450,395 @@ fn digest_values(files: &[(String, String)]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    use crate::render::{render_app_with, ReadError, RenderEnv};
+    use crate::tree::TreeFile;
+
+    /// Files in memory, standing for a git revision; content ids (a hash of
+    /// the content below a path, as git's ids are) only when `ids`.
+    struct Memory {
+        files: Vec<(String, String)>,
+        ids: bool,
+    }
+
+    impl Memory {
+        fn new(files: &[(&str, &str)]) -> Memory {
+            let mut files: Vec<(String, String)> = files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect();
+            files.sort();
+            Memory { files, ids: true }
+        }
+
+        fn set(&mut self, path: &str, text: &str) {
+            self.files.retain(|(p, _)| p != path);
+            self.files.push((path.to_string(), text.to_string()));
+            self.files.sort();
+        }
+    }
+
+    impl FileSource for Memory {
+        fn files_under(&self, dir: &str) -> Result<Vec<TreeFile>, ReadError> {
+            let prefix = format!("{dir}/");
+            Ok(self
+                .files
+                .iter()
+                .filter_map(|(p, t)| {
+                    p.strip_prefix(&prefix)
+                        .map(|rel| TreeFile::regular(rel, t.as_bytes()))
+                })
+                .collect())
+        }
+
+        fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+            Ok(self
+                .files
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, t)| t.as_bytes().to_vec()))
+        }
+
+        fn content_id(&self, path: &str) -> Option<String> {
+            if !self.ids {
+                return None;
+            }
+            let prefix = format!("{path}/");
+            let below: Vec<&[u8]> = self
+                .files
+                .iter()
+                .filter(|(p, _)| p == path || p.starts_with(&prefix))
+                .flat_map(|(p, t)| [p.as_bytes(), t.as_bytes()])
+                .collect();
+            (!below.is_empty()).then(|| fingerprint(&below))
+        }
+
+        fn shown(&self, dir: &str) -> String {
+            format!("repo/{dir}")
+        }
+    }
+
+    const CHART_YAML: &str = "apiVersion: v2\nname: demo\nversion: 0.1.0\n";
+    const VALUES: &str = "greeting: hello\napi:\n  replicas: 1\n";
+    const HELPERS: &str =
+        "{{- define \"demo.name\" -}}{{ .Release.Name }}-{{ .Chart.Name }}{{- end -}}\n";
+    const CONFIG: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"demo.name\" . }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  namespace: {{ .Release.Namespace | quote }}\n  revision: {{ .Release.Revision | quote }}\n  upgrade: {{ .Release.IsUpgrade | quote }}\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n";
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: {{ .Values.api.replicas }}\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: api, image: \"busybox:1.36\"}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports: [{port: 80}]\n";
+    const HOOK: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"-5\"\n    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: \"busybox:1.36\"}]\n";
+
+    fn repo() -> Memory {
+        Memory::new(&[
+            ("plumb.yaml", "apps: []\n"),
+            ("charts/demo/Chart.yaml", CHART_YAML),
+            ("charts/demo/values.yaml", VALUES),
+            ("charts/demo/templates/_helpers.tpl", HELPERS),
+            ("charts/demo/templates/config.yaml", CONFIG),
+            ("charts/demo/templates/api.yaml", DEPLOYMENT),
+            ("charts/demo/templates/hook.yaml", HOOK),
+            (
+                "charts/demo/templates/NOTES.txt",
+                "thanks for {{ .Release.Name }}\n",
+            ),
+            ("values.yaml", "greeting: from the repo\n"),
+            ("environments/test.yaml", "greeting: from the environment\n"),
+            ("README.md", "unrelated\n"),
+        ])
+    }
+
+    fn app() -> AppSpec {
+        AppSpec::chart("shop", "charts/demo")
+            .with_namespace("shop-ns")
+            .with_values(&["values.yaml", "environments/test.yaml"])
+            .with_set(&[("api.replicas", "2")])
+    }
+
+    fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Object {
+        objects
+            .iter()
+            .find(|o| o.kind() == kind && o.name() == name)
+            .unwrap_or_else(|| panic!("{kind} {name} in {objects:?}"))
+    }
+
+    fn render_with(
+        files: &Memory,
+        app: &AppSpec,
+        env: &RenderEnv,
+        cache: &mut RenderCache,
+    ) -> Rendered {
+        render_app_with(app, files, env, cache)
+            .unwrap_or_else(|e| panic!("{}", crate::error_chain(&e)))
+    }
+
+    #[test]
+    fn a_chart_app_renders_with_its_values_layers_as_an_install() {
+        let files = repo();
+        let rendered = render_with(
+            &files,
+            &app(),
+            &RenderEnv::default(),
+            &mut RenderCache::default(),
+        );
+        let objects = &rendered.objects;
+        let config = find(objects, "ConfigMap", "shop-demo");
+        assert_eq!(
+            config.data["data"]["greeting"], "from the environment",
+            "files in order, the last wins"
+        );
+        assert_eq!(config.data["data"]["namespace"], "shop-ns");
+        assert_eq!(config.data["data"]["revision"], "1");
+        assert_eq!(config.data["data"]["upgrade"], "false");
+        assert_eq!(
+            config.origin.file, "demo/templates/config.yaml",
+            "Helm's source path"
+        );
+        assert_eq!(
+            config.namespace(),
+            None,
+            "the plan gives it the app's namespace"
+        );
+        let service = find(objects, "Service", "api");
+        assert_eq!(
+            (service.origin.file.as_str(), service.origin.doc),
+            ("demo/templates/api.yaml", 1)
+        );
+        let hook = find(objects, "Job", "migrate");
+        assert_eq!(
+            hook.annotation("helm.sh/hook"),
+            Some("pre-install,pre-upgrade")
+        );
+        assert_eq!(hook.annotation("helm.sh/hook-weight"), Some("-5"));
+        assert_eq!(
+            hook.annotation("helm.sh/hook-delete-policy"),
+            Some("before-hook-creation,hook-succeeded")
+        );
+        assert_eq!(
+            objects.len(),
+            4,
+            "NOTES.txt and helpers print nothing: {objects:?}"
+        );
+        let release = rendered.release.expect("a chart's release");
+        assert_eq!((release.revision, release.upgrade), (1, false));
+        assert_eq!(
+            rendered.chart,
+            Some(ChartUse {
+                load: CacheUse::Fresh,
+                render: CacheUse::Fresh
+            })
+        );
+    }
+
+    #[test]
+    fn a_chart_app_renders_what_plumb_template_prints_for_the_same_flags() {
+        let files = repo();
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in &files.files {
+            let target = dir.path().join(path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, text).unwrap();
+        }
+        let at = |p: &str| dir.path().join(p).display().to_string();
+        let args = crate::chart::helm_template::TemplateArgs {
+            positionals: vec!["shop".into(), at("charts/demo")],
+            values_files: vec![at("values.yaml"), at("environments/test.yaml")],
+            set: vec!["api.replicas=2".into()],
+            namespace: Some("shop-ns".into()),
+            ..Default::default()
+        };
+        let printed = crate::chart::helm_template::run(&args).unwrap();
+        let mut expected: Vec<serde_json::Value> = serde_yaml_ng::Deserializer::from_str(&printed)
+            .filter_map(|d| Option::<serde_json::Value>::deserialize(d).unwrap())
+            .collect();
+        let mut got: Vec<serde_json::Value> = crate::render::render_app(&app(), &files)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.data)
+            .collect();
+        let key = |v: &serde_json::Value| format!("{}/{}", v["kind"], v["metadata"]["name"]);
+        expected.sort_by_key(key);
+        got.sort_by_key(key);
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn the_release_follows_the_inventory_and_the_inputs() {
+        let mut files = repo();
+        let mut cache = RenderCache::default();
+        let first = render_with(&files, &app(), &RenderEnv::default(), &mut cache);
+        let installed = RenderEnv {
+            current: first.release.clone(),
+            kube_version: None,
+        };
+        let again = render_with(&files, &app(), &installed, &mut cache);
+        assert_eq!(
+            again.release, first.release,
+            "the same inputs: the same release"
+        );
+        assert_eq!(again.objects, first.objects);
+        files.set("environments/test.yaml", "greeting: changed\n");
+        let upgrade = render_with(&files, &app(), &installed, &mut cache);
+        let release = upgrade.release.clone().unwrap();
+        assert_eq!((release.revision, release.upgrade), (2, true));
+        let config = find(&upgrade.objects, "ConfigMap", "shop-demo");
+        assert_eq!(config.data["data"]["revision"], "2");
+        assert_eq!(config.data["data"]["upgrade"], "true");
+        assert_eq!(config.data["data"]["greeting"], "changed");
+        // The cluster's version reaches .Capabilities and is an input.
+        let newer = RenderEnv {
+            current: upgrade.release.clone(),
+            kube_version: Some("v1.31.2".into()),
+        };
+        let r = render_with(&files, &app(), &newer, &mut cache);
+        assert_eq!(
+            find(&r.objects, "ConfigMap", "shop-demo").data["data"]["kube"],
+            "v1.31.2"
+        );
+        assert_eq!(r.release.unwrap().revision, 3);
+    }
+
+    #[test]
+    fn unchanged_inputs_reuse_the_parse_and_the_render() {
+        let mut files = repo();
+        let mut cache = RenderCache::default();
+        let env = RenderEnv::default();
+        let used = |r: &Rendered| r.chart.map(|c| (c.load, c.render));
+        let first = render_with(&files, &app(), &env, &mut cache);
+        assert_eq!(used(&first), Some((CacheUse::Fresh, CacheUse::Fresh)));
+        files.set("README.md", "another commit, elsewhere\n");
+        let second = render_with(&files, &app(), &env, &mut cache);
+        assert_eq!(used(&second), Some((CacheUse::Reused, CacheUse::Reused)));
+        assert_eq!(second.objects, first.objects);
+        files.set("values.yaml", "greeting: new\n");
+        let third = render_with(&files, &app(), &env, &mut cache);
+        assert_eq!(
+            used(&third),
+            Some((CacheUse::Reused, CacheUse::Fresh)),
+            "values changed, the chart did not"
+        );
+        files.set(
+            "charts/demo/templates/extra.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n",
+        );
+        let fourth = render_with(&files, &app(), &env, &mut cache);
+        assert_eq!(used(&fourth), Some((CacheUse::Fresh, CacheUse::Fresh)));
+        assert_eq!(fourth.objects.len(), 5);
+        let other_set = app().with_set(&[("api.replicas", "3")]);
+        let fifth = render_with(&files, &other_set, &env, &mut cache);
+        assert_eq!(
+            used(&fifth),
+            Some((CacheUse::Reused, CacheUse::Fresh)),
+            "set is an input"
+        );
+        assert!(cache.len().0 <= CACHE_ENTRIES && cache.len().1 <= CACHE_ENTRIES);
+        // Without content ids (a working tree) the chart is read each time.
+        files.ids = false;
+        let disk = render_with(&files, &app(), &env, &mut cache);
+        assert_eq!(used(&disk).map(|u| u.0), Some(CacheUse::Fresh));
+    }
+
+    fn chart_error(files: &Memory, app: &AppSpec) -> (String, RenderError) {
+        let e = crate::render::render_app(app, files).unwrap_err();
+        (crate::error_chain(&e), e)
+    }
+
+    #[test]
+    fn template_errors_name_file_line_and_column_with_a_hint() {
+        let mut files = repo();
+        files.set(
+            "charts/demo/templates/bad.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.nope.deeper }}\n",
+        );
+        let (text, e) = chart_error(&files, &app());
+        assert!(matches!(e, RenderError::Chart { .. }), "{text}");
+        assert!(text.starts_with("chart repo/charts/demo: "), "{text}");
+        assert!(
+            text.contains("demo/templates/bad.yaml:4:"),
+            "file:line:col: {text}"
+        );
+        assert!(
+            text.contains("nil pointer evaluating"),
+            "Helm's words: {text}"
+        );
+        assert!(text.contains("hint: fix the template"), "{text}");
+        files.set("charts/demo/templates/bad.yaml", "{{ if }}\n");
+        let (text, _) = chart_error(&files, &app());
+        assert!(
+            text.contains("parse error at (demo/templates/bad.yaml:1)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn missing_charts_values_and_dependencies_are_named() {
+        let mut files = repo();
+        let (text, _) = chart_error(&files, &AppSpec::chart("shop", "charts/nope"));
+        assert!(
+            text.starts_with("chart repo/charts/nope: no such directory"),
+            "{text}"
+        );
+        let (text, _) = chart_error(&files, &app().with_values(&["environments/prod.yaml"]));
+        assert!(
+            text.contains("values file repo/environments/prod.yaml does not exist"),
+            "{text}"
+        );
+        files.set(
+            "charts/demo/Chart.yaml",
+            "apiVersion: v2\nname: demo\nversion: 0.1.0\ndependencies:\n  - name: postgresql\n    version: 12.x\n    repository: https://charts.example.com\n",
+        );
+        let (text, _) = chart_error(&files, &app());
+        assert!(
+            text.contains("missing in charts/ directory: postgresql"),
+            "{text}"
+        );
+        assert!(text.contains("helm dependency build"), "{text}");
+        files.set(
+            "charts/demo/Chart.yaml",
+            "apiVersion: v2\nname: demo\nversion: 0.1.0\ntype: library\n",
+        );
+        let (text, _) = chart_error(&files, &app());
+        assert!(
+            text.contains("library charts are not installable"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn errors_about_secrets_never_print_their_data() {
+        let mut files = repo();
+        files.set(
+            "charts/demo/templates/secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  labels: {a: b}\nstringData:\n  password: {{ .Values.password | quote }}\n",
+        );
+        files.set("values.yaml", "password: hunter2-very-secret\n");
+        let (text, e) = chart_error(&files, &app());
+        assert!(
+            matches!(
+                e,
+                RenderError::MissingField {
+                    field: "metadata.name",
+                    ..
+                }
+            ),
+            "{text}"
+        );
+        assert!(
+            text.starts_with("demo/templates/secret.yaml:1 (document 1)"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn crds_of_the_chart_are_applied_and_never_pruned() {
+        let mut files = repo();
+        files.set(
+            "charts/demo/crds/widgets.yaml",
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true}]\n",
+        );
+        let objects = crate::render::render_app(&app(), &files).unwrap();
+        let crd = find(&objects, "CustomResourceDefinition", "widgets.example.com");
+        assert_eq!(crd.annotation(PRUNE_ANNOTATION), Some("disabled"));
+        assert_eq!(crd.origin.file, "demo/crds/widgets.yaml");
+    }
+
     #[test]
     fn the_same_inputs_are_the_same_release_and_new_ones_the_next() {
         let first = ReleaseRecord::for_inputs(None, "a");

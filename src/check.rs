@@ -3,7 +3,10 @@
 //! without changing anything, and lists every problem instead of stopping
 //! at the first. The only network call is the fetch of a remote repo (into
 //! plumb's own mirror); it says whether plumb *can* start, not whether the
-//! cluster is up right now (`plumb status` says that).
+//! cluster is up right now (`plumb status` says that). Every app of the
+//! repo manifest is rendered at the branch tip as a first install would
+//! render it: a chart app's values files are each read, then the chart is
+//! loaded and rendered (a render stops at its first template error).
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,9 +14,10 @@ use std::time::Duration;
 use crate::build::docker;
 use crate::cluster::client::{self as kube_client, ClientError};
 use crate::config::{self, Config, EnvLookup, RepoLocation};
-use crate::manifest;
+use crate::manifest::{self, AppSource, RepoManifest};
+use crate::render::{self, FileSource, RenderError};
 use crate::source::remote::{Credentials, Mirror};
-use crate::source::Source;
+use crate::source::{RevisionFiles, Source};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,22 +289,103 @@ fn check_source(config: &Config, at: &dyn Fn(&str) -> String, report: &mut Repor
         }
     };
     match manifest::parse(&file, &text) {
-        Ok(m) => report.push(
-            Level::Ok,
-            "repo",
-            format!(
-                "{} at {} ({}): {} app(s): {}",
-                file,
-                tip.short(),
-                tip.subject,
-                m.apps.len(),
-                m.apps
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ),
+        Ok(m) => {
+            report.push(
+                Level::Ok,
+                "repo",
+                format!(
+                    "{} at {} ({}): {} app(s): {}",
+                    file,
+                    tip.short(),
+                    tip.subject,
+                    m.apps.len(),
+                    m.apps
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            let files = RevisionFiles {
+                source: &source,
+                revision: &tip.id,
+            };
+            check_apps(&files, &m, report);
+        }
         Err(e) => report.push(Level::Error, "repo", crate::error_chain(&e)),
+    }
+}
+
+/// Renders every app as a first install would (no cluster asked): a chart
+/// app's values files are each read first, so every one that does not
+/// parse is listed; then the render names its first error (a template's
+/// file:line:col, a missing dependency).
+pub fn check_apps(files: &dyn FileSource, manifest: &RepoManifest, report: &mut Report) {
+    for app in &manifest.apps {
+        let name = &app.name;
+        if let AppSource::Chart { values, .. } = &app.source {
+            let mut bad = 0;
+            for path in values {
+                let shown = files.shown(path);
+                let problem = match files.read_file(path) {
+                    Ok(Some(bytes)) => {
+                        crate::chart::values::load_values(&String::from_utf8_lossy(&bytes))
+                            .err()
+                            .map(|e| format!("does not parse: {e}"))
+                    }
+                    Ok(None) => Some(
+                        "does not exist (hint: values paths are relative to plumb.yaml)".into(),
+                    ),
+                    Err(e) => Some(format!(
+                        "cannot be read: {}",
+                        crate::error_chain(e.as_ref())
+                    )),
+                };
+                if let Some(problem) = problem {
+                    bad += 1;
+                    report.push(
+                        Level::Error,
+                        "app",
+                        format!("app `{name}`: values file {shown} {problem}"),
+                    );
+                }
+            }
+            if bad > 0 {
+                report.push(
+                    Level::Warning,
+                    "app",
+                    format!("app `{name}`: not rendered until its values files are fixed"),
+                );
+                continue;
+            }
+        }
+        match render::render_app(app, files) {
+            Ok(objects) => {
+                let what = match &app.source {
+                    AppSource::Directory { .. } => "manifests",
+                    AppSource::Chart { .. } => "chart",
+                };
+                report.push(
+                    Level::Ok,
+                    "app",
+                    format!(
+                        "app `{name}`: {what} {} render {} object(s)",
+                        files.shown(app.path()),
+                        objects.len()
+                    ),
+                );
+            }
+            Err(e) => {
+                let note = match e {
+                    RenderError::Chart { .. } => " (a chart render stops at its first error: fix it and run plumb check again for the next)",
+                    _ => "",
+                };
+                report.push(
+                    Level::Error,
+                    "app",
+                    format!("app `{name}`: {}{note}", crate::error_chain(&e)),
+                );
+            }
+        }
     }
 }

@@ -207,7 +207,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force_hooks,
         } => {
             let config = load_config(global)?;
-            let options = SyncOptions { force_hooks };
+            let options = SyncOptions {
+                force_hooks,
+                ..SyncOptions::default()
+            };
             init_logging(global, "warn");
             let runtime =
                 tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
@@ -486,10 +489,13 @@ async fn connect_cluster(
     metrics: &plumb::metrics::Metrics,
 ) -> Option<plumb::cluster::apply::Cluster> {
     match plumb::cluster::client::connect(&config.cluster).await {
-        Ok(connected) => Some(plumb::cluster::apply::Cluster::new(
-            connected.client,
-            metrics.kube_requests_total.clone(),
-        )),
+        Ok(connected) => Some(
+            plumb::cluster::apply::Cluster::new(
+                connected.client,
+                metrics.kube_requests_total.clone(),
+            )
+            .with_version(connected.version),
+        ),
         Err(e) => {
             eprintln!("warning: {}", plumb::error_chain(&e));
             None

@@ -71,6 +71,45 @@ pub enum AppSource {
         /// The directory.
         path: String,
     },
+    /// A Helm chart, rendered by plumb's chart renderer as `helm template`
+    /// would render it, with the app's name as release name and its
+    /// namespace as release namespace.
+    Chart {
+        /// The chart's directory, relative to the watched path (normalized
+        /// like [`AppSource::Directory::path`]).
+        chart: String,
+        /// Values files (Helm's `-f`), relative to the watched path, merged
+        /// in order over the chart's own `values.yaml`.
+        values: Vec<String>,
+        /// `--set` entries in file order: the key as written (strvals
+        /// syntax: `api.replicas`, `list[0]`) and the YAML scalar as text.
+        set: Vec<(String, String)>,
+    },
+}
+
+impl AppSource {
+    /// The `set` entries as Helm's `--set` strings (`api.replicas=2`), the
+    /// value's `\` and `,` escaped so that one entry stays one assignment;
+    /// empty for a directory. The values are typed as `--set` types them:
+    /// integers, `true`/`false` and `null` are not strings.
+    pub fn set_strings(&self) -> Vec<String> {
+        match self {
+            AppSource::Directory { .. } => Vec::new(),
+            AppSource::Chart { set, .. } => set
+                .iter()
+                .map(|(key, value)| {
+                    let mut escaped = String::with_capacity(value.len());
+                    for c in value.chars() {
+                        if c == '\\' || c == ',' {
+                            escaped.push('\\');
+                        }
+                        escaped.push(c);
+                    }
+                    format!("{key}={escaped}")
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One app: a set of objects deployed, pruned and health-checked together.
@@ -110,6 +149,44 @@ impl AppSpec {
         }
     }
 
+    /// An app rendered from the chart at `chart`, in namespace `name`, with
+    /// no values files and no `set`: for tests and examples. Chain
+    /// [`AppSpec::with_values`] and [`AppSpec::with_set`].
+    pub fn chart(name: &str, chart: &str) -> AppSpec {
+        AppSpec {
+            source: AppSource::Chart {
+                chart: inside_repo(chart).unwrap_or_else(|| chart.to_string()),
+                values: Vec::new(),
+                set: Vec::new(),
+            },
+            ..AppSpec::directory(name, "")
+        }
+    }
+
+    /// The same chart app with these values files (no effect on a
+    /// directory app).
+    pub fn with_values(mut self, files: &[&str]) -> AppSpec {
+        if let AppSource::Chart { values, .. } = &mut self.source {
+            *values = files
+                .iter()
+                .map(|f| inside_repo(f).unwrap_or_else(|| f.to_string()))
+                .collect();
+        }
+        self
+    }
+
+    /// The same chart app with these `set` entries (no effect on a
+    /// directory app).
+    pub fn with_set(mut self, entries: &[(&str, &str)]) -> AppSpec {
+        if let AppSource::Chart { set, .. } = &mut self.source {
+            *set = entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        }
+        self
+    }
+
     /// The same app in another namespace.
     pub fn with_namespace(mut self, namespace: &str) -> AppSpec {
         self.namespace = namespace.to_string();
@@ -134,11 +211,18 @@ impl AppSpec {
         self
     }
 
-    /// The directory the app reads, relative to the watched path.
+    /// The directory the app reads (its manifests or its chart), relative
+    /// to the watched path.
     pub fn path(&self) -> &str {
         match &self.source {
             AppSource::Directory { path } => path,
+            AppSource::Chart { chart, .. } => chart,
         }
+    }
+
+    /// Whether the app is a Helm chart.
+    pub fn is_chart(&self) -> bool {
+        matches!(self.source, AppSource::Chart { .. })
     }
 }
 
@@ -155,6 +239,9 @@ struct RawApp {
     name: Option<String>,
     namespace: Option<String>,
     path: Option<String>,
+    chart: Option<String>,
+    values: Option<Vec<String>>,
+    set: Option<serde_yaml_ng::Mapping>,
     prune: Option<RawPrune>,
     timeout: Option<String>,
     rollback: Option<bool>,
@@ -244,20 +331,9 @@ fn validate(
             "lowercase letters, digits and '-', at most 63",
         ));
     }
-    let path = raw.path.ok_or_else(|| {
-        invalid(
-            "path",
-            "is missing".into(),
-            "the directory of the app's manifests below plumb.yaml, such as manifests/",
-        )
-    })?;
-    let path = inside_repo(&path).ok_or_else(|| {
-        invalid(
-            "path",
-            format!("`{path}` leaves the watched directory"),
-            "a directory below plumb.yaml, such as manifests/",
-        )
-    })?;
+    let source = validate_source(
+        &invalid, lines, index, raw.path, raw.chart, raw.values, raw.set,
+    )?;
     let prune = match raw.prune {
         None | Some(RawPrune::Bool(true)) => PruneMode::On,
         Some(RawPrune::Bool(false)) => PruneMode::Off,
@@ -281,25 +357,162 @@ fn validate(
     Ok(AppSpec {
         name: name.to_string(),
         namespace,
-        source: AppSource::Directory { path },
+        source,
         prune,
         timeout,
         rollback: raw.rollback.unwrap_or(false),
     })
 }
 
+type Invalid<'a> = dyn Fn(&'static str, String, &'static str) -> ManifestError + 'a;
+
+/// The app's source: exactly one of `path` (a directory of manifests) and
+/// `chart` (a Helm chart), `values` and `set` only with `chart`, every path
+/// inside the watched directory.
+fn validate_source(
+    invalid: &Invalid<'_>,
+    lines: &AppLines,
+    index: usize,
+    path: Option<String>,
+    chart: Option<String>,
+    values: Option<Vec<String>>,
+    set: Option<serde_yaml_ng::Mapping>,
+) -> Result<AppSource, ManifestError> {
+    let chart = match (path, chart) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "chart",
+                "and `path` are both set".into(),
+                "an app is either a directory of manifests (`path`) or a Helm chart (`chart`); keep one",
+            ))
+        }
+        (None, None) => {
+            return Err(invalid(
+                "path",
+                "is missing".into(),
+                "the directory of the app's manifests below plumb.yaml, such as manifests/, or `chart:` for a Helm chart",
+            ))
+        }
+        (Some(path), None) => {
+            for (field, given) in [("values", values.is_some()), ("set", set.is_some())] {
+                if given {
+                    return Err(invalid(
+                        field,
+                        "is only for chart apps".into(),
+                        "values files and set entries feed a Helm chart: name it with `chart:` instead of `path:`, or remove them",
+                    ));
+                }
+            }
+            let path = inside_repo(&path).ok_or_else(|| {
+                invalid(
+                    "path",
+                    format!("`{path}` leaves the watched directory"),
+                    "a directory below plumb.yaml, such as manifests/",
+                )
+            })?;
+            return Ok(AppSource::Directory { path });
+        }
+        (None, Some(chart)) => chart,
+    };
+    let chart = inside_repo(&chart).ok_or_else(|| {
+        invalid(
+            "chart",
+            format!("`{chart}` leaves the watched directory"),
+            "the chart's directory below plumb.yaml, such as charts/pakaura (vendor remote charts with `helm pull --untar`)",
+        )
+    })?;
+    let mut files = Vec::new();
+    for (i, file) in values.unwrap_or_default().into_iter().enumerate() {
+        let at = |message: String, hint: &'static str| {
+            let mut e = invalid("values", message, hint);
+            if let ManifestError::Invalid { line, .. } = &mut e {
+                *line = lines.item(index, "values", i).unwrap_or(*line);
+            }
+            e
+        };
+        match inside_repo(&file) {
+            Some(normal) if normal.is_empty() => {
+                return Err(at(
+                    format!("`{file}` is the watched directory, not a file"),
+                    "values files are YAML files below plumb.yaml, such as values.yaml",
+                ))
+            }
+            Some(normal) => files.push(normal),
+            None => return Err(at(
+                format!("`{file}` leaves the watched directory"),
+                "values files are YAML files below plumb.yaml, such as environments/minikube.yaml",
+            )),
+        }
+    }
+    let mut entries = Vec::new();
+    for (key, value) in set.unwrap_or_default() {
+        let key_text = scalar_text(&key);
+        let at = |message: String, hint: &'static str| {
+            let mut e = invalid("set", message, hint);
+            if let (ManifestError::Invalid { line, .. }, Some(k)) = (&mut e, key_text.as_deref()) {
+                *line = lines.sub_key(index, "set", k).unwrap_or(*line);
+            }
+            e
+        };
+        let key = match key_text.as_deref() {
+            Some(k) if !k.trim().is_empty() => k.to_string(),
+            _ => {
+                return Err(at(
+                    "has a key that is not a name".into(),
+                    "write dotted keys as Helm's --set does, such as `api.replicas: 2`",
+                ))
+            }
+        };
+        let value = scalar_text(&value).ok_or_else(|| {
+            at(
+                format!("`{key}` is a list or map, not a single value"),
+                "set one value per dotted key, such as `api.image.tag: v1`; use a values file for structures",
+            )
+        })?;
+        entries.push((key, value));
+    }
+    Ok(AppSource::Chart {
+        chart,
+        values: files,
+        set: entries,
+    })
+}
+
+/// A YAML scalar as `--set` text: strings as they are, numbers and bools
+/// as YAML writes them, null as `null`; `None` for lists and maps.
+fn scalar_text(value: &serde_yaml_ng::Value) -> Option<String> {
+    use serde_yaml_ng::Value as Y;
+    match value {
+        Y::Null => Some("null".into()),
+        Y::Bool(b) => Some(b.to_string()),
+        Y::Number(n) => Some(n.to_string()),
+        Y::String(s) => Some(s.clone()),
+        Y::Tagged(t) => scalar_text(&t.value),
+        Y::Sequence(_) | Y::Mapping(_) => None,
+    }
+}
+
 /// Where each app's entry and fields are in the text, for messages: an
 /// entry starts at a `- ` line at the indentation of the first one below
 /// `apps:`.
 struct AppLines {
-    /// Per app: the 1-based line of its `- `, and each of its lines with
-    /// the text after the indentation (and the `- `).
-    apps: Vec<(usize, Vec<(usize, String)>)>,
+    /// Per app: the 1-based line of its `- `, and each of its lines.
+    apps: Vec<(usize, Vec<Line>)>,
+}
+
+/// One line of an app's entry.
+struct Line {
+    /// 1-based.
+    number: usize,
+    /// The text after the indentation and a leading `- `.
+    text: String,
+    /// Whether it starts with `- ` (a list item).
+    item: bool,
 }
 
 impl AppLines {
     fn new(text: &str) -> AppLines {
-        let mut apps: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
+        let mut apps: Vec<(usize, Vec<Line>)> = Vec::new();
         let mut in_apps = false;
         let mut indent: Option<usize> = None;
         for (i, line) in text.lines().enumerate() {
@@ -322,7 +535,11 @@ impl AppLines {
             }
             if let Some((_, fields)) = apps.last_mut() {
                 let field = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
-                fields.push((i + 1, field.to_string()));
+                fields.push(Line {
+                    number: i + 1,
+                    text: field.to_string(),
+                    item,
+                });
             }
         }
         AppLines { apps }
@@ -333,14 +550,49 @@ impl AppLines {
         let Some((start, fields)) = self.apps.get(index) else {
             return 1;
         };
-        fields
-            .iter()
-            .find(|(_, text)| {
-                text.strip_prefix(field)
-                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
-            })
-            .map(|(line, _)| *line)
+        self.position(index, field)
+            .map(|i| fields[i].number)
             .unwrap_or(*start)
+    }
+
+    /// The line of the `i`-th `- ` item below `field:` in app `index`
+    /// (block lists only; a flow list `[a, b]` gives `None`).
+    fn item(&self, index: usize, field: &str, i: usize) -> Option<usize> {
+        let (_, fields) = self.apps.get(index)?;
+        let start = self.position(index, field)?;
+        fields[start + 1..]
+            .iter()
+            .take_while(|l| l.item)
+            .nth(i)
+            .map(|l| l.number)
+    }
+
+    /// The line of `key:` below `field:` in app `index`: the first line
+    /// after `field:` that starts with it (quoted or not).
+    fn sub_key(&self, index: usize, field: &str, key: &str) -> Option<usize> {
+        let (_, fields) = self.apps.get(index)?;
+        let start = self.position(index, field)?;
+        fields[start + 1..]
+            .iter()
+            .find(|l| {
+                let text = l.text.trim_start_matches(['"', '\'']);
+                text.strip_prefix(key).is_some_and(|rest| {
+                    rest.trim_start_matches(['"', '\''])
+                        .trim_start()
+                        .starts_with(':')
+                })
+            })
+            .map(|l| l.number)
+    }
+
+    /// The index of `field:` among app `index`'s lines.
+    fn position(&self, index: usize, field: &str) -> Option<usize> {
+        let (_, fields) = self.apps.get(index)?;
+        fields.iter().position(|l| {
+            l.text
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
     }
 }
 
@@ -481,6 +733,129 @@ mod tests {
             assert_eq!(parse("p", &text).unwrap().apps[0].path(), meant);
         }
         assert!(inside_repo("m/../..").is_none());
+    }
+
+    const CHART: &str = "apps:\n  - name: pakaura\n    namespace: pakaura\n    chart: ./charts/pakaura/\n    values:\n      - values.yaml\n      - environments/minikube.yaml\n    set:\n      api.replicas: 2\n      api.image.tag: \"v1,2\"\n      debug: true\n      dsn: 'a\\b'\n      gone: null\n";
+
+    #[test]
+    fn chart_apps_with_values_and_set() {
+        let m = parse("plumb.yaml", CHART).unwrap();
+        let app = &m.apps[0];
+        assert!(app.is_chart());
+        assert_eq!(app.path(), "charts/pakaura");
+        let AppSource::Chart { chart, values, set } = &app.source else {
+            panic!("a chart app: {app:?}");
+        };
+        assert_eq!(chart, "charts/pakaura");
+        assert_eq!(values, &["values.yaml", "environments/minikube.yaml"]);
+        assert_eq!(
+            set,
+            &[
+                ("api.replicas".to_string(), "2".to_string()),
+                ("api.image.tag".to_string(), "v1,2".to_string()),
+                ("debug".to_string(), "true".to_string()),
+                ("dsn".to_string(), "a\\b".to_string()),
+                ("gone".to_string(), "null".to_string()),
+            ]
+        );
+        assert_eq!(
+            app.source.set_strings(),
+            [
+                "api.replicas=2",
+                "api.image.tag=v1\\,2",
+                "debug=true",
+                "dsn=a\\\\b",
+                "gone=null"
+            ],
+            "one strvals assignment per entry: commas and backslashes escaped"
+        );
+        assert_eq!(
+            *app,
+            AppSpec::chart("pakaura", "charts/pakaura/")
+                .with_values(&["./values.yaml", "environments/minikube.yaml"])
+                .with_set(&[
+                    ("api.replicas", "2"),
+                    ("api.image.tag", "v1,2"),
+                    ("debug", "true"),
+                    ("dsn", "a\\b"),
+                    ("gone", "null")
+                ])
+        );
+        let flow =
+            "apps:\n- name: a\n  namespace: a\n  chart: c\n  values: [v.yaml]\n  set: {x: 1.5}\n";
+        let app = &parse("p", flow).unwrap().apps[0];
+        assert_eq!(app.source.set_strings(), ["x=1.5"]);
+    }
+
+    #[test]
+    fn an_app_is_a_directory_or_a_chart_not_both() {
+        let both = "apps:\n- name: a\n  namespace: a\n  path: m\n  chart: c\n";
+        let err = parse("p", both).unwrap_err().to_string();
+        assert!(
+            err.starts_with("p:5: app `a`: `chart` and `path` are both set"),
+            "{err}"
+        );
+        let neither = "apps:\n- name: a\n  namespace: a\n";
+        let err = parse("p", neither).unwrap_err().to_string();
+        assert!(err.starts_with("p:2: app `a`: `path` is missing"), "{err}");
+        assert!(err.contains("`chart:`"), "the hint names both: {err}");
+        let values = "apps:\n- name: a\n  namespace: a\n  path: m\n  values: [v.yaml]\n";
+        let err = parse("p", values).unwrap_err().to_string();
+        assert!(
+            err.starts_with("p:5: app `a`: `values` is only for chart apps"),
+            "{err}"
+        );
+        let set = "apps:\n- name: a\n  namespace: a\n  path: m\n  set:\n    x: 1\n";
+        let err = parse("p", set).unwrap_err().to_string();
+        assert!(
+            err.starts_with("p:5: app `a`: `set` is only for chart apps"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn chart_paths_stay_inside_and_name_their_line() {
+        let escape = "apps:\n- name: a\n  namespace: a\n  chart: ../charts/x\n";
+        assert!(matches!(
+            parse("p", escape),
+            Err(ManifestError::Invalid {
+                field: "chart",
+                line: 4,
+                ..
+            })
+        ));
+        let values = "apps:\n- name: a\n  namespace: a\n  chart: c\n  values:\n    - ok.yaml\n    - ../../etc/passwd\n";
+        let err = parse("p", values).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "p:7: app `a`: `values` `../../etc/passwd` leaves the watched directory"
+            ),
+            "the item's own line: {err}"
+        );
+        let dot = "apps:\n- name: a\n  namespace: a\n  chart: c\n  values: [.]\n";
+        let err = parse("p", dot).unwrap_err().to_string();
+        assert!(
+            err.contains("is the watched directory, not a file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn set_takes_scalars_only_and_names_the_key_line() {
+        let nested = "apps:\n- name: a\n  namespace: a\n  chart: c\n  set:\n    ok: 1\n    api:\n      replicas: 2\n";
+        let err = parse("p", nested).unwrap_err().to_string();
+        assert!(
+            err.starts_with("p:7: app `a`: `set` `api` is a list or map, not a single value"),
+            "{err}"
+        );
+        assert!(
+            err.contains("api.image.tag"),
+            "a hint with dotted keys: {err}"
+        );
+        let list = "apps:\n- name: a\n  namespace: a\n  chart: c\n  set: [a=1]\n";
+        let err = crate::error_chain(&parse("p", list).unwrap_err());
+        assert!(err.starts_with("p: not a valid repo manifest"), "{err}");
+        assert!(err.contains("line 5"), "{err}");
     }
 
     #[test]

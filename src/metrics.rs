@@ -87,6 +87,14 @@ pub struct Metrics {
     pub stage_duration: HistogramVec,
     /// `plumb_drift_corrections_total{app,kind,manager}`: objects put back.
     pub drift_corrections_total: IntCounterVec,
+    /// `plumb_chart_loads_total{app,result}`: chart apps' charts read and
+    /// parsed (`loaded`) or taken from the app's cache by git tree
+    /// (`reused`).
+    pub chart_loads_total: IntCounterVec,
+    /// `plumb_chart_renders_total{app,result}`: chart apps' templates
+    /// rendered (`rendered`) or their output reused because nothing the
+    /// render reads changed (`reused`).
+    pub chart_renders_total: IntCounterVec,
 }
 
 impl Metrics {
@@ -227,6 +235,23 @@ impl Metrics {
         )
         .expect("static metric definition is valid");
 
+        let chart_loads_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_chart_loads_total",
+                "Chart apps' charts read and parsed (loaded) or taken from the app's cache (reused).",
+            ),
+            &["app", "result"],
+        )
+        .expect("static metric definition is valid");
+        let chart_renders_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_chart_renders_total",
+                "Chart apps' templates rendered (rendered) or their output reused because no input changed (reused).",
+            ),
+            &["app", "result"],
+        )
+        .expect("static metric definition is valid");
+
         for collector in [
             Box::new(build_info.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(cluster_up.clone()),
@@ -244,6 +269,8 @@ impl Metrics {
             Box::new(HealthCollector::new(health.clone())),
             Box::new(stage_duration.clone()),
             Box::new(drift_corrections_total.clone()),
+            Box::new(chart_loads_total.clone()),
+            Box::new(chart_renders_total.clone()),
         ] {
             registry
                 .register(collector)
@@ -274,6 +301,8 @@ impl Metrics {
             health,
             stage_duration,
             drift_corrections_total,
+            chart_loads_total,
+            chart_renders_total,
         }
     }
 
@@ -284,6 +313,17 @@ impl Metrics {
             self.reconcile_total
                 .with_label_values(&[app, result.as_str()]);
         }
+    }
+
+    /// Records what a chart app's render did (loaded or reused, rendered
+    /// or reused).
+    pub fn observe_chart(&self, app: &str, used: crate::render::ChartUse) {
+        self.chart_loads_total
+            .with_label_values(&[app, used.load.load_label()])
+            .inc();
+        self.chart_renders_total
+            .with_label_values(&[app, used.render.render_label()])
+            .inc();
     }
 
     /// Records one finished reconcile.
@@ -463,6 +503,35 @@ mod tests {
             !text.contains("status=\"Unknown\"} 1"),
             "the old series is gone: {text}"
         );
+    }
+
+    #[test]
+    fn chart_renders_count_by_what_was_reused() {
+        use crate::render::{CacheUse, ChartUse};
+        let m = Metrics::new();
+        m.observe_chart(
+            "p",
+            ChartUse {
+                load: CacheUse::Fresh,
+                render: CacheUse::Fresh,
+            },
+        );
+        m.observe_chart(
+            "p",
+            ChartUse {
+                load: CacheUse::Reused,
+                render: CacheUse::Reused,
+            },
+        );
+        let text = m.encode();
+        for series in [
+            "plumb_chart_loads_total{app=\"p\",result=\"loaded\"} 1",
+            "plumb_chart_loads_total{app=\"p\",result=\"reused\"} 1",
+            "plumb_chart_renders_total{app=\"p\",result=\"rendered\"} 1",
+            "plumb_chart_renders_total{app=\"p\",result=\"reused\"} 1",
+        ] {
+            assert!(text.contains(series), "{series} in {text}");
+        }
     }
 
     #[cfg(target_os = "linux")]

@@ -16,7 +16,7 @@ use crate::config::SourceConfig;
 use crate::manifest::AppSpec;
 use crate::metrics::ReconcileResult;
 use crate::object::Object;
-use crate::render::{self, RenderError};
+use crate::render::{self, ChartUse, RenderCache, RenderEnv, RenderError, Rendered};
 use crate::source::follow::ReadError;
 use crate::source::{short_id, RevisionFiles, Source, SourceError};
 
@@ -89,10 +89,14 @@ pub struct Outcome {
     pub report: Option<SyncReport>,
     /// Wall time per stage that ran: `render`, `apply`, `wait`, `prune`.
     pub stages: Vec<(&'static str, Duration)>,
+    /// For a chart app that rendered: whether the chart was loaded and its
+    /// templates rendered, or both taken from the app's cache.
+    pub chart: Option<ChartUse>,
 }
 
 /// Reads and renders an app's objects at a revision (blocking: git), through
-/// the one render entry point.
+/// the one render entry point, as a first install without a cache (what
+/// `plumb render` shows).
 ///
 /// # Errors
 /// [`ReconcileError::Source`] or [`ReconcileError::Render`].
@@ -102,6 +106,31 @@ pub fn render_app(
     app: &AppSpec,
     revision: &str,
 ) -> Result<Vec<Object>, ReconcileError> {
+    let env = RenderEnv::default();
+    render_app_with(
+        source,
+        state_dir,
+        app,
+        revision,
+        &env,
+        &mut RenderCache::default(),
+    )
+    .map(|r| r.objects)
+}
+
+/// Reads and renders an app's objects at a revision (blocking: git) with
+/// what the cluster holds (`env`) and the app's render cache.
+///
+/// # Errors
+/// [`ReconcileError::Source`] or [`ReconcileError::Render`].
+pub fn render_app_with(
+    source: &SourceConfig,
+    state_dir: &Path,
+    app: &AppSpec,
+    revision: &str,
+    env: &RenderEnv,
+    cache: &mut RenderCache,
+) -> Result<Rendered, ReconcileError> {
     let repo = Source::open(source, state_dir).map_err(|e| ReconcileError::Source {
         app: app.name.clone(),
         source: Box::new(e),
@@ -110,27 +139,65 @@ pub fn render_app(
         source: &repo,
         revision,
     };
-    render::render_app(app, &files).map_err(|source| ReconcileError::Render {
+    render::render_app_with(app, &files, env, cache).map_err(|source| ReconcileError::Render {
         app: app.name.clone(),
         source: Box::new(source),
     })
 }
 
+/// What a render of `app` needs to know of the cluster: for a chart app,
+/// the release its inventory records and the cluster's version (one read
+/// of the inventory); nothing for a directory app or without a cluster.
+///
+/// # Errors
+/// [`ReconcileError::Sync`] when the inventory cannot be read.
+pub async fn render_env(
+    cluster: Option<&Cluster>,
+    app: &AppSpec,
+) -> Result<RenderEnv, ReconcileError> {
+    let Some(cluster) = cluster.filter(|_| app.is_chart()) else {
+        return Ok(RenderEnv::default());
+    };
+    let inventory = cluster
+        .read_inventory(&app.name)
+        .await
+        .map_err(|e| ReconcileError::Sync {
+            app: app.name.clone(),
+            source: Box::new(engine::SyncError::Apply(e)),
+        })?;
+    Ok(RenderEnv {
+        current: inventory.release(),
+        kube_version: cluster.version().map(str::to_string),
+    })
+}
+
 /// Reconciles `app` at `revision`, inside a span carrying the app and
-/// revision, reporting its phases and waits to `progress`.
+/// revision, reporting its phases and waits to `progress`. `cache` is the
+/// app's render cache (the daemon keeps one per app across reconciles).
 pub async fn reconcile(
     ctx: &ReconcileCtx,
     app: &AppSpec,
     revision: &str,
     options: SyncOptions,
     progress: &dyn Progress,
+    cache: &mut RenderCache,
 ) -> Outcome {
     let span = info_span!("reconcile", app = %app.name, rev = %short_id(revision));
     let started = Instant::now();
     let mut stages = Vec::new();
-    let (result, report) = run_stages(ctx, app, revision, options, progress, &mut stages)
-        .instrument(span)
-        .await;
+    let mut chart = None;
+    let (result, report) = run_stages(
+        ctx,
+        app,
+        revision,
+        options,
+        progress,
+        &mut stages,
+        &mut chart,
+        cache,
+    )
+    .instrument(span)
+    .await;
     Outcome {
         result: if result.is_ok() {
             ReconcileResult::Success
@@ -141,26 +208,41 @@ pub async fn reconcile(
         error: result.err(),
         report,
         stages,
+        chart,
     }
 }
 
+/// Renders on a blocking thread (git reads, template execution); the cache
+/// goes there and comes back (it is lost, and starts empty, only if the
+/// render panicked).
 async fn render_blocking(
     ctx: &ReconcileCtx,
     app: &AppSpec,
     revision: &str,
-) -> Result<Vec<Object>, ReconcileError> {
+    env: RenderEnv,
+    cache: &mut RenderCache,
+) -> Result<Rendered, ReconcileError> {
     let (source, state_dir) = (ctx.source.clone(), ctx.state_dir.clone());
     let (task_app, task_rev) = (app.clone(), revision.to_string());
-    tokio::task::spawn_blocking(move || render_app(&source, &state_dir, &task_app, &task_rev))
-        .await
-        .unwrap_or_else(|join| {
-            Err(ReconcileError::Panicked {
-                app: app.name.clone(),
-                message: join.to_string(),
-            })
-        })
+    let mut taken = std::mem::take(cache);
+    let joined = tokio::task::spawn_blocking(move || {
+        let rendered = render_app_with(&source, &state_dir, &task_app, &task_rev, &env, &mut taken);
+        (rendered, taken)
+    })
+    .await;
+    match joined {
+        Ok((rendered, back)) => {
+            *cache = back;
+            rendered
+        }
+        Err(join) => Err(ReconcileError::Panicked {
+            app: app.name.clone(),
+            message: join.to_string(),
+        }),
+    }
 }
 
+#[allow(clippy::too_many_arguments)] // the stages' inputs and the outcome's parts
 async fn run_stages(
     ctx: &ReconcileCtx,
     app: &AppSpec,
@@ -168,14 +250,21 @@ async fn run_stages(
     options: SyncOptions,
     progress: &dyn Progress,
     stages: &mut Vec<(&'static str, Duration)>,
+    chart: &mut Option<ChartUse>,
+    cache: &mut RenderCache,
 ) -> (Result<(), ReconcileError>, Option<SyncReport>) {
     let render_started = Instant::now();
-    let rendered = render_blocking(ctx, app, revision).await;
-    stages.push(("render", render_started.elapsed()));
-    let objects = match rendered {
-        Ok(objects) => objects,
+    let env = match render_env(ctx.cluster.as_ref(), app).await {
+        Ok(env) => env,
         Err(e) => return (Err(e), None),
     };
+    let rendered = render_blocking(ctx, app, revision, env, cache).await;
+    stages.push(("render", render_started.elapsed()));
+    let rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(e) => return (Err(e), None),
+    };
+    *chart = rendered.chart;
     let Some(cluster) = &ctx.cluster else {
         return (
             Err(ReconcileError::NoCluster {
@@ -184,8 +273,13 @@ async fn run_stages(
             None,
         );
     };
+    let options = SyncOptions {
+        release: rendered.release,
+        ..options
+    };
     let apply_started = Instant::now();
-    let (report, result) = engine::sync(cluster, app, revision, objects, options, progress).await;
+    let (report, result) =
+        engine::sync(cluster, app, revision, rendered.objects, options, progress).await;
     let total = apply_started.elapsed();
     let apply = total.saturating_sub(report.waited + report.pruned);
     stages.extend([
@@ -271,7 +365,15 @@ pub async fn sync_once(
     };
     let mut outcomes = Vec::new();
     for spec in apps {
-        let outcome = reconcile(&ctx, &spec, &update.revision.id, options, &NoProgress).await;
+        let outcome = reconcile(
+            &ctx,
+            &spec,
+            &update.revision.id,
+            options.clone(),
+            &NoProgress,
+            &mut RenderCache::default(),
+        )
+        .await;
         outcomes.push((spec.name, outcome));
     }
     Ok(outcomes)
@@ -297,16 +399,31 @@ pub async fn preview_apps(
     };
     let mut out = Vec::new();
     for spec in apps {
-        let result = match render_blocking(&ctx, &spec, &update.revision.id).await {
-            Ok(objects) => engine::preview(cluster, &spec, &update.revision.id, objects, options)
-                .await
-                .map_err(|source| ReconcileError::Sync {
-                    app: spec.name.clone(),
-                    source: Box::new(source),
-                }),
-            Err(e) => Err(e),
-        };
+        let result = preview_app(&ctx, cluster, &spec, &update.revision.id, options.clone()).await;
         out.push((spec.name, result));
     }
     Ok(out)
+}
+
+/// Renders one app as a sync would (a chart with the release its
+/// inventory records) and previews the plan.
+async fn preview_app(
+    ctx: &ReconcileCtx,
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    options: SyncOptions,
+) -> Result<engine::Preview, ReconcileError> {
+    let env = render_env(Some(cluster), app).await?;
+    let rendered = render_blocking(ctx, app, revision, env, &mut RenderCache::default()).await?;
+    let options = SyncOptions {
+        release: rendered.release,
+        ..options
+    };
+    engine::preview(cluster, app, revision, rendered.objects, options)
+        .await
+        .map_err(|source| ReconcileError::Sync {
+            app: app.name.clone(),
+            source: Box::new(source),
+        })
 }

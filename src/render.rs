@@ -1,8 +1,9 @@
 //! Rendering an app into Kubernetes objects: one entry point,
-//! [`render_app`], dispatching on the app's source kind. Now: a directory of
-//! plain YAML or JSON manifests (Helm charts arrive with the chart issue and
-//! return the same [`Object`]s). Pure: files in (through [`FileSource`]),
-//! objects or errors out.
+//! [`render_app_with`] (and [`render_app`] for a first install without a
+//! cache), dispatching on the app's source kind: a directory of plain YAML
+//! or JSON manifests, or a Helm chart ([`chart`]), both returning the same
+//! [`Object`]s. Pure: files in (through [`FileSource`]), the release the
+//! cluster holds and its version in ([`RenderEnv`]), objects or errors out.
 //!
 //! Rules for a directory: files ending `.yaml`, `.yml` or `.json`,
 //! recursively, in path order; multi-document YAML; `kind: List` (and
@@ -10,9 +11,12 @@
 //! `apiVersion`, `kind` and `metadata.name`; errors name the file and the
 //! document's index and line.
 
+pub mod chart;
+
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use self::chart::{CacheUse, ChartUse, ReleaseRecord, RenderCache};
 use crate::manifest::{AppSource, AppSpec};
 pub use crate::object::{Object, Origin};
 use crate::tree::TreeFile;
@@ -27,6 +31,20 @@ pub trait FileSource {
     /// # Errors
     /// Whatever kept the files from being read.
     fn files_under(&self, dir: &str) -> Result<Vec<TreeFile>, ReadError>;
+
+    /// The file at `path` (relative to the watched path); `Ok(None)` when
+    /// there is none.
+    ///
+    /// # Errors
+    /// Whatever kept the file from being read (a directory is an error).
+    fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError>;
+
+    /// An id of the file or directory at `path` that changes exactly when
+    /// its content does (git's blob or tree id), for caches; `None` when
+    /// the source has no such id (a working tree) or nothing is there.
+    fn content_id(&self, _path: &str) -> Option<String> {
+        None
+    }
 
     /// How messages show `dir` (e.g. `gitops-repo/manifests`).
     fn shown(&self, dir: &str) -> String;
@@ -67,6 +85,18 @@ pub enum RenderError {
         first: String,
         second: Box<Origin>,
     },
+    /// A chart app's chart did not load or render, or its values did not
+    /// merge: Helm's message (a template error names the template's
+    /// file:line:col), then what to do.
+    #[error("chart {chart}: {message} (hint: {hint})")]
+    Chart {
+        /// The chart's directory as shown (`gitops-repo/charts/pakaura`).
+        chart: String,
+        /// Helm's message.
+        message: String,
+        /// What to do.
+        hint: &'static str,
+    },
     /// The app's directory holds no manifests at all.
     #[error(
         "{dir}: no *.yaml, *.yml or *.json files (hint: check the app's `path` in plumb.yaml)"
@@ -74,12 +104,59 @@ pub enum RenderError {
     Empty { dir: String },
 }
 
-/// Renders an app from its files: the one way every caller (daemon, CLI,
-/// tests) turns an app into objects.
+/// What a render knows besides the app's files.
+#[derive(Debug, Clone, Default)]
+pub struct RenderEnv {
+    /// The release the cluster holds for the app (from its inventory);
+    /// `None` before its first successful sync: a chart renders as an
+    /// install.
+    pub current: Option<ReleaseRecord>,
+    /// The cluster's version (`v1.33.4`) for a chart's
+    /// `.Capabilities.KubeVersion`; `None` (or unparsable): Helm's default.
+    pub kube_version: Option<String>,
+}
+
+/// An app's objects as rendered, and for charts what the render was.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The objects, hooks included.
+    pub objects: Vec<Object>,
+    /// For a chart app, the release this render is: recorded in the
+    /// inventory when it is applied successfully. `None` for directories.
+    pub release: Option<ReleaseRecord>,
+    /// For a chart app, what was loaded and rendered or reused.
+    pub chart: Option<ChartUse>,
+}
+
+/// Renders an app from its files as a first install, without a cache:
+/// for one-off commands that do not ask the cluster (`plumb render`,
+/// `plumb check`) and tests.
 ///
 /// # Errors
 /// [`RenderError`] naming the file, document and line.
 pub fn render_app(app: &AppSpec, files: &dyn FileSource) -> Result<Vec<Object>, RenderError> {
+    render_app_with(
+        app,
+        files,
+        &RenderEnv::default(),
+        &mut RenderCache::default(),
+    )
+    .map(|r| r.objects)
+}
+
+/// Renders an app from its files: the one way every caller (daemon, CLI,
+/// tests) turns an app into objects. `cache` keeps a chart app's loaded
+/// chart and rendered objects for the next render of the same app.
+///
+/// # Errors
+/// [`RenderError`] naming the file, document and line (for a chart, the
+/// template's file:line:col in Helm's message).
+pub fn render_app_with(
+    app: &AppSpec,
+    files: &dyn FileSource,
+    env: &RenderEnv,
+    cache: &mut RenderCache,
+) -> Result<Rendered, RenderError> {
     match &app.source {
         AppSource::Directory { path } => {
             let shown = files.shown(path);
@@ -104,7 +181,19 @@ pub fn render_app(app: &AppSpec, files: &dyn FileSource) -> Result<Vec<Object>, 
             } else {
                 shown
             };
-            render_plain(&shown, &tree)
+            Ok(Rendered {
+                objects: render_plain(&shown, &tree)?,
+                release: None,
+                chart: None,
+            })
+        }
+        AppSource::Chart { chart, values, .. } => {
+            let source = chart::ChartSource {
+                chart,
+                values,
+                set: app.source.set_strings(),
+            };
+            chart::render(app, &source, files, env, cache)
         }
     }
 }

@@ -45,15 +45,9 @@ fn every_command_has_help_with_an_example() {
 
 #[test]
 fn commands_without_their_stage_say_so_and_exit_2() {
-    for args in [vec!["template", "r", "./chart"], vec!["build"]] {
-        let out = plumb(&args, None);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            text(&out).contains("does not have yet"),
-            "{args:?}: {}",
-            text(&out)
-        );
-    }
+    let out = plumb(&["build"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("does not have yet"), "{}", text(&out));
 }
 
 #[test]
@@ -450,4 +444,99 @@ fn status_with_a_named_config_that_is_missing_is_an_error() {
         );
         assert!(!text(&out).contains("asking the plumb"), "{}", text(&out));
     }
+}
+
+#[test]
+fn check_and_render_handle_chart_apps() {
+    let repo = TestRepo::with_chart_app();
+    let (_dir, config) = agent_config(repo.path(), "");
+    let out = plumb(&["check"], Some(&config));
+    let checked = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{checked}");
+    assert!(
+        checked.contains("app `chart-shop`: chart deploy/charts/shop render 3 object(s)"),
+        "{checked}"
+    );
+
+    let out = plumb(&["render", "chart-shop"], Some(&config));
+    let rendered = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{rendered}");
+    assert!(
+        rendered.contains("# Source: shop/templates/configmap.yaml:1 (document 1)\n"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("greeting: hello from the test environment"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("helm.sh/hook: pre-install,pre-upgrade"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("release-revision: '1'") || rendered.contains("release-revision: \"1\""),
+        "plumb render shows a first install: {rendered}"
+    );
+}
+
+#[test]
+fn check_lists_every_bad_values_file_of_a_chart_app() {
+    let repo = TestRepo::with_chart_app();
+    repo.write("deploy/environments/test.yaml", "greeting: [unclosed\n");
+    repo.write(
+        "deploy/plumb.yaml",
+        "apps:\n  - name: chart-shop\n    namespace: chart-shop\n    chart: charts/shop\n    values: [values.yaml, environments/test.yaml, environments/prod.yaml]\n",
+    );
+    repo.commit("bad values");
+    let (_dir, config) = agent_config(repo.path(), "");
+    let out = plumb(&["check"], Some(&config));
+    let checked = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{checked}");
+    assert!(
+        checked
+            .contains("app `chart-shop`: values file deploy/environments/test.yaml does not parse"),
+        "{checked}"
+    );
+    assert!(
+        checked
+            .contains("app `chart-shop`: values file deploy/environments/prod.yaml does not exist"),
+        "{checked}"
+    );
+    assert!(checked.contains("2 error(s)"), "{checked}");
+}
+
+#[test]
+fn check_names_a_template_error_with_file_line_and_column() {
+    let repo = TestRepo::with_chart_app();
+    repo.write(
+        "deploy/charts/shop/templates/broken.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ .Values.missing.key }}\n",
+    );
+    repo.write(
+        "deploy/charts/shop/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.x\n",
+    );
+    repo.commit("broken template, missing dependency");
+    let (_dir, config) = agent_config(repo.path(), "");
+    let checked = text(&plumb(&["check"], Some(&config)));
+    assert!(
+        checked.contains("app `chart-shop`: chart deploy/charts/shop: missing dependencies: found in Chart.yaml, but missing in charts/ directory: redis"),
+        "{checked}"
+    );
+    assert!(checked.contains("helm dependency build"), "{checked}");
+    assert!(checked.contains("stops at its first error"), "{checked}");
+
+    repo.write(
+        "deploy/charts/shop/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+    );
+    repo.commit("dependency dropped");
+    let out = plumb(&["check"], Some(&config));
+    let checked = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{checked}");
+    assert!(
+        checked.contains("shop/templates/broken.yaml:6:"),
+        "the template's file:line:col: {checked}"
+    );
+    assert!(checked.contains("nil pointer evaluating"), "{checked}");
 }

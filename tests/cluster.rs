@@ -517,7 +517,10 @@ async fn hooks_run_on_install_on_change_and_when_forced_never_on_a_no_op() {
 
     // Forced: the upgrade hook runs again (re-created), nothing else.
     let mark = server.audit_mark();
-    let forced = SyncOptions { force_hooks: true };
+    let forced = SyncOptions {
+        force_hooks: true,
+        ..SyncOptions::default()
+    };
     let (report, result) = e.sync_with("rev2", &app("1"), forced, &NoProgress).await;
     result.expect("forced hooks");
     assert_eq!(report.hook_decision, Some(HookDecision::Forced));

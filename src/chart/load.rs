@@ -509,6 +509,8 @@ impl Rules {
 ///
 /// # Errors
 /// `ErrBadPattern`, as `()`.
+// Go's only error here carries no data; callers only ask whether it failed.
+#[allow(clippy::result_unit_err)]
 pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();

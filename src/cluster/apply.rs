@@ -111,6 +111,9 @@ pub struct Cluster {
     client: kube::Client,
     requests: prometheus::IntCounterVec,
     kinds: KindCache,
+    /// The API server's version as it reported it (`v1.33.4`), when known:
+    /// charts see it as `.Capabilities.KubeVersion`.
+    version: Option<String>,
 }
 
 impl Cluster {
@@ -121,7 +124,20 @@ impl Cluster {
             client,
             requests,
             kinds: Arc::new(Mutex::new(HashMap::new())),
+            version: None,
         }
+    }
+
+    /// The same cluster, known to run `version` (as its API server reports
+    /// it, e.g. `v1.33.4`).
+    pub fn with_version(mut self, version: impl Into<String>) -> Cluster {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The API server's version, when known.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
     }
 
     /// The underlying client (for watches).

@@ -161,10 +161,14 @@ pub struct SyncReport {
 }
 
 /// Choices of the caller.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Run hooks even when the app's desired state is unchanged.
     pub force_hooks: bool,
+    /// The release a chart app's objects were rendered as (recorded in the
+    /// inventory when the sync succeeds and changed the app); `None` for
+    /// directory apps, whose releases count on from the inventory's.
+    pub release: Option<crate::render::ReleaseRecord>,
 }
 
 /// Everything read before planning, and the plan made from it.
@@ -184,7 +188,7 @@ async fn prepare_and_plan(
     app: &AppSpec,
     revision: &str,
     objects: &[Object],
-    options: SyncOptions,
+    options: &SyncOptions,
 ) -> Result<Prepared, SyncError> {
     let old = cluster.read_inventory(&app.name).await?;
     let mut desired = Vec::with_capacity(objects.len());
@@ -239,6 +243,7 @@ async fn prepare_and_plan(
         live: &live.objects,
         leaving: &leaving,
         force_hooks: options.force_hooks,
+        release: options.release.as_ref(),
     };
     let plan = plan::plan(desired, input)?;
     Ok(Prepared {
@@ -261,7 +266,7 @@ pub async fn sync(
     progress: &dyn Progress,
 ) -> (SyncReport, Result<(), SyncError>) {
     let mut report = SyncReport::default();
-    let prepared = match prepare_and_plan(cluster, app, revision, &objects, options).await {
+    let prepared = match prepare_and_plan(cluster, app, revision, &objects, &options).await {
         Ok(p) => p,
         Err(e) => return (report, Err(e)),
     };
@@ -678,7 +683,7 @@ pub async fn preview(
     objects: Vec<Object>,
     options: SyncOptions,
 ) -> Result<Preview, SyncError> {
-    let prepared = prepare_and_plan(cluster, app, revision, &objects, options).await?;
+    let prepared = prepare_and_plan(cluster, app, revision, &objects, &options).await?;
     let plan = &prepared.plan;
     let mut preview = Preview::default();
     let hook_item = |phase: String, desired: &Desired| PreviewItem {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::order::kind_rank;
 pub use crate::manifest::PruneMode;
 use crate::object::{ObjRef, APP_LABEL, MANAGED_BY, PRUNE_ANNOTATION};
+pub use crate::render::ReleaseRecord;
 
 /// Namespace holding every app's inventory.
 pub const NAMESPACE: &str = "plumb-system";
@@ -42,6 +43,10 @@ pub struct Applied {
     pub hash: String,
     /// The revision it was applied from.
     pub revision: String,
+    /// The release it is (Helm's revision, for a chart's `.Release`);
+    /// `None` in inventories written before releases were counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseRecord>,
 }
 
 /// An app's inventory.
@@ -188,6 +193,25 @@ impl Inventory {
             true => self.applied.is_none(),
             false => self.entries.is_empty(),
         }
+    }
+
+    /// The release the cluster holds, for a chart's `.Release`: `None`
+    /// before the first successful sync (the next one is an install); an
+    /// app deployed before releases were counted is at revision 1.
+    pub fn release(&self) -> Option<ReleaseRecord> {
+        if self.is_install() {
+            return None;
+        }
+        Some(
+            self.applied
+                .as_ref()
+                .and_then(|a| a.release.clone())
+                .unwrap_or(ReleaseRecord {
+                    revision: 1,
+                    upgrade: false,
+                    inputs: None,
+                }),
+        )
     }
 }
 
@@ -347,6 +371,11 @@ mod tests {
         inv.applied = Some(Applied {
             hash: "abc".into(),
             revision: "r1".into(),
+            release: Some(ReleaseRecord {
+                revision: 3,
+                upgrade: true,
+                inputs: Some("f".into()),
+            }),
         });
         let data = inv.to_data("app").unwrap();
         let back = Inventory::from_data("app", &data).unwrap();
@@ -354,6 +383,17 @@ mod tests {
         assert_eq!(back.entries[0].object.kind, "Namespace", "sorted");
         assert_eq!(back.applied, inv.applied);
         assert!(back.versioned);
+        assert_eq!(back.release().map(|r| r.revision), Some(3));
+        let older = BTreeMap::from([(
+            "applied".to_string(),
+            r#"{"hash":"h","revision":"r"}"#.to_string(),
+        )]);
+        let older = Inventory::from_data("app", &older).unwrap();
+        assert_eq!(
+            older.release().map(|r| (r.revision, r.inputs)),
+            Some((1, None)),
+            "an inventory from before releases were counted"
+        );
         let none = Inventory::from_data("app", &BTreeMap::new()).unwrap();
         assert!(none.is_empty() && none.is_install());
         let bad = BTreeMap::from([("inventory".to_string(), "{".to_string())]);
@@ -368,9 +408,11 @@ mod tests {
     fn install_is_until_the_first_successful_sync() {
         let mut inv = inventory(&[r("ConfigMap", "a", "c")]);
         assert!(inv.is_install(), "members from a failed first sync");
+        assert_eq!(inv.release(), None, "the next sync is an install");
         inv.applied = Some(Applied {
             hash: "h".into(),
             revision: "r".into(),
+            release: None,
         });
         assert!(!inv.is_install());
         let legacy = Inventory {

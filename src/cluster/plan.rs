@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::inventory::{self, Applied, Entry, Inventory, KeepReason, PruneMode, PruneRefusal};
+use super::inventory::{
+    self, Applied, Entry, Inventory, KeepReason, PruneMode, PruneRefusal, ReleaseRecord,
+};
 use super::order::{self, DeletePolicy, OrderError, Stages};
 use crate::object::{
     kinds, ObjKey, ObjRef, Object, APP_LABEL, MANAGED_BY, REPLACE_ANNOTATION, REVISION_ANNOTATION,
@@ -245,6 +247,9 @@ pub struct Plan {
     pub prune: PrunePlan,
     /// The set hash recorded when this sync succeeds.
     pub desired_hash: String,
+    /// The release recorded when this sync succeeds and changed the
+    /// desired state: the one a chart was rendered as, else the next.
+    pub release: ReleaseRecord,
 }
 
 impl Plan {
@@ -285,6 +290,9 @@ pub struct PlanInput<'a> {
     pub leaving: &'a BTreeMap<ObjKey, Value>,
     /// Run hooks even when nothing changed.
     pub force_hooks: bool,
+    /// The release a chart app's objects were rendered as; `None` for
+    /// directory apps, which count on from the inventory's.
+    pub release: Option<&'a ReleaseRecord>,
 }
 
 /// Decides what a sync does. `desired` holds every prepared object, hooks
@@ -357,6 +365,10 @@ pub fn plan(desired: Vec<Desired>, input: PlanInput<'_>) -> Result<Plan, OrderEr
         .map(|s| s.desired.object.clone())
         .collect();
     let prune = prune_plan(&input, &kept);
+    let release = match input.release {
+        Some(rendered) => rendered.clone(),
+        None => ReleaseRecord::after(input.inventory.release().as_ref()),
+    };
     Ok(Plan {
         install,
         hooks,
@@ -366,6 +378,7 @@ pub fn plan(desired: Vec<Desired>, input: PlanInput<'_>) -> Result<Plan, OrderEr
         skipped_hooks,
         prune,
         desired_hash,
+        release,
     })
 }
 
@@ -512,6 +525,7 @@ pub fn next_inventory(old: &Inventory, plan: &Plan, done: &Done, revision: &str)
         _ if done.succeeded => Some(Applied {
             hash: plan.desired_hash.clone(),
             revision: revision.to_string(),
+            release: Some(plan.release.clone()),
         }),
         _ => None,
     };
@@ -603,6 +617,7 @@ mod tests {
             live,
             leaving,
             force_hooks: false,
+            release: None,
         }
     }
 
@@ -704,6 +719,53 @@ mod tests {
         let objects = [cm("a", "2"), hook("seed", "post-install")];
         let p = plan(ready(&objects, "r3"), input(&inv, &live, &empty)).unwrap();
         assert!(p.post_hooks.is_empty());
+    }
+
+    /// Plans `objects` over `inv`, as rendered as `release` (or a
+    /// directory app's with `None`), and records a full success.
+    fn succeed(
+        objects: &[Object],
+        inv: &Inventory,
+        live: &BTreeMap<ObjKey, Value>,
+        release: Option<&ReleaseRecord>,
+    ) -> Inventory {
+        let empty = BTreeMap::new();
+        let p = plan(
+            ready(objects, "r"),
+            PlanInput {
+                release,
+                ..input(inv, live, &empty)
+            },
+        )
+        .unwrap();
+        let done = Done {
+            applied: p.steps().map(|s| s.desired.object.key()).collect(),
+            pruned: BTreeSet::new(),
+            succeeded: true,
+        };
+        next_inventory(inv, &p, &done, "r")
+    }
+
+    #[test]
+    fn releases_count_up_with_each_change_of_the_desired_state() {
+        let empty = BTreeMap::new();
+        let first = succeed(&[cm("a", "1")], &Inventory::default(), &empty, None);
+        let record = first.applied.clone().unwrap().release.unwrap();
+        assert_eq!((record.revision, record.upgrade), (1, false));
+        let (_, live) = deployed(&[cm("a", "1")], "r");
+        let same = succeed(&[cm("a", "1")], &first, &live, None);
+        assert_eq!(same, first, "no change: the same release");
+        let second = succeed(&[cm("a", "2")], &first, &live, None);
+        let record = second.applied.unwrap().release.unwrap();
+        assert_eq!((record.revision, record.upgrade), (2, true));
+        // A chart's render says which release it is; that one is recorded.
+        let rendered = ReleaseRecord {
+            revision: 7,
+            upgrade: true,
+            inputs: Some("f".into()),
+        };
+        let chart = succeed(&[cm("a", "3")], &first, &live, Some(&rendered));
+        assert_eq!(chart.release(), Some(rendered));
     }
 
     #[test]

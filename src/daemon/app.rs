@@ -23,6 +23,7 @@ use crate::error_chain;
 use crate::metrics::ReconcileResult;
 use crate::object::ObjKey;
 use crate::reconcile::{self, Outcome, ReconcileCtx, ReconcileError};
+use crate::render::{CacheUse, RenderCache};
 use crate::source::short_id;
 use crate::status::{rfc3339, ReconcileStatus};
 
@@ -40,6 +41,10 @@ pub(super) struct AppWorker {
     drift_tx: mpsc::Sender<DriftInput>,
     drift: DriftState,
     watch: Option<DriftWatch>,
+    /// A chart app's loaded charts and rendered objects, so that an
+    /// unchanged revision (or one that touched nothing the chart reads)
+    /// neither parses nor renders again.
+    renders: RenderCache,
     /// Ends the app's timers (retries, delayed drift checks) on shutdown.
     cancel: CancellationToken,
 }
@@ -65,6 +70,7 @@ impl AppWorker {
             drift_tx,
             drift: DriftState::new(),
             watch: None,
+            renders: RenderCache::default(),
             cancel,
         }
     }
@@ -89,6 +95,7 @@ impl AppWorker {
         progress.start(&trigger.revision, &trigger.reason.to_string());
         let options = SyncOptions {
             force_hooks: trigger.force_hooks,
+            ..SyncOptions::default()
         };
         let run = reconcile::reconcile(
             &reconcile_ctx,
@@ -96,6 +103,7 @@ impl AppWorker {
             &trigger.revision,
             options,
             &progress,
+            &mut self.renders,
         );
         // A panic ends this reconcile; the queue records it (`panicked`).
         let outcome = run.await;
@@ -120,6 +128,18 @@ impl AppWorker {
                     .apply_objects_total
                     .with_label_values(&[name, object.action.as_str()])
                     .inc();
+            }
+        }
+        if let Some(used) = outcome.chart {
+            metrics.observe_chart(name, used);
+            let rev = short_id(&trigger.revision);
+            match used.render {
+                CacheUse::Fresh => {
+                    debug!(app = %name, rev = %rev, chart = used.load.load_label(), "chart rendered")
+                }
+                CacheUse::Reused => {
+                    debug!(app = %name, rev = %rev, "chart render reused: nothing it reads changed")
+                }
             }
         }
         metrics.observe_reconcile(name, outcome.result, outcome.took);
@@ -475,6 +495,7 @@ impl Worker for AppWorker {
             }),
             report: None,
             stages: Vec::new(),
+            chart: None,
         };
         self.ctx
             .status

@@ -152,16 +152,15 @@ pub(super) async fn probe_cluster(ctx: Arc<Ctx>, cancel: CancellationToken) {
             let c = kube_client::connect(&cluster_config).await?;
             Ok::<_, kube_client::ClientError>(Answer {
                 endpoint: c.url,
-                version: c.version,
-                client: c.client,
+                version: c.version.clone(),
+                client: (c.client, c.version),
             })
         }
     };
-    let on_up = move |client| {
-        clusters.cluster.send_replace(Some(Cluster::new(
-            client,
-            metrics.kube_requests_total.clone(),
-        )));
+    let on_up = move |(client, version): (kube::Client, String)| {
+        clusters.cluster.send_replace(Some(
+            Cluster::new(client, metrics.kube_requests_total.clone()).with_version(version),
+        ));
     };
     probe(ctx, cancel, Dependency::Cluster, attempt, on_up).await;
 }

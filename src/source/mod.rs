@@ -216,6 +216,34 @@ impl Source {
         Ok(Some(blob.content().to_vec()))
     }
 
+    /// Git's id of the blob or tree at `rel` (relative to the followed
+    /// sub-path) at a revision: it changes exactly when the content below
+    /// `rel` does. `Ok(None)` when nothing is there.
+    ///
+    /// # Errors
+    /// [`SourceError::Object`] for an unreadable revision.
+    pub fn object_id(&self, revision: &str, rel: &str) -> Result<Option<String>, SourceError> {
+        let full = self.full_path(rel);
+        let object_error = |source| SourceError::Object {
+            repo: self.name.clone(),
+            what: full.clone(),
+            revision: short_id(revision).to_string(),
+            source,
+        };
+        let tree = Oid::from_str(revision)
+            .and_then(|oid| self.repo.find_commit(oid))
+            .and_then(|c| c.tree())
+            .map_err(object_error)?;
+        if full.is_empty() {
+            return Ok(Some(tree.id().to_string()));
+        }
+        match tree.get_path(Path::new(&full)) {
+            Ok(entry) => Ok(Some(entry.id().to_string())),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(object_error(e)),
+        }
+    }
+
     /// The path of `rel` inside the repo (`gitops-repo/plumb.yaml`), as git
     /// names it: both parts normalized by [`repo_path`], so `.`, `./x` and
     /// `x/` work; the repo root is the empty string.
@@ -360,6 +388,16 @@ impl crate::render::FileSource for RevisionFiles<'_> {
             .map_err(|e| Box::new(e) as crate::render::ReadError)
     }
 
+    fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, crate::render::ReadError> {
+        self.source
+            .read_file(self.revision, path)
+            .map_err(|e| Box::new(e) as crate::render::ReadError)
+    }
+
+    fn content_id(&self, path: &str) -> Option<String> {
+        self.source.object_id(self.revision, path).ok().flatten()
+    }
+
     fn shown(&self, dir: &str) -> String {
         self.source.full_path(dir)
     }
@@ -412,6 +450,14 @@ impl crate::render::FileSource for WorktreeFiles {
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+
+    fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, crate::render::ReadError> {
+        match std::fs::read(self.root.join(path)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Box::new(e)),
+        }
     }
 
     fn shown(&self, dir: &str) -> String {
@@ -508,6 +554,26 @@ mod tests {
             Err(SourceError::NotAFile { .. })
         ));
         assert_eq!(source.files_under(&tip.id, "").unwrap().len(), 4);
+    }
+
+    #[test]
+    fn object_ids_change_with_the_content_below() {
+        let dir = repo_with(&[("deploy/c/a.yaml", "a"), ("deploy/other", "o")]);
+        let source = Source::open_local(dir.path(), "main", "deploy").unwrap();
+        let first = source.tip().unwrap();
+        let tree = source.object_id(&first.id, "c").unwrap().unwrap();
+        let blob = source.object_id(&first.id, "c/a.yaml").unwrap().unwrap();
+        assert_ne!(tree, blob);
+        assert_eq!(source.object_id(&first.id, "missing").unwrap(), None);
+        std::fs::write(dir.path().join("deploy/other"), "changed").unwrap();
+        git(dir.path(), &["commit", "-q", "-am", "elsewhere"]);
+        let second = source.tip().unwrap();
+        assert_eq!(source.object_id(&second.id, "c").unwrap().unwrap(), tree);
+        std::fs::write(dir.path().join("deploy/c/a.yaml"), "b").unwrap();
+        git(dir.path(), &["commit", "-q", "-am", "inside"]);
+        let third = source.tip().unwrap();
+        assert_ne!(source.object_id(&third.id, "c").unwrap().unwrap(), tree);
+        assert!(source.object_id(&third.id, "").unwrap().is_some());
     }
 
     #[test]

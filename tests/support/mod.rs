@@ -181,6 +181,16 @@ impl TestRepo {
         repo
     }
 
+    /// A repo whose `deploy/` is `tests/fixtures/chart-app` (one chart app,
+    /// `chart-shop`, with values files and `set`), committed.
+    pub fn with_chart_app() -> TestRepo {
+        let repo = TestRepo::empty();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart-app");
+        copy_tree(&fixture, &repo.path().join("deploy"));
+        repo.commit("the chart app");
+        repo
+    }
+
     /// An initialised repo with no commits.
     pub fn empty() -> TestRepo {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -252,7 +252,7 @@ pub fn process_dependencies_with_warnings<'a>(
     let mut root = raw_scope(chart)?;
     let wrap = |e| ValuesError::Dependencies(Box::new(e));
     process_enabled(&mut root, user, "", warnings).map_err(wrap)?;
-    process_import_values_tree(&mut root, warnings).map_err(wrap)?;
+    process_import_values_tree(&mut root, true, warnings).map_err(wrap)?;
     Ok(root)
 }
 
@@ -584,11 +584,6 @@ fn coalesce_tables(w: &mut Vec<String>, dst: &Map, src: &Map, prefix: &str, merg
     });
 }
 
-/// Helm's `MergeTables`: [`coalesce_tables`] keeping nulls; returns `dst`.
-fn merge_tables(w: &mut Vec<String>, dst: &Map, src: &Map) {
-    coalesce_tables(w, dst, src, "", true);
-}
-
 /// `cleanNilValues`: nulls removed from a map, recursively, in place.
 fn clean_nil_values(m: &Map) {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
@@ -818,11 +813,17 @@ fn process_conditions(
 }
 
 /// `processDependencyImportValues`: children first, then the chart.
-fn process_import_values_tree(c: &mut Scope, w: &mut Vec<String>) -> Result<(), ValuesError> {
+/// Helm v4 always merges (`merge` true: nulls kept); coalescing is the
+/// older behaviour its tests still cover.
+fn process_import_values_tree(
+    c: &mut Scope,
+    merge: bool,
+    w: &mut Vec<String>,
+) -> Result<(), ValuesError> {
     for d in &mut c.dependencies {
-        process_import_values_tree(d, w)?;
+        process_import_values_tree(d, merge, w)?;
     }
-    process_import_values(c, w)
+    process_import_values(c, merge, w)
 }
 
 /// `pathToMap`: `data` nested under a dotted path (`.` is the root).
@@ -848,15 +849,22 @@ fn as_map(t: Map) -> Map {
     }
 }
 
-/// `processImportValues` (merge true): the chart's values become its
-/// merged values (subcharts' sections included, nulls kept) with the
+/// `processImportValues`: the chart's values become its merged values
+/// (subcharts' sections included; nulls kept when merging) with the
 /// imported tables under them; each `import-values` entry is rewritten to
 /// its `{child, parent}` form.
-fn process_import_values(c: &mut Scope, w: &mut Vec<String>) -> Result<(), ValuesError> {
+fn process_import_values(
+    c: &mut Scope,
+    merge: bool,
+    w: &mut Vec<String>,
+) -> Result<(), ValuesError> {
     if c.metadata.dependencies.is_empty() {
         return Ok(());
     }
-    let cvals = coalesce_top(w, c, &Value::Nil, true)?;
+    let cvals = coalesce_top(w, c, &Value::Nil, merge)?;
+    let tables = |w: &mut Vec<String>, dst: &Map, src: &Map| {
+        coalesce_tables(w, dst, src, "", merge);
+    };
     let b = Map::new();
     for r in &mut c.metadata.dependencies {
         let mut outiv = Vec::new();
@@ -868,7 +876,7 @@ fn process_import_values(c: &mut Scope, w: &mut Vec<String>) -> Result<(), Value
                         parent: parent.clone(),
                     });
                     match values_table(&cvals, &format!("{}.{child}", r.name)) {
-                        Ok(vv) => merge_tables(w, &b, &path_to_map(parent, as_map(vv))),
+                        Ok(vv) => tables(w, &b, &path_to_map(parent, as_map(vv))),
                         Err(e) => w.push(slog_warn(
                             "ImportValues missing table from chart",
                             &[("chart", &r.name), ("error", &no_table_text(&e))],
@@ -878,7 +886,7 @@ fn process_import_values(c: &mut Scope, w: &mut Vec<String>) -> Result<(), Value
                 ImportValue::Export(s) => {
                     let child = format!("exports.{s}");
                     match values_table(&cvals, &format!("{}.{child}", r.name)) {
-                        Ok(vm) => merge_tables(w, &b, &as_map(vm)),
+                        Ok(vm) => tables(w, &b, &as_map(vm)),
                         Err(e) => w.push(slog_warn(
                             "ImportValues missing table",
                             &[("error", &no_table_text(&e))],
@@ -894,9 +902,14 @@ fn process_import_values(c: &mut Scope, w: &mut Vec<String>) -> Result<(), Value
         }
         r.import_values = outiv;
     }
-    // Imported values sit under the chart's own: `b` merged into a copy.
+    // Imported values sit under the chart's own: `b` merged into a copy
+    // (without nulls when coalescing, as Helm trims them).
     let cvals = copy_values(&Value::Map(cvals));
-    merge_tables(w, &cvals, &b);
+    if !merge {
+        // `trimNilValues`.
+        clean_nil_values(&cvals);
+    }
+    tables(w, &cvals, &b);
     c.values = Value::Map(cvals);
     Ok(())
 }
@@ -926,6 +939,1044 @@ mod tests {
             values,
             deps,
         )
+    }
+
+    fn yaml(text: &str) -> Value {
+        load_values(text).expect("YAML")
+    }
+
+    fn map(text: &str) -> Map {
+        yaml(text).as_map().cloned().expect("a map")
+    }
+
+    fn js(v: &Value) -> String {
+        json::marshal(v).expect("JSON")
+    }
+
+    /// What `{{ .a.b.c }}` prints for `v` (`<no value>` when missing).
+    fn tpl(v: &Value, path: &str) -> String {
+        let mut cur = v.clone();
+        for k in path.trim_start_matches('.').split('.') {
+            cur = match cur.as_map().and_then(|m| m.get(k)) {
+                Some(x) => x,
+                None => return "<no value>".into(),
+            };
+        }
+        if cur.is_nil() {
+            "<no value>".into()
+        } else {
+            cur.to_go_string()
+        }
+    }
+
+    fn has(v: &Value, path: &str) -> bool {
+        let mut cur = v.clone();
+        for k in path.split('.') {
+            cur = match cur.as_map().and_then(|m| m.get(k)) {
+                Some(x) => x,
+                None => return false,
+            };
+        }
+        true
+    }
+
+    /// A chart tree from `=== path` sections (`charts/NAME/...` are
+    /// subcharts, in directory order).
+    fn tree(spec: &str) -> Chart {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for part in spec.split("=== ").filter(|p| !p.trim().is_empty()) {
+            let (path, text) = part.split_once('\n').unwrap_or((part, ""));
+            files.push((path.trim().to_string(), text.to_string()));
+        }
+        build(&files)
+    }
+
+    fn build(files: &[(String, String)]) -> Chart {
+        let get = |n: &str| files.iter().find(|(p, _)| p == n).map(|(_, t)| t.clone());
+        let mut subs: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for (p, t) in files {
+            if let Some(rest) = p.strip_prefix("charts/") {
+                if let Some((dir, inner)) = rest.split_once('/') {
+                    subs.entry(dir.to_string())
+                        .or_default()
+                        .push((inner.to_string(), t.clone()));
+                }
+            }
+        }
+        let deps = subs.values().map(|f| build(f)).collect();
+        let mut c = chart(&get("Chart.yaml").expect("Chart.yaml"), "", deps);
+        c.values_yaml = get("values.yaml").map(|s| s.into());
+        c
+    }
+
+    /// The chart as CoalesceValues sees an unprocessed chart.
+    fn scope(c: &Chart) -> Scope<'_> {
+        raw_scope(c).expect("values")
+    }
+
+    /// `CoalesceValues(c, vals)` on the chart as loaded.
+    fn coalesce_raw(c: &Chart, vals: &Value) -> (Value, Vec<String>) {
+        let mut w = Vec::new();
+        let v = coalesce_with_warnings(&scope(c), vals, &mut w).expect("coalesce");
+        (v, w)
+    }
+
+    /// `ProcessDependencies` then `CoalesceValues`, as a render does.
+    fn render_values(c: &Chart, user: &Value) -> Value {
+        let s = process_dependencies(c, user).expect("dependencies");
+        coalesce(&s, user).expect("coalesce")
+    }
+
+    const COALESCE_VALUES_YAML: &str = "
+top: yup
+bottom: null
+right: Null
+left: NULL
+front: ~
+back: \"\"
+nested:
+  boat: null
+
+global:
+  name: Ishmael
+  subject: Queequeg
+  nested:
+    boat: true
+
+pequod:
+  boat: null
+  global:
+    name: Stinky
+    harpooner: Tashtego
+    nested:
+      boat: false
+      sail: true
+      foo2: null
+  ahab:
+    scope: whale
+    boat: null
+    nested:
+      foo: true
+      boat: null
+    object: null
+";
+
+    /// The charts of Helm's TestCoalesceValues: moby with pequod (with
+    /// ahab) and spouter.
+    fn moby(merge_variant: bool) -> Chart {
+        let ahab = if merge_variant {
+            named(
+                "ahab",
+                "global:\n  nested: {foo: bar}\n  nested2: {l2: ahab}\nscope: ahab\nname: ahab\nboat: true\nnested: {foo: false, bar: true}\n",
+                vec![],
+            )
+        } else {
+            named(
+                "ahab",
+                "global:\n  nested: {foo: bar, foo2: bar2}\n  nested2: {l2: ahab}\nscope: ahab\nname: ahab\nboat: true\nnested: {foo: false, boat: true}\nobject: {foo: bar}\n",
+                vec![],
+            )
+        };
+        let pequod_values = if merge_variant {
+            "name: pequod\nscope: pequod\nglobal:\n  nested2: {l1: pequod}\n"
+        } else {
+            "name: pequod\nscope: pequod\nglobal:\n  nested2: {l1: pequod}\nboat: false\nahab:\n  boat: false\n  nested: {boat: false}\n"
+        };
+        let pequod = named("pequod", pequod_values, vec![ahab]);
+        let spouter = named(
+            "spouter",
+            "scope: spouter\nglobal:\n  nested2: {l1: spouter}\n",
+            vec![],
+        );
+        let mut moby_values = String::from(
+            "back: exists\nbottom: exists\nfront: exists\nleft: exists\nname: moby\nnested: {boat: true}\noverride: bad\nright: exists\nscope: moby\ntop: nope\nglobal:\n  nested2: {l0: moby}\n",
+        );
+        if !merge_variant {
+            moby_values.push_str(
+                "pequod:\n  boat: maybe\n  ahab:\n    boat: maybe\n    nested: {boat: maybe}\n",
+            );
+        }
+        named("moby", &moby_values, vec![pequod, spouter])
+    }
+
+    const MOBY_EXPECT: &[(&str, &str)] = &[
+        ("top", "yup"),
+        ("back", ""),
+        ("name", "moby"),
+        ("global.name", "Ishmael"),
+        ("global.subject", "Queequeg"),
+        ("global.harpooner", "<no value>"),
+        ("pequod.name", "pequod"),
+        ("pequod.ahab.name", "ahab"),
+        ("pequod.ahab.scope", "whale"),
+        ("pequod.ahab.nested.foo", "true"),
+        ("pequod.ahab.global.name", "Ishmael"),
+        ("pequod.ahab.global.nested.foo", "bar"),
+        ("pequod.ahab.global.subject", "Queequeg"),
+        ("pequod.ahab.global.harpooner", "Tashtego"),
+        ("pequod.global.name", "Ishmael"),
+        ("pequod.global.nested.foo", "<no value>"),
+        ("pequod.global.subject", "Queequeg"),
+        ("spouter.global.name", "Ishmael"),
+        ("spouter.global.harpooner", "<no value>"),
+        ("global.nested.boat", "true"),
+        ("pequod.global.nested.boat", "true"),
+        ("spouter.global.nested.boat", "true"),
+        ("pequod.global.nested.sail", "true"),
+        ("spouter.global.nested.sail", "<no value>"),
+        ("global.nested2.l0", "moby"),
+        ("global.nested2.l1", "<no value>"),
+        ("global.nested2.l2", "<no value>"),
+        ("pequod.global.nested2.l0", "moby"),
+        ("pequod.global.nested2.l1", "pequod"),
+        ("pequod.global.nested2.l2", "<no value>"),
+        ("pequod.ahab.global.nested2.l0", "moby"),
+        ("pequod.ahab.global.nested2.l1", "pequod"),
+        ("pequod.ahab.global.nested2.l2", "ahab"),
+        ("spouter.global.nested2.l0", "moby"),
+        ("spouter.global.nested2.l1", "spouter"),
+        ("spouter.global.nested2.l2", "<no value>"),
+    ];
+
+    #[test]
+    fn coalesce_values_moby() {
+        let c = moby(false);
+        let vals = yaml(COALESCE_VALUES_YAML);
+        let before = js(&vals);
+        let (v, _) = coalesce_raw(&c, &vals);
+        for (path, want) in MOBY_EXPECT {
+            assert_eq!(tpl(&v, path), *want, "{path}");
+        }
+        assert_eq!(tpl(&v, "pequod.ahab.global.nested.foo2"), "<no value>");
+        for k in ["bottom", "right", "left", "front"] {
+            assert!(!has(&v, k), "{k} should be removed");
+        }
+        assert!(!has(&v, "nested.boat"));
+        assert!(!has(&v, "pequod.boat"));
+        assert!(!has(&v, "pequod.ahab.boat"));
+        assert!(!has(&v, "pequod.ahab.nested.boat"));
+        assert!(!has(&v, "pequod.ahab.object"));
+        // CoalesceValues does not mutate its argument.
+        assert_eq!(js(&vals), before);
+        assert_eq!(v.type_name(), "common.Values");
+    }
+
+    #[test]
+    fn merge_values_keeps_nulls() {
+        let c = moby(true);
+        let vals = yaml(COALESCE_VALUES_YAML);
+        let before = js(&vals);
+        let mut w = Vec::new();
+        let v = Value::Map(coalesce_top(&mut w, &scope(&c), &vals, true).unwrap());
+        for (path, want) in MOBY_EXPECT {
+            assert_eq!(tpl(&v, path), *want, "{path}");
+        }
+        for k in ["bottom", "right", "left", "front"] {
+            assert!(has(&v, k), "{k} should stay");
+            assert!(v.as_map().unwrap().get(k).unwrap().is_nil());
+        }
+        assert!(has(&v, "nested.boat"));
+        assert!(has(&v, "pequod.ahab.boat"));
+        assert!(has(&v, "pequod.ahab.nested.bar"));
+        assert_eq!(js(&vals), before);
+    }
+
+    const TABLES_DST: &str = "name: Ishmael\naddress:\n  street: 123 Spouter Inn Ct.\n  city: Nantucket\n  country: null\ndetails:\n  friends: [Tashtego]\nboat: pequod\nhole: null\n";
+    const TABLES_SRC: &str = "occupation: whaler\naddress:\n  state: MA\n  street: 234 Spouter Inn Ct.\n  country: US\ndetails: empty\nboat:\n  mast: true\nhole: black\n";
+
+    #[test]
+    fn coalesce_tables_dst_wins_nulls_delete() {
+        let (dst, src) = (map(TABLES_DST), map(TABLES_SRC));
+        let mut w = Vec::new();
+        coalesce_tables(&mut w, &dst, &src, "", false);
+        let v = Value::Map(dst);
+        assert_eq!(tpl(&v, "name"), "Ishmael");
+        assert_eq!(tpl(&v, "occupation"), "whaler");
+        assert_eq!(tpl(&v, "address.street"), "123 Spouter Inn Ct.");
+        assert_eq!(tpl(&v, "address.city"), "Nantucket");
+        assert_eq!(tpl(&v, "address.state"), "MA");
+        assert!(!has(&v, "address.country"), "the country is not left out");
+        assert!(has(&v, "details.friends"));
+        assert_eq!(tpl(&v, "boat"), "pequod");
+        assert!(!has(&v, "hole"), "the hole still exists");
+
+        // Nothing to merge from: everything stays.
+        let dst2 = map("name: Ishmael\naddress: {street: 123 Spouter Inn Ct., city: Nantucket, country: US}\ndetails: {friends: [Tashtego]}\nboat: pequod\nhole: black\n");
+        coalesce_tables(&mut w, &dst2, &Map::new(), "", false);
+        let v = Value::Map(dst2);
+        assert_eq!(tpl(&v, "address.country"), "US");
+        assert_eq!(tpl(&v, "hole"), "black");
+        assert!(has(&v, "details.friends"));
+    }
+
+    #[test]
+    fn merge_tables_keeps_nulls() {
+        let (dst, src) = (map(TABLES_DST), map(TABLES_SRC));
+        let mut w = Vec::new();
+        coalesce_tables(&mut w, &dst, &src, "", true);
+        let v = Value::Map(dst);
+        assert_eq!(tpl(&v, "occupation"), "whaler");
+        assert_eq!(tpl(&v, "address.state"), "MA");
+        assert_eq!(tpl(&v, "address.street"), "123 Spouter Inn Ct.");
+        assert!(has(&v, "address.country"), "the country is left out");
+        assert!(has(&v, "details.friends"));
+        assert_eq!(tpl(&v, "boat"), "pequod");
+        assert!(has(&v, "hole"), "the hole no longer exists");
+
+        let dst2 = map("name: Ishmael\nboat: pequod\nhole: black\nnilval: null\n");
+        coalesce_tables(&mut w, &dst2, &Map::new(), "", true);
+        let v = Value::Map(dst2);
+        assert_eq!(tpl(&v, "hole"), "black");
+        assert!(has(&v, "nilval"));
+    }
+
+    #[test]
+    fn coalesce_warnings_name_full_keys() {
+        let level3 = named(
+            "level3",
+            "name: ahab\nboat: true\nspear:\n  tip: true\n  sail:\n    cotton: true\n",
+            vec![],
+        );
+        let level2 = named("level2", "name: pequod\n", vec![level3]);
+        let level1 = named("level1", "name: moby\n", vec![level2]);
+        let vals = yaml("level2:\n  level3:\n    boat: {mast: true}\n    spear:\n      tip: {sharp: true}\n      sail: true\n");
+        let (_, w) = coalesce_raw(&level1, &vals);
+        for want in [
+            "warning: skipped value for level1.level2.level3.boat: Not a table.",
+            "warning: destination for level1.level2.level3.spear.tip is a table. Ignoring non-table value (true)",
+            "warning: cannot overwrite table with non table for level1.level2.level3.spear.sail (map[cotton:true])",
+        ] {
+            assert!(w.iter().any(|x| x == want), "{want} in {w:?}");
+        }
+    }
+
+    #[test]
+    fn concat_prefix_joins_with_dots() {
+        assert_eq!(concat_prefix("", "b"), "b");
+        assert_eq!(concat_prefix("a", "b"), "a.b");
+    }
+
+    #[test]
+    fn user_nulls_for_keys_not_in_defaults_stay() {
+        // Helm issue #31643.
+        let c = named("test", "data: {}\n", vec![]);
+        let (v, _) = coalesce_raw(&c, &yaml("data:\n  foo: bar\n  baz: ~\n"));
+        assert_eq!(tpl(&v, "data.foo"), "bar");
+        assert!(has(&v, "data.baz"));
+        assert_eq!(js(&v), r#"{"data":{"baz":null,"foo":"bar"}}"#);
+    }
+
+    #[test]
+    fn subchart_default_nulls_are_cleaned() {
+        // Helm issue #31919.
+        let child = named("child", "keyMapping:\n  password: null\n", vec![]);
+        let parent = named("parent", "", vec![child]);
+        let (v, _) = coalesce_raw(&parent, &Value::empty_map());
+        assert!(has(&v, "child.keyMapping"));
+        assert!(!has(&v, "child.keyMapping.password"));
+    }
+
+    #[test]
+    fn user_null_erases_subchart_default() {
+        let child = named("child", "someKey: default\n", vec![]);
+        let parent = named("parent", "", vec![child]);
+        let (v, _) = coalesce_raw(&parent, &yaml("child:\n  someKey: null\n"));
+        assert!(has(&v, "child"));
+        assert!(!has(&v, "child.someKey"));
+    }
+
+    #[test]
+    fn subchart_nil_does_not_shadow_global() {
+        // Helm issue #31971.
+        let child = named("child", "ingress:\n  feature: null\n", vec![]);
+        let parent = named("parent", "", vec![child]);
+        let (v, _) = coalesce_raw(&parent, &yaml("global:\n  ingress:\n    feature: true\n"));
+        assert!(has(&v, "child.ingress"));
+        assert!(!has(&v, "child.ingress.feature"));
+        assert_eq!(tpl(&v, "child.global.ingress.feature"), "true");
+    }
+
+    #[test]
+    fn subchart_nil_cleaned_when_user_partially_overrides() {
+        let child = named(
+            "child",
+            "keyMapping:\n  password: null\n  format: bcrypt\n",
+            vec![],
+        );
+        let parent = named("parent", "", vec![child]);
+        let (v, _) = coalesce_raw(
+            &parent,
+            &yaml("child:\n  keyMapping:\n    format: sha256\n"),
+        );
+        assert_eq!(tpl(&v, "child.keyMapping.format"), "sha256");
+        assert!(!has(&v, "child.keyMapping.password"));
+    }
+
+    /// Helm's `pkg/chart/v2/util/testdata/subpop` (Chart.yaml and
+    /// values.yaml files, comments left out).
+    const SUBPOP: &str = r#"=== Chart.yaml
+apiVersion: v1
+name: parentchart
+version: 0.1.0
+dependencies:
+  - name: subchart1
+    version: 0.1.0
+    condition: subchart1.enabled
+    tags:
+      - front-end
+      - subchart1
+    import-values:
+      - child: SC1data
+        parent: imported-chart1
+      - child: SC1data
+        parent: overridden-chart1
+      - child: imported-chartA
+        parent: imported-chartA
+      - child: imported-chartA-B
+        parent: imported-chartA-B
+      - child: overridden-chartA-B
+        parent: overridden-chartA-B
+      - child: SCBexported1A
+        parent: .
+      - SCBexported2
+      - SC1exported1
+  - name: subchart2
+    version: 0.1.0
+    condition: subchart2.enabled
+    tags:
+      - back-end
+      - subchart2
+  - name: subchart2
+    alias: subchart2alias
+    version: 0.1.0
+    condition: subchart2alias.enabled
+=== charts/subchart1/Chart.yaml
+apiVersion: v1
+name: subchart1
+version: 0.1.0
+dependencies:
+  - name: subcharta
+    version: 0.1.0
+    condition: subcharta.enabled
+    tags:
+      - front-end
+      - subcharta
+    import-values:
+      - child: SCAdata
+        parent: imported-chartA
+      - child: SCAdata
+        parent: overridden-chartA
+      - child: SCAdata
+        parent: imported-chartA-B
+  - name: subchartb
+    version: 0.1.0
+    condition: subchartb.enabled
+    import-values:
+      - child: SCBdata
+        parent: imported-chartB
+      - child: SCBdata
+        parent: imported-chartA-B
+      - child: exports.SCBexported2
+        parent: exports.SCBexported2
+      - SCBexported1
+    tags:
+      - front-end
+      - subchartb
+=== charts/subchart1/charts/subchartA/Chart.yaml
+apiVersion: v1
+name: subcharta
+version: 0.1.0
+=== charts/subchart1/charts/subchartA/values.yaml
+service:
+  name: apache
+  type: ClusterIP
+  externalPort: 80
+  internalPort: 80
+SCAdata:
+  SCAbool: false
+  SCAfloat: 3.1
+  SCAint: 55
+  SCAstring: "jabba"
+  SCAnested1:
+    SCAnested2: true
+=== charts/subchart1/charts/subchartB/Chart.yaml
+apiVersion: v1
+name: subchartb
+version: 0.1.0
+=== charts/subchart1/charts/subchartB/values.yaml
+service:
+  name: nginx
+  type: ClusterIP
+  externalPort: 80
+  internalPort: 80
+SCBdata:
+  SCBbool: true
+  SCBfloat: 7.77
+  SCBint: 33
+  SCBstring: "boba"
+exports:
+  SCBexported1:
+    SCBexported1A:
+      SCBexported1B: 1965
+  SCBexported2:
+    SCBexported2A: "blaster"
+global:
+  kolla:
+    nova:
+      api:
+        all:
+          port: 8774
+      metadata:
+        all:
+          port: 8775
+=== charts/subchart1/values.yaml
+service:
+  name: nginx
+  type: ClusterIP
+  externalPort: 80
+  internalPort: 80
+SC1data:
+  SC1bool: true
+  SC1float: 3.14
+  SC1int: 100
+  SC1string: "dollywood"
+  SC1extra1: 11
+imported-chartA:
+  SC1extra2: 1.337
+overridden-chartA:
+  SCAbool: true
+  SCAfloat: 3.14
+  SCAint: 100
+  SCAstring: "jabbathehut"
+  SC1extra3: true
+imported-chartA-B:
+  SC1extra5: "tiller"
+overridden-chartA-B:
+  SCAbool: true
+  SCAfloat: 3.33
+  SCAint: 555
+  SCAstring: "wormwood"
+  SCAextra1: 23
+  SCBbool: true
+  SCBfloat: 0.25
+  SCBint: 98
+  SCBstring: "murkwood"
+  SCBextra1: 13
+  SC1extra6: 77
+SCBexported1A:
+  SC1extra7: true
+exports:
+  SC1exported1:
+    global:
+      SC1exported2:
+        all:
+          SC1exported3: "SC1expstr"
+=== charts/subchart2/Chart.yaml
+apiVersion: v1
+name: subchart2
+version: 0.1.0
+dependencies:
+  - name: subchartb
+    version: 0.1.0
+    condition: subchartb.enabled
+    tags:
+      - back-end
+      - subchartb
+  - name: subchartc
+    version: 0.1.0
+    condition: subchartc.enabled
+    tags:
+      - back-end
+      - subchartc
+=== charts/subchart2/charts/subchartB/Chart.yaml
+apiVersion: v1
+name: subchartb
+version: 0.1.0
+=== charts/subchart2/charts/subchartB/values.yaml
+replicaCount: 1
+image:
+  tag: stable
+  pullPolicy: IfNotPresent
+service:
+  name: nginx
+  type: ClusterIP
+  externalPort: 80
+  internalPort: 80
+resources:
+  limits:
+    cpu: 100m
+    memory: 128Mi
+  requests:
+    cpu: 100m
+    memory: 128Mi
+=== charts/subchart2/charts/subchartC/Chart.yaml
+apiVersion: v1
+name: subchartc
+version: 0.1.0
+=== charts/subchart2/charts/subchartC/values.yaml
+replicaCount: 1
+image:
+  tag: stable
+  pullPolicy: IfNotPresent
+service:
+  name: nginx
+  type: ClusterIP
+  externalPort: 80
+  internalPort: 80
+resources:
+  limits:
+    cpu: 100m
+    memory: 128Mi
+  requests:
+    cpu: 100m
+    memory: 128Mi
+=== charts/subchart2/values.yaml
+replicaCount: 1
+image:
+  tag: stable
+  pullPolicy: IfNotPresent
+service:
+  name: nginx
+  type: ClusterIP
+  externalPort: 80
+  internalPort: 80
+resources:
+  limits:
+    cpu: 100m
+    memory: 128Mi
+  requests:
+    cpu: 100m
+    memory: 128Mi
+=== values.yaml
+imported-chart1:
+  SPextra1: "helm rocks"
+overridden-chart1:
+  SC1bool: false
+  SC1float: 3.141592
+  SC1int: 99
+  SC1string: "pollywog"
+  SPextra2: 42
+imported-chartA:
+  SPextra3: 1.337
+overridden-chartA:
+  SCAbool: true
+  SCAfloat: 41.3
+  SCAint: 808
+  SCAstring: "jabberwocky"
+  SPextra4: true
+imported-chartA-B:
+  SPextra5: "k8s"
+overridden-chartA-B:
+  SCAbool: true
+  SCAfloat: 41.3
+  SCAint: 808
+  SCAstring: "jabberwocky"
+  SCBbool: false
+  SCBfloat: 1.99
+  SCBint: 77
+  SCBstring: "jango"
+  SPextra6: 111
+tags:
+  front-end: true
+  back-end: false
+subchart2alias:
+  enabled: false
+ensurenull: null
+"#;
+
+    /// Helm's testdata `chart-with-import-from-aliased-dependencies`.
+    const ALIAS_IMPORT: &str = r#"=== Chart.yaml
+apiVersion: v2
+appVersion: 1.0.0
+name: chart-with-dependency-aliased-twice
+type: application
+version: 1.0.0
+dependencies:
+  - name: child
+    alias: foo
+    version: 1.0.0
+    import-values:
+      - parent: foo-defaults
+        child: defaults
+  - name: child
+    alias: bar
+    version: 1.0.0
+    import-values:
+      - parent: bar-defaults
+        child: defaults
+=== charts/child/Chart.yaml
+apiVersion: v2
+appVersion: 1.0.0
+name: child
+type: application
+version: 1.0.0
+dependencies:
+  - name: grandchild
+    version: 1.0.0
+    import-values:
+      - parent: defaults
+        child: defaults
+=== charts/child/charts/grandchild/Chart.yaml
+apiVersion: v2
+appVersion: 1.0.0
+name: grandchild
+type: application
+version: 1.0.0
+=== charts/child/charts/grandchild/values.yaml
+defaults:
+  defaultValue: "42"
+"#;
+
+    /// Helm's testdata `three-level-dependent-chart/umbrella`.
+    fn three_level() -> Chart {
+        let library = || {
+            chart(
+                "apiVersion: v2\nname: library\ntype: library\nversion: 0.1.0\n",
+                "exports:\n  defaults:\n    service:\n      type: ClusterIP\n      port: 9090\n",
+                vec![],
+            )
+        };
+        let app = |name: &str, imports: bool, values: &str| {
+            let iv = if imports {
+                "  import-values:\n    - defaults\n"
+            } else {
+                ""
+            };
+            chart(
+                &format!("apiVersion: v2\nname: {name}\ntype: application\nversion: 0.1.0\ndependencies:\n- name: library\n  version: 0.1.0\n{iv}"),
+                values,
+                vec![library()],
+            )
+        };
+        chart(
+            "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n- name: app1\n  version: 0.1.0\n  condition: app1.enabled\n- name: app2\n  version: 0.1.0\n  condition: app2.enabled\n- name: app3\n  version: 0.1.0\n  condition: app3.enabled\n- name: app4\n  version: 0.1.0\n  condition: app4.enabled\n",
+            "app1:\n  enabled: true\n  service:\n    type: ClusterIP\n    port: 3456\napp2:\n  enabled: true\napp3:\n  enabled: true\napp4:\n  enabled: true\n",
+            vec![
+                app("app1", true, "service:\n  type: ClusterIP\n  port: 1234\n"),
+                app("app2", true, "service:\n  type: ClusterIP\n  port: 8080\n"),
+                app("app3", true, "service:\n  type: ClusterIP\n"),
+                app("app4", false, "service:\n  type: ClusterIP\n  port: 1234\n"),
+            ],
+        )
+    }
+
+    /// Every chart's path of names (`ChartPath`), sorted.
+    fn chart_names(s: &Scope) -> Vec<String> {
+        fn walk(s: &Scope, prefix: &str, out: &mut Vec<String>) {
+            let path = concat_prefix(prefix, s.name());
+            for d in &s.dependencies {
+                walk(d, &path, out);
+            }
+            out.push(path);
+        }
+        let mut out = Vec::new();
+        walk(s, "", &mut out);
+        out.sort();
+        out
+    }
+
+    fn enabled<'a>(c: &'a Chart, user: &Value) -> Scope<'a> {
+        let mut s = scope(c);
+        process_enabled(&mut s, user, "", &mut Vec::new()).expect("enabled");
+        s
+    }
+
+    /// `%v`-like text of a value at a path, numbers as Go's
+    /// `FormatFloat(f, 'f', -1, 64)`.
+    fn path_text(v: &Value, path: &str) -> Option<String> {
+        let m = v.as_map()?;
+        match path_value(m, path).ok()? {
+            Value::Float(f) => Some(format!("{f}")),
+            other => Some(other.to_go_string()),
+        }
+    }
+
+    #[test]
+    fn dependency_enabled_by_tags_and_conditions() {
+        let c = tree(SUBPOP);
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("tags with no effect", "tags: {nothinguseful: false}",
+             &["parentchart", "parentchart.subchart1", "parentchart.subchart1.subcharta", "parentchart.subchart1.subchartb"]),
+            ("tags disabling a group", "tags: {front-end: false}", &["parentchart"]),
+            ("tags disabling a group and enabling a different group", "tags: {front-end: false, back-end: true}",
+             &["parentchart", "parentchart.subchart2", "parentchart.subchart2.subchartb", "parentchart.subchart2.subchartc"]),
+            ("tags disabling only children, children still enabled since tag front-end=true in values.yaml",
+             "tags: {subcharta: false, subchartb: false}",
+             &["parentchart", "parentchart.subchart1", "parentchart.subchart1.subcharta", "parentchart.subchart1.subchartb"]),
+            ("tags disabling all parents/children with additional tag re-enabling a parent",
+             "tags: {front-end: false, subchart1: true, back-end: false}", &["parentchart", "parentchart.subchart1"]),
+            ("conditions enabling the parent charts, but back-end (b, c) is still disabled via values.yaml",
+             "subchart1: {enabled: true}\nsubchart2: {enabled: true}",
+             &["parentchart", "parentchart.subchart1", "parentchart.subchart1.subcharta", "parentchart.subchart1.subchartb", "parentchart.subchart2"]),
+            ("conditions disabling the parent charts, effectively disabling children",
+             "subchart1: {enabled: false}\nsubchart2: {enabled: false}", &["parentchart"]),
+            ("conditions a child using the second condition path of child's condition",
+             "subchart1: {subcharta: {enabled: false}}",
+             &["parentchart", "parentchart.subchart1", "parentchart.subchart1.subchartb"]),
+            ("tags enabling a parent/child group with condition disabling one child",
+             "subchart2: {subchartc: {enabled: false}}\ntags: {back-end: true}",
+             &["parentchart", "parentchart.subchart1", "parentchart.subchart1.subcharta", "parentchart.subchart1.subchartb", "parentchart.subchart2", "parentchart.subchart2.subchartb"]),
+            ("tags will not enable a child if parent is explicitly disabled with condition",
+             "subchart1: {enabled: false}\ntags: {front-end: true}", &["parentchart"]),
+            ("subcharts with alias also respect conditions",
+             "subchart1: {enabled: false}\nsubchart2alias: {enabled: true, subchartb: {enabled: true}}",
+             &["parentchart", "parentchart.subchart2alias", "parentchart.subchart2alias.subchartb"]),
+        ];
+        for (name, user, want) in cases {
+            let s = enabled(&c, &yaml(user));
+            assert_eq!(chart_names(&s), *want, "{name}");
+            // The metadata lists the enabled dependencies, named by alias.
+            let listed: Vec<&str> = s
+                .metadata
+                .dependencies
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect();
+            let kept: Vec<&str> = s.dependencies.iter().map(|d| d.name()).collect();
+            assert_eq!(listed, kept, "{name}");
+            assert!(s.metadata.dependencies.iter().all(|d| d.enabled), "{name}");
+        }
+    }
+
+    #[test]
+    fn import_values_coalesced_and_merged() {
+        let c = tree(SUBPOP);
+        let expect: &[(&str, &str)] = &[
+            ("imported-chart1.SC1bool", "true"),
+            ("imported-chart1.SC1float", "3.14"),
+            ("imported-chart1.SC1int", "100"),
+            ("imported-chart1.SC1string", "dollywood"),
+            ("imported-chart1.SC1extra1", "11"),
+            ("imported-chart1.SPextra1", "helm rocks"),
+            ("imported-chartA.SCAbool", "false"),
+            ("imported-chartA.SCAfloat", "3.1"),
+            ("imported-chartA.SCAint", "55"),
+            ("imported-chartA.SCAstring", "jabba"),
+            ("imported-chartA.SPextra3", "1.337"),
+            ("imported-chartA.SC1extra2", "1.337"),
+            ("imported-chartA.SCAnested1.SCAnested2", "true"),
+            ("imported-chartA-B.SCAbool", "false"),
+            ("imported-chartA-B.SCAfloat", "3.1"),
+            ("imported-chartA-B.SCAint", "55"),
+            ("imported-chartA-B.SCAstring", "jabba"),
+            ("imported-chartA-B.SCBbool", "true"),
+            ("imported-chartA-B.SCBfloat", "7.77"),
+            ("imported-chartA-B.SCBint", "33"),
+            ("imported-chartA-B.SCBstring", "boba"),
+            ("imported-chartA-B.SPextra5", "k8s"),
+            ("imported-chartA-B.SC1extra5", "tiller"),
+            // Parent values win over imported ones.
+            ("overridden-chart1.SC1bool", "false"),
+            ("overridden-chart1.SC1float", "3.141592"),
+            ("overridden-chart1.SC1int", "99"),
+            ("overridden-chart1.SC1string", "pollywog"),
+            ("overridden-chart1.SPextra2", "42"),
+            ("overridden-chartA.SCAbool", "true"),
+            ("overridden-chartA.SCAfloat", "41.3"),
+            ("overridden-chartA.SCAint", "808"),
+            ("overridden-chartA.SCAstring", "jabberwocky"),
+            ("overridden-chartA.SPextra4", "true"),
+            ("overridden-chartA-B.SCAbool", "true"),
+            ("overridden-chartA-B.SCAfloat", "41.3"),
+            ("overridden-chartA-B.SCAint", "808"),
+            ("overridden-chartA-B.SCAstring", "jabberwocky"),
+            ("overridden-chartA-B.SCBbool", "false"),
+            ("overridden-chartA-B.SCBfloat", "1.99"),
+            ("overridden-chartA-B.SCBint", "77"),
+            ("overridden-chartA-B.SCBstring", "jango"),
+            ("overridden-chartA-B.SPextra6", "111"),
+            ("overridden-chartA-B.SCAextra1", "23"),
+            ("overridden-chartA-B.SCBextra1", "13"),
+            ("overridden-chartA-B.SC1extra6", "77"),
+            // The `exports` convention.
+            ("SCBexported1B", "1965"),
+            ("SC1extra7", "true"),
+            ("SCBexported2A", "blaster"),
+            ("global.SC1exported2.all.SC1exported3", "SC1expstr"),
+        ];
+        let mut s = scope(&c);
+        process_import_values_tree(&mut s, false, &mut Vec::new()).unwrap();
+        for (path, want) in expect {
+            assert_eq!(path_text(&s.values, path).as_deref(), Some(*want), "{path}");
+        }
+        // Coalescing leaves no nulls.
+        assert!(path_text(&s.values, "ensurenull").is_none());
+
+        let mut s = scope(&c);
+        process_import_values_tree(&mut s, true, &mut Vec::new()).unwrap();
+        for (path, want) in expect {
+            assert_eq!(path_text(&s.values, path).as_deref(), Some(*want), "{path}");
+        }
+        assert_eq!(path_text(&s.values, "ensurenull").as_deref(), Some("<nil>"));
+        // Each entry is rewritten to its {child, parent} form.
+        let iv = &s.metadata.dependencies[0].import_values;
+        assert_eq!(iv.len(), 8);
+        assert_eq!(
+            iv[6],
+            ImportValue::Map {
+                child: "exports.SCBexported2".into(),
+                parent: ".".into()
+            }
+        );
+    }
+
+    #[test]
+    fn import_values_from_a_dependency_shared_by_aliases() {
+        let c = tree(ALIAS_IMPORT);
+        let defaults = c.default_values().unwrap();
+        let mut s = enabled(&c, &defaults);
+        process_import_values_tree(&mut s, true, &mut Vec::new()).unwrap();
+        for path in [
+            "foo-defaults.defaultValue",
+            "bar-defaults.defaultValue",
+            "foo.defaults.defaultValue",
+            "bar.defaults.defaultValue",
+            "foo.grandchild.defaults.defaultValue",
+            "bar.grandchild.defaults.defaultValue",
+        ] {
+            assert_eq!(path_text(&s.values, path).as_deref(), Some("42"), "{path}");
+        }
+    }
+
+    #[test]
+    fn import_values_multi_level_precedence() {
+        // User > parent > imported > subchart values.
+        let c = three_level();
+        let mut s = scope(&c);
+        process_import_values_tree(&mut s, true, &mut Vec::new()).unwrap();
+        for (path, want) in [
+            ("app1.service.port", "3456"),
+            ("app2.service.port", "8080"),
+            ("app3.service.port", "9090"),
+            ("app4.service.port", "1234"),
+        ] {
+            assert_eq!(path_text(&s.values, path).as_deref(), Some(want), "{path}");
+        }
+    }
+
+    #[test]
+    fn import_values_then_enabled_keeps_the_enabled_chart() {
+        let env = |name: &str, min: u32, max: u32, cpu: u32| {
+            chart(
+                &format!("apiVersion: v2\nname: {name}\nversion: v0.1.0\nappVersion: v0.1.0\n"),
+                &format!("nameOverride: parent-chart-{name}\nexports:\n  data:\n    resources:\n      autoscaler:\n        minReplicas: {min}\n        maxReplicas: {max}\n        targetCPUUtilizationPercentage: {cpu}\n"),
+                vec![],
+            )
+        };
+        let c = chart(
+            "apiVersion: v2\nname: parent-chart\nversion: v0.1.0\nappVersion: v0.1.0\ndependencies:\n  - name: dev\n    version: \">= 0.0.1\"\n    condition: dev.enabled,global.dev.enabled\n    tags: [dev]\n    import-values: [data]\n  - name: prod\n    version: \">= 0.0.1\"\n    condition: prod.enabled,global.prod.enabled\n    tags: [prod]\n    import-values: [data]\n",
+            "nameOverride: parent-chart\ntags:\n  dev: false\n  prod: true\nresources:\n  autoscaler:\n    minReplicas: 0\n    maxReplicas: 0\n    targetCPUUtilizationPercentage: 99\n",
+            vec![env("dev", 1, 3, 80), env("prod", 2, 5, 90)],
+        );
+        let mut s = scope(&c);
+        let mut w = Vec::new();
+        process_import_values_tree(&mut s, true, &mut w).unwrap();
+        assert_eq!(s.dependencies.len(), 2);
+        let values = s.values.clone();
+        process_enabled(&mut s, &values, "", &mut w).unwrap();
+        assert_eq!(s.dependencies.len(), 1);
+        assert_eq!(s.metadata.dependencies.len(), 1);
+        assert_eq!(
+            tpl(&s.dependencies[0].values, "nameOverride"),
+            "parent-chart-prod"
+        );
+    }
+
+    /// Helm's frobnitz-like charts: `alpine` 0.1.0 and `mariner` 4.3.2
+    /// under a parent whose Chart.yaml lists `deps`.
+    fn frobnitz(deps: &str) -> Chart {
+        chart(
+            &format!("apiVersion: v1\nname: frobnitz\nversion: 1.2.3\n{deps}"),
+            "",
+            vec![
+                chart("name: alpine\nversion: 0.1.0\n", "", vec![]),
+                chart("name: mariner\nversion: 4.3.2\n", "", vec![]),
+            ],
+        )
+    }
+
+    const FROBNITZ_DEPS: &str = "dependencies:\n  - name: alpine\n    version: \"0.1.0\"\n  - name: mariner\n    version: \"4.3.2\"\n";
+
+    #[test]
+    fn alias_dependency_is_a_renamed_copy() {
+        let c = frobnitz(FROBNITZ_DEPS);
+        let s = scope(&c);
+        let mut req = c.metadata.dependencies[0].clone();
+        let alias = get_alias_dependency(&s.dependencies, &req).expect("found");
+        assert_eq!(alias.name(), "alpine");
+        assert!(is_compatible_range(&req.version, &alias.metadata.version));
+        req.alias = "other".into();
+        assert_eq!(
+            get_alias_dependency(&s.dependencies, &req).unwrap().name(),
+            "other"
+        );
+        req.name = "something-else".into();
+        assert!(get_alias_dependency(&s.dependencies, &req).is_none());
+        req.version = "something else which is not in the compatible range".into();
+        assert!(!is_compatible_range(&req.version, &alias.metadata.version));
+        // An empty constraint matches nothing: such a chart stays as found.
+        assert!(!is_compatible_range("", "0.1.0"));
+    }
+
+    #[test]
+    fn dependent_chart_aliases_add_charts() {
+        let c = frobnitz("dependencies:\n  - name: alpine\n    version: \"0.1.0\"\n  - name: mariner\n    version: \"4.3.2\"\n    alias: mariners2\n  - name: mariner\n    version: \"4.3.2\"\n    alias: mariners1\n");
+        let defaults = c.default_values().unwrap();
+        let s = enabled(&c, &defaults);
+        let names: Vec<&str> = s.dependencies.iter().map(|d| d.name()).collect();
+        assert_eq!(names, ["alpine", "mariners2", "mariners1"]);
+        assert_eq!(s.dependencies.len(), s.metadata.dependencies.len());
+    }
+
+    #[test]
+    fn subcharts_absent_from_chart_yaml_are_kept() {
+        let c = frobnitz("");
+        let s = enabled(&c, &Value::empty_map());
+        assert_eq!(s.dependencies.len(), 2);
+
+        let c = frobnitz(FROBNITZ_DEPS);
+        let s = enabled(&c, &Value::empty_map());
+        assert_eq!(s.dependencies.len(), 2);
+        assert_eq!(s.metadata.dependencies.len(), 2);
+
+        let c = frobnitz("dependencies:\n  - name: alpine\n    version: \"0.1.0\"\n");
+        let s = enabled(&c, &Value::empty_map());
+        assert_eq!(s.dependencies.len(), 2);
+        assert_eq!(s.metadata.dependencies.len(), 1);
+    }
+
+    #[test]
+    fn chart_aliased_twice_with_its_subchart() {
+        let grandchild = chart(
+            "apiVersion: v2\nname: grandchild\nversion: 1.0.0\n",
+            "",
+            vec![],
+        );
+        let child = chart(
+            "apiVersion: v2\nname: child\nversion: 1.0.0\n",
+            "",
+            vec![grandchild],
+        );
+        let c = chart(
+            "apiVersion: v2\nname: twice\nversion: 1.0.0\ndependencies:\n  - name: child\n    alias: foo\n    version: 1.0.0\n  - name: child\n    alias: bar\n    version: 1.0.0\n",
+            "foo:\n  grandchild:\n    from: foo\nbar:\n  grandchild:\n    from: bar\n",
+            vec![child],
+        );
+        assert_eq!(c.dependencies.len(), 1);
+        let v = render_values(&c, &Value::empty_map());
+        assert_eq!(tpl(&v, "foo.grandchild.from"), "foo");
+        assert_eq!(tpl(&v, "bar.grandchild.from"), "bar");
+        let s = process_dependencies(&c, &Value::empty_map()).unwrap();
+        assert_eq!(
+            chart_names(&s),
+            [
+                "twice",
+                "twice.bar",
+                "twice.bar.grandchild",
+                "twice.foo",
+                "twice.foo.grandchild"
+            ]
+        );
     }
 
     fn load_dir(dir: &std::path::Path) -> Chart {

@@ -541,6 +541,18 @@ impl<'r> Parser<'r> {
     /// error, if any.
     fn list_item(
         &mut self,
+        list: Vec<Value>,
+        i: i64,
+        level: usize,
+    ) -> (Vec<Value>, Result<(), PErr>) {
+        // `a[0][0][0]...` nests without limit.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            self.list_item_body(list, i, level)
+        })
+    }
+
+    fn list_item_body(
+        &mut self,
         mut list: Vec<Value>,
         i: i64,
         level: usize,
@@ -860,4 +872,580 @@ fn number_end(b: &[u8], mut i: usize) -> Result<usize, bool> {
         }
     }
     Ok(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::json;
+
+    type ParseFn = fn(&str, &Value) -> Result<(), StrvalsError>;
+
+    /// The values a line gives in a new map, as JSON, or the error text.
+    fn parsed(f: ParseFn, s: &str) -> Result<String, String> {
+        let m = Value::empty_map();
+        f(s, &m)
+            .map(|()| json::marshal(&m).expect("JSON"))
+            .map_err(|e| e.to_string())
+    }
+
+    fn into(f: ParseFn, s: &str, existing: &str) -> String {
+        let m = json::unmarshal(existing).expect("JSON");
+        f(s, &m).expect("parses");
+        json::marshal(&m).expect("JSON")
+    }
+
+    fn check(f: ParseFn, cases: &[(&str, Option<&str>)]) {
+        for (s, want) in cases {
+            let got = parsed(f, s);
+            match want {
+                Some(j) => assert_eq!(got.as_deref(), Ok(*j), "{s}"),
+                None => assert!(got.is_err(), "{s}: expected an error, got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn set_index_grows_and_refuses_bad_indexes() {
+        let ints = |v: &[i64]| v.iter().map(|&i| Value::Int(i)).collect::<Vec<_>>();
+        type Case<'a> = (&'a [i64], i64, i64, &'a [i64], bool);
+        let cases: &[Case] = &[
+            (&[0, 1], 2, 2, &[0, 1, 2], false),
+            (&[0, 1], 1, 2, &[0, 2], false),
+            (&[0, 1, 2, 3, 4, 5], 3, 4, &[0, 1, 2, 4, 4, 5], false),
+            (&[0, 1, 2, 3, 4, 5], -1, 4, &[0, 1, 2, 3, 4, 5], true),
+            (
+                &[0, 1, 2, 3, 4, 5],
+                MAX_INDEX + 1,
+                4,
+                &[0, 1, 2, 3, 4, 5],
+                true,
+            ),
+        ];
+        for (initial, add, val, expect, err) in cases {
+            let (got, res) = set_index(ints(initial), *add, Value::Int(*val));
+            assert_eq!(res.is_err(), *err, "{add}");
+            let got: Vec<i64> = got.iter().map(|v| v.as_int().unwrap()).collect();
+            assert_eq!(got, *expect);
+        }
+        let (_, res) = set_index(vec![], MAX_INDEX + 1, Value::Nil);
+        assert_eq!(
+            res.unwrap_err().msg,
+            "index of 65537 is greater than maximum supported index of 65536"
+        );
+    }
+
+    #[test]
+    fn parse_set() {
+        check(
+            parse_into,
+            &[
+                (
+                    "name1=null,f=false,t=true",
+                    Some(r#"{"f":false,"name1":null,"t":true}"#),
+                ),
+                ("name1=value1", Some(r#"{"name1":"value1"}"#)),
+                (
+                    "name1=value1,name2=value2",
+                    Some(r#"{"name1":"value1","name2":"value2"}"#),
+                ),
+                (
+                    "name1=value1,name2=value2,",
+                    Some(r#"{"name1":"value1","name2":"value2"}"#),
+                ),
+                ("name1=value1,,,,name2=value2,", None),
+                (
+                    "name1=,name2=value2",
+                    Some(r#"{"name1":"","name2":"value2"}"#),
+                ),
+                ("leading_zeros=00009", Some(r#"{"leading_zeros":"00009"}"#)),
+                ("zero_int=0", Some(r#"{"zero_int":0}"#)),
+                ("long_int=1234567890", Some(r#"{"long_int":1234567890}"#)),
+                ("boolean=true", Some(r#"{"boolean":true}"#)),
+                ("is_null=null", Some(r#"{"is_null":null}"#)),
+                ("name1,name2=", None),
+                ("name1,name2=value2", None),
+                ("name1,name2=value2\\", None),
+                ("name1,name2", None),
+                (
+                    "name1=one\\,two,name2=three\\,four",
+                    Some(r#"{"name1":"one,two","name2":"three,four"}"#),
+                ),
+                (
+                    "name1=one\\=two,name2=three\\=four",
+                    Some(r#"{"name1":"one=two","name2":"three=four"}"#),
+                ),
+                (
+                    "name1=one two three,name2=three two one",
+                    Some(r#"{"name1":"one two three","name2":"three two one"}"#),
+                ),
+                ("outer.inner=value", Some(r#"{"outer":{"inner":"value"}}"#)),
+                (
+                    "outer.middle.inner=value",
+                    Some(r#"{"outer":{"middle":{"inner":"value"}}}"#),
+                ),
+                (
+                    "outer.inner1=value,outer.inner2=value2",
+                    Some(r#"{"outer":{"inner1":"value","inner2":"value2"}}"#),
+                ),
+                (
+                    "outer.inner1=value,outer.middle.inner=value",
+                    Some(r#"{"outer":{"inner1":"value","middle":{"inner":"value"}}}"#),
+                ),
+                ("name1.name2", None),
+                ("name1.name2,name1.name3", None),
+                ("name1.name2=", Some(r#"{"name1":{"name2":""}}"#)),
+                ("name1.=name2", None),
+                ("name1.,name2", None),
+                (
+                    "name1={value1,value2}",
+                    Some(r#"{"name1":["value1","value2"]}"#),
+                ),
+                (
+                    "name1={value1,value2},name2={value1,value2}",
+                    Some(r#"{"name1":["value1","value2"],"name2":["value1","value2"]}"#),
+                ),
+                ("name1={1021,902}", Some(r#"{"name1":[1021,902]}"#)),
+                (
+                    "name1.name2={value1,value2}",
+                    Some(r#"{"name1":{"name2":["value1","value2"]}}"#),
+                ),
+                ("name1={1021,902", None),
+                ("list[0]=foo", Some(r#"{"list":["foo"]}"#)),
+                ("list[0].foo=bar", Some(r#"{"list":[{"foo":"bar"}]}"#)),
+                (
+                    "list[0].foo=bar,list[0].hello=world",
+                    Some(r#"{"list":[{"foo":"bar","hello":"world"}]}"#),
+                ),
+                ("list[0].foo=bar,list[-30].hello=world", None),
+                ("list[0]=foo,list[1]=bar", Some(r#"{"list":["foo","bar"]}"#)),
+                (
+                    "list[0]=foo,list[1]=bar,",
+                    Some(r#"{"list":["foo","bar"]}"#),
+                ),
+                (
+                    "list[0]=foo,list[3]=bar",
+                    Some(r#"{"list":["foo",null,null,"bar"]}"#),
+                ),
+                ("list[0]=foo,list[-20]=bar", None),
+                ("illegal[0]name.foo=bar", None),
+                ("noval[0]", Some(r#"{"noval":[]}"#)),
+                ("noval[0]=", Some(r#"{"noval":[""]}"#)),
+                ("nested[0][0]=1", Some(r#"{"nested":[[1]]}"#)),
+                ("nested[1][1]=1", Some(r#"{"nested":[null,[null,1]]}"#)),
+                (
+                    "name1.name2[0].foo=bar,name1.name2[1].foo=bar",
+                    Some(r#"{"name1":{"name2":[{"foo":"bar"},{"foo":"bar"}]}}"#),
+                ),
+                (
+                    "name1.name2[1].foo=bar,name1.name2[0].foo=bar",
+                    Some(r#"{"name1":{"name2":[{"foo":"bar"},{"foo":"bar"}]}}"#),
+                ),
+                (
+                    "name1.name2[1].foo=bar",
+                    Some(r#"{"name1":{"name2":[null,{"foo":"bar"}]}}"#),
+                ),
+                ("]={}].", None),
+            ],
+        );
+        check(
+            parse_into_string,
+            &[
+                (
+                    "long_int_string=1234567890",
+                    Some(r#"{"long_int_string":"1234567890"}"#),
+                ),
+                ("boolean=true", Some(r#"{"boolean":"true"}"#)),
+                ("is_null=null", Some(r#"{"is_null":"null"}"#)),
+                ("zero=0", Some(r#"{"zero":"0"}"#)),
+            ],
+        );
+    }
+
+    #[test]
+    fn parse_into_existing_values() {
+        assert_eq!(
+            into(
+                parse_into,
+                "outer.inner1=value1,outer.inner3=value3,outer.inner4=4",
+                r#"{"outer":{"inner1":"overwrite","inner2":"value2"}}"#
+            ),
+            r#"{"outer":{"inner1":"value1","inner2":"value2","inner3":"value3","inner4":4}}"#
+        );
+        let twice = |a: &str, b: &str, existing: &str| {
+            let m = json::unmarshal(existing).unwrap();
+            parse_into(a, &m).unwrap();
+            parse_into(b, &m).unwrap();
+            json::marshal(&m).unwrap()
+        };
+        assert_eq!(
+            twice(
+                "listOuter[0][0].type=listValue",
+                "listOuter[0][0].status=alive",
+                "{}"
+            ),
+            r#"{"listOuter":[[{"status":"alive","type":"listValue"}]]}"#
+        );
+        assert_eq!(
+            twice(
+                "listOuter[0][0].type=listValue",
+                "listOuter[1][0].status=alive",
+                "{}"
+            ),
+            r#"{"listOuter":[[{"type":"listValue"}],[{"status":"alive"}]]}"#
+        );
+        assert_eq!(
+            twice(
+                "listOuter[0][1][0].type=listValue",
+                "listOuter[0][0][1].status=alive",
+                r#"{"listOuter":[[[{"exited":"old"}]]]}"#
+            ),
+            r#"{"listOuter":[[[{"exited":"old"},{"status":"alive"}],[{"type":"listValue"}]]]}"#
+        );
+        assert_eq!(
+            into(
+                parse_into_string,
+                "outer.inner1=1,outer.inner3=3",
+                r#"{"outer":{"inner1":"overwrite","inner2":"value2"}}"#
+            ),
+            r#"{"outer":{"inner1":"1","inner2":"value2","inner3":"3"}}"#
+        );
+    }
+
+    #[test]
+    fn parse_json_values() {
+        assert_eq!(
+            into(
+                parse_json,
+                r#"outer.inner1="1",outer.inner3=3,outer.inner4=true,outer.inner5="true""#,
+                r#"{"outer":{"inner1":"overwrite","inner2":"value2"}}"#
+            ),
+            r#"{"outer":{"inner1":"1","inner2":"value2","inner3":3,"inner4":true,"inner5":"true"}}"#
+        );
+        assert_eq!(
+            into(
+                parse_json,
+                r#"outer.inner1={"a":"1","b":2,"c":[1,2,3]},outer.inner3=["new value 1","new value 2"],outer.inner4={"aa":"1","bb":2,"cc":[1,2,3]},outer.inner5=[{"A":"1","B":2,"C":[1,2,3]}]"#,
+                r#"{"outer":{"inner1":{"x":"overwrite"},"inner2":"value2","inner3":["overwrite"]}}"#
+            ),
+            r#"{"outer":{"inner1":{"a":"1","b":2,"c":[1,2,3]},"inner2":"value2","inner3":["new value 1","new value 2"],"inner4":{"aa":"1","bb":2,"cc":[1,2,3]},"inner5":[{"A":"1","B":2,"C":[1,2,3]}]}}"#
+        );
+        assert_eq!(
+            into(
+                parse_json,
+                r#"outer.inner1=,outer.inner3={"aa":"1","bb":2,"cc":[1,2,3]},outer.inner3.cc[1]=null"#,
+                r#"{"outer":{"inner1":{"x":"overwrite"},"inner2":"value2"}}"#
+            ),
+            r#"{"outer":{"inner1":null,"inner2":"value2","inner3":{"aa":"1","bb":2,"cc":[1,null,3]}}}"#
+        );
+        let bad = r#"outer.inner1={"a":"1","b":2,"c":[1,2,3]},outer.inner3=["new value 1","new value 2"],outer.inner4={"aa":"1","bb":2,"cc":[1,2,3]},outer.inner5={"A":"1","B":2,"C":[1,2,3]}]"#;
+        assert!(parsed(parse_json, bad).is_err());
+    }
+
+    #[test]
+    fn parse_file_reads_values() {
+        let read = |p: &str| -> Result<String, String> {
+            match p {
+                "path1" => Ok("value1".into()),
+                other => Err(format!("open {other}: no such file or directory")),
+            }
+        };
+        let m = Value::empty_map();
+        parse_file("name1=path1", &m, &read).unwrap();
+        assert_eq!(json::marshal(&m).unwrap(), r#"{"name1":"value1"}"#);
+        let m = Value::empty_map();
+        parse_file("l={path1,path1}", &m, &read).unwrap();
+        assert_eq!(json::marshal(&m).unwrap(), r#"{"l":["value1","value1"]}"#);
+        let err = parse_file("a=missing", &Value::empty_map(), &read).unwrap_err();
+        assert_eq!(
+            err,
+            StrvalsError::Read("open missing: no such file or directory".into())
+        );
+    }
+
+    /// `name1.name2. ... .name32=value`.
+    fn too_deep() -> String {
+        let names: Vec<String> = (1..=MAX_NESTED_NAME_LEVEL + 2)
+            .map(|i| format!("name{i}"))
+            .collect();
+        format!("{}=value", names.join("."))
+    }
+
+    #[test]
+    fn nested_levels_are_limited() {
+        for f in [parse_into as ParseFn, parse_literal] {
+            assert_eq!(
+                parsed(f, "outer.middle.inner=value").as_deref(),
+                Ok(r#"{"outer":{"middle":{"inner":"value"}}}"#)
+            );
+            assert_eq!(
+                parsed(f, &too_deep()).unwrap_err(),
+                "value name nested level is greater than maximum supported nested level of 30"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_literal_values() {
+        check(
+            parse_literal,
+            &[
+                ("name", None),
+                ("name=", Some(r#"{"name":""}"#)),
+                ("name=value", Some(r#"{"name":"value"}"#)),
+                (
+                    "long_int_string=1234567890",
+                    Some(r#"{"long_int_string":"1234567890"}"#),
+                ),
+                ("boolean=true", Some(r#"{"boolean":"true"}"#)),
+                ("is_null=null", Some(r#"{"is_null":"null"}"#)),
+                ("zero=0", Some(r#"{"zero":"0"}"#)),
+                (
+                    "name1=null,name2=value2",
+                    Some(r#"{"name1":"null,name2=value2"}"#),
+                ),
+                ("name1=value,,,tail", Some(r#"{"name1":"value,,,tail"}"#)),
+                ("leading_zeros=00009", Some(r#"{"leading_zeros":"00009"}"#)),
+                ("name=one two three", Some(r#"{"name":"one two three"}"#)),
+                ("outer.inner=value", Some(r#"{"outer":{"inner":"value"}}"#)),
+                (
+                    "outer.middle.inner=value",
+                    Some(r#"{"outer":{"middle":{"inner":"value"}}}"#),
+                ),
+                ("name1.name2", None),
+                ("name1.name2=", Some(r#"{"name1":{"name2":""}}"#)),
+                ("name1.=name2", None),
+                ("name1.,name2", None),
+                (
+                    "name1={value1,value2}",
+                    Some(r#"{"name1":"{value1,value2}"}"#),
+                ),
+                ("list[0]=foo", Some(r#"{"list":["foo"]}"#)),
+                ("list[0].foo=bar", Some(r#"{"list":[{"foo":"bar"}]}"#)),
+                ("list[-30].hello=world", None),
+                ("list[3]=bar", Some(r#"{"list":[null,null,null,"bar"]}"#)),
+                ("illegal[0]name.foo=bar", None),
+                ("noval[0]", Some(r#"{"noval":[]}"#)),
+                ("noval[0]=", Some(r#"{"noval":[""]}"#)),
+                ("nested[0][0]=1", Some(r#"{"nested":[["1"]]}"#)),
+                ("nested[1][1]=1", Some(r#"{"nested":[null,[null,"1"]]}"#)),
+                (
+                    "name1.name2[0].foo=bar",
+                    Some(r#"{"name1":{"name2":[{"foo":"bar"}]}}"#),
+                ),
+                (
+                    "name1.name2[1].foo=bar",
+                    Some(r#"{"name1":{"name2":[null,{"foo":"bar"}]}}"#),
+                ),
+                ("]={}].", Some(r#"{"]":"{}]."}"#)),
+                ("name=val,val", Some(r#"{"name":"val,val"}"#)),
+                ("name=val.val", Some(r#"{"name":"val.val"}"#)),
+                ("name=val=val", Some(r#"{"name":"val=val"}"#)),
+                ("name=val$val", Some(r#"{"name":"val$val"}"#)),
+                ("name=(value", Some(r#"{"name":"(value"}"#)),
+                ("name=value)", Some(r#"{"name":"value)"}"#)),
+                ("name=(value)", Some(r#"{"name":"(value)"}"#)),
+                ("name={value", Some(r#"{"name":"{value"}"#)),
+                ("name=value}", Some(r#"{"name":"value}"}"#)),
+                ("name={value}", Some(r#"{"name":"{value}"}"#)),
+                (
+                    "name={value1,value2}",
+                    Some(r#"{"name":"{value1,value2}"}"#),
+                ),
+                (r"name=val\val", Some(r#"{"name":"val\\val"}"#)),
+                (r"name=val\\val", Some(r#"{"name":"val\\\\val"}"#)),
+                (r"name=val\\\val", Some(r#"{"name":"val\\\\\\val"}"#)),
+                (
+                    r"name={val,.?*v\0a!l)some",
+                    Some(r#"{"name":"{val,.?*v\\0a!l)some"}"#),
+                ),
+                (
+                    r"name=em%GT)tqUDqz,i-\h+Mbqs-!:.m\\rE=mkbM#rR}@{-k@",
+                    Some(r#"{"name":"em%GT)tqUDqz,i-\\h+Mbqs-!:.m\\\\rE=mkbM#rR}@{-k@"}"#),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn parse_literal_into_existing_values() {
+        assert_eq!(
+            into(
+                parse_literal,
+                "outer.inner1=value1,outer.inner3=value3,outer.inner4=4",
+                r#"{"outer":{"inner1":"overwrite","inner2":"value2"}}"#
+            ),
+            r#"{"outer":{"inner1":"value1,outer.inner3=value3,outer.inner4=4","inner2":"value2"}}"#
+        );
+        let m = json::unmarshal(r#"{"listOuter":[[[{"exited":"old"}]]]}"#).unwrap();
+        parse_literal("listOuter[0][1][0].type=listValue", &m).unwrap();
+        parse_literal("listOuter[0][0][1].status=alive", &m).unwrap();
+        assert_eq!(
+            json::marshal(&m).unwrap(),
+            r#"{"listOuter":[[[{"exited":"old"},{"status":"alive"}],[{"type":"listValue"}]]]}"#
+        );
+    }
+
+    #[test]
+    fn values_are_typed_as_helm_types_them() {
+        let types = |f: ParseFn, s: &str| {
+            let m = Value::empty_map();
+            f(s, &m).unwrap();
+            let m = m.as_map().unwrap().clone();
+            m.entries()
+                .into_iter()
+                .map(|(k, v)| format!("{k}:{}", v.type_name()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            types(
+                parse_into,
+                "a=1,b=1.5,c=TRUE,d=NuLL,e=+5,f=-0,g=0x10,h=9223372036854775808,i=falſe,j=-12"
+            ),
+            "a:int64 b:string c:bool d:<nil> e:int64 f:int64 g:string h:string i:bool j:int64"
+        );
+        assert_eq!(
+            types(parse_json, "a=1,b=\"1\",c=[1]"),
+            "a:float64 b:string c:[]interface {}"
+        );
+        assert_eq!(types(parse_into_string, "a=1,b=true"), "a:string b:string");
+        assert_eq!(
+            parsed(parse_into, "e=+5,f=-0").as_deref(),
+            Ok(r#"{"e":5,"f":0}"#)
+        );
+    }
+
+    #[test]
+    fn escapes_and_helms_quirks() {
+        check(
+            parse_into,
+            &[
+                (r"a\.b=1", Some(r#"{"a.b":1}"#)),
+                (r"a=x\,y,b=\{z}", Some(r#"{"a":"x,y","b":"{z}"}"#)),
+                // Input ending inside a key or index is accepted (io.EOF).
+                ("a.", Some("{}")),
+                ("a[0", Some("{}")),
+                ("a=1,b[", Some(r#"{"a":1}"#)),
+                ("a={}", Some(r#"{"a":[""]}"#)),
+                ("a={x,y},b=2", Some(r#"{"a":["x","y"],"b":2}"#)),
+                ("[0]=x", Some("{}")),
+                ("a[0].=x", Some(r#"{"a":[{}]}"#)),
+            ],
+        );
+        let err = |f: ParseFn, s: &str| parsed(f, s).unwrap_err();
+        assert_eq!(
+            err(parse_into, "name1,name2"),
+            r#"key "name1" has no value (cannot end with ,)"#
+        );
+        assert_eq!(err(parse_into, "a.b"), r#"key "b" has no value"#);
+        assert_eq!(
+            err(parse_into, "name1.=name2"),
+            r#"key map "name1" has no value"#
+        );
+        assert_eq!(
+            err(parse_into, "name1=value1,,,,name2=value2,"),
+            r#"key "" has no value (cannot end with ,)"#
+        );
+        assert_eq!(
+            err(parse_into, "name1={1021,902"),
+            "list must terminate with '}'"
+        );
+        assert_eq!(
+            err(parse_into, "illegal[0]name.foo=bar"),
+            "unexpected data at end of array index: ['n' 'a' 'm' 'e']"
+        );
+        assert_eq!(
+            err(parse_into, "list[-30].hello=world"),
+            "negative -30 index not allowed"
+        );
+        assert_eq!(
+            err(parse_into, "a[x]=1"),
+            r#"error parsing index: strconv.Atoi: parsing "x": invalid syntax"#
+        );
+        assert_eq!(
+            err(parse_into, "a[99999999999999999999]=1"),
+            r#"error parsing index: strconv.Atoi: parsing "99999999999999999999": value out of range"#
+        );
+        assert_eq!(
+            err(parse_into, "a[65537]=1"),
+            "index of 65537 is greater than maximum supported index of 65536"
+        );
+        // A key of the wrong type: Go's recovered panic.
+        assert_eq!(
+            err(parse_into, "a=1,a.b=2"),
+            "unable to parse key: interface conversion: interface {} is int64, not map[string]interface {}"
+        );
+        assert_eq!(
+            err(parse_into, "a.b=1,a[0]=2"),
+            "unable to parse key: interface conversion: interface {} is map[string]interface {}, not []interface {}"
+        );
+        assert_eq!(
+            err(parse_into, "a=null,a[0]=2"),
+            "unable to parse key: interface conversion: interface {} is nil, not []interface {}"
+        );
+        assert_eq!(
+            err(parse_into, "a[0]=x,a[0][1]=y"),
+            "unable to parse key: interface conversion: interface {} is string, not []interface {}"
+        );
+        assert_eq!(
+            err(parse_into, "]={}]."),
+            "unable to parse key: interface conversion: interface {} is []interface {}, not map[string]interface {}"
+        );
+        // The panic is recovered by the innermost key: the outer map keeps
+        // what was set before.
+        let m = json::unmarshal(r#"{"x":{"s":"str"}}"#).unwrap();
+        assert!(parse_into("x.s.t=1", &m).is_err());
+        assert_eq!(json::marshal(&m).unwrap(), r#"{"x":{"s":"str"}}"#);
+        // A list item replaced by a map in place stays replaced when the
+        // line ends inside the key.
+        let m = json::unmarshal(r#"{"a":[[5]]}"#).unwrap();
+        parse_into("a[0][0].", &m).unwrap();
+        assert_eq!(json::marshal(&m).unwrap(), r#"{"a":[[{}]]}"#);
+    }
+
+    #[test]
+    fn json_values_end_where_gos_decoder_stops() {
+        check(
+            parse_json,
+            &[
+                ("a=1b=2", Some(r#"{"a":1,"b":2}"#)),
+                (
+                    "a= [1, 2] ,b={\"x\":null}",
+                    Some(r#"{"a":[1,2],"b":{"x":null}}"#),
+                ),
+                ("a=\"x,y\",b=truex=1", Some(r#"{"a":"x,y","b":true,"x":1}"#)),
+                ("a=  ,b=", Some(r#"{"a":null,"b":null}"#)),
+                ("l[1]={\"k\":1}", Some(r#"{"l":[null,{"k":1}]}"#)),
+                ("a=-1.5e3", Some(r#"{"a":-1500}"#)),
+            ],
+        );
+        let err = |s: &str| parsed(parse_json, s).unwrap_err();
+        assert_eq!(err("a=[1,2"), "unexpected EOF");
+        assert_eq!(err("a=[1 2]"), "invalid character '2' after array element");
+        assert_eq!(err("a=nul"), "unexpected EOF");
+        assert_eq!(
+            err("a=x"),
+            "invalid character 'x' looking for beginning of value"
+        );
+        assert_eq!(err("a=-x"), "invalid character 'x' in numeric literal");
+        assert_eq!(
+            err("a=1e400"),
+            "json: cannot unmarshal number 1e400 into Go value of type float64"
+        );
+    }
+
+    #[test]
+    fn json_whole_object_is_merged() {
+        let m = json::unmarshal(r#"{"a":{"b":1,"c":[1]},"d":2}"#).unwrap();
+        parse_json(r#" {"a":{"c":[2],"e":null},"f":{"g":1}} "#, &m).unwrap();
+        assert_eq!(
+            json::marshal(&m).unwrap(),
+            r#"{"a":{"b":1,"c":[2],"e":null},"d":2,"f":{"g":1}}"#
+        );
+        assert_eq!(
+            parse_json("{bad", &Value::empty_map()),
+            Err(StrvalsError::JsonObject("{bad".into()))
+        );
+    }
 }

@@ -1979,6 +1979,421 @@ defaults:
         );
     }
 
+    /// Charts rendered by real Helm v4.3.0 (the conformance oracle), each
+    /// template printing `toJson .Values`: the values every chart sees.
+    const ORACLE_CASES: &[(&str, &str, &str, &str)] = &[
+        (
+            "globals two levels deep: the parent's nested global maps are shared with the subcharts' copies and collect their keys",
+            r#"=== Chart.yaml
+apiVersion: v2
+name: a
+version: 0.1.0
+dependencies:
+- name: s1
+  version: 0.1.0
+- name: s2
+  version: 0.1.0
+=== values.yaml
+global:
+  a:
+    b:
+      x: 1
+  top: t
+=== charts/s1/Chart.yaml
+apiVersion: v2
+name: s1
+version: 0.1.0
+=== charts/s1/values.yaml
+global:
+  a:
+    b:
+      yy: 2
+    c: 3
+  top: s1
+=== charts/s2/Chart.yaml
+apiVersion: v2
+name: s2
+version: 0.1.0
+=== charts/s2/values.yaml
+global:
+  a:
+    b:
+      z: 3
+"#,
+            r#""#,
+            r#"a/charts/s1/templates/zzvalues.yaml {"global":{"a":{"b":{"x":1,"yy":2,"z":3},"c":3},"top":"t"}}
+a/charts/s2/templates/zzvalues.yaml {"global":{"a":{"b":{"x":1,"yy":2,"z":3}},"top":"t"}}
+a/templates/zzvalues.yaml {"global":{"a":{"b":{"x":1,"yy":2,"z":3}},"top":"t"},"s1":{"global":{"a":{"b":{"x":1,"yy":2,"z":3},"c":3},"top":"t"}},"s2":{"global":{"a":{"b":{"x":1,"yy":2,"z":3}},"top":"t"}}}
+"#,
+        ),
+        (
+            "nulls: user nulls delete defaults (also in subchart sections), default nulls are cleaned, a subchart's section keeps the parent's nulls for keys it lacks",
+            r#"=== Chart.yaml
+apiVersion: v2
+name: b
+version: 0.1.0
+dependencies:
+- name: s1
+  version: 0.1.0
+=== values.yaml
+keep: 1
+drop: 2
+nul: null
+nested:
+  n: null
+  k: 1
+s1:
+  fromParent: p
+  pnull: null
+  sdef: null
+=== charts/s1/Chart.yaml
+apiVersion: v2
+name: s1
+version: 0.1.0
+=== charts/s1/values.yaml
+sdef: s
+snull: null
+map:
+  a: null
+  b: 1
+other: o
+"#,
+            r#"drop: null
+newnull: null
+nested:
+  k: null
+  newn: null
+s1:
+  sdef: null
+  other: null
+  map:
+    b: null
+"#,
+            r#"b/charts/s1/templates/zzvalues.yaml {"fromParent":"p","global":{},"map":{"a":null},"pnull":null}
+b/templates/zzvalues.yaml {"keep":1,"nested":{"newn":null},"newnull":null,"s1":{"fromParent":"p","global":{},"map":{"a":null},"pnull":null}}
+"#,
+        ),
+        (
+            "aliases (twice, with conditions), a dependency without version or with a version no chart has stays under its chart name, extras keep their disabled dependencies' defaults out",
+            r#"=== Chart.yaml
+apiVersion: v2
+name: c
+version: 0.1.0
+dependencies:
+- name: s1
+  alias: first
+  version: 0.1.0
+  condition: first.isOn
+- name: s1
+  alias: second
+  version: '>=0.1.0'
+- name: nover
+  alias: nv
+- name: badver
+  version: 9.9.9
+=== values.yaml
+first:
+  isOn: true
+second:
+  x: 2
+=== charts/s1/Chart.yaml
+apiVersion: v2
+name: s1
+version: 0.1.0
+dependencies:
+- name: g
+  version: 0.1.0
+  condition: g.enabled
+=== charts/s1/values.yaml
+s1v: 1
+g:
+  enabled: true
+=== charts/s1/charts/g/Chart.yaml
+apiVersion: v2
+name: g
+version: 0.1.0
+=== charts/s1/charts/g/values.yaml
+gv: 1
+=== charts/nover/Chart.yaml
+apiVersion: v2
+name: nover
+version: 0.1.0
+=== charts/nover/values.yaml
+nov: 1
+=== charts/badver/Chart.yaml
+apiVersion: v2
+name: badver
+version: 0.1.0
+=== charts/badver/values.yaml
+bv: 1
+=== charts/extra/Chart.yaml
+apiVersion: v2
+name: extra
+version: 0.1.0
+dependencies:
+- name: eg
+  version: 0.1.0
+  alias: egalias
+  condition: egalias.enabled
+=== charts/extra/values.yaml
+ev: 1
+egalias:
+  enabled: false
+=== charts/extra/charts/eg/Chart.yaml
+apiVersion: v2
+name: eg
+version: 0.1.0
+=== charts/extra/charts/eg/values.yaml
+egv: 1
+"#,
+            r#""#,
+            r#"c/charts/badver/templates/zzvalues.yaml {"bv":1,"global":{}}
+c/charts/extra/templates/zzvalues.yaml {"egalias":{"enabled":false},"ev":1,"global":{}}
+c/charts/first/charts/g/templates/zzvalues.yaml {"enabled":true,"global":{},"gv":1}
+c/charts/first/templates/zzvalues.yaml {"g":{"enabled":true,"global":{},"gv":1},"global":{},"isOn":true,"s1v":1}
+c/charts/nover/templates/zzvalues.yaml {"global":{},"nov":1}
+c/charts/second/charts/g/templates/zzvalues.yaml {"enabled":true,"global":{},"gv":1}
+c/charts/second/templates/zzvalues.yaml {"g":{"enabled":true,"global":{},"gv":1},"global":{},"s1v":1,"x":2}
+c/templates/zzvalues.yaml {"badver":{"bv":1,"global":{}},"extra":{"egalias":{"enabled":false},"ev":1,"global":{}},"first":{"g":{"enabled":true,"global":{},"gv":1},"global":{},"isOn":true,"s1v":1},"nover":{"global":{},"nov":1},"second":{"g":{"enabled":true,"global":{},"gv":1},"global":{},"s1v":1,"x":2}}
+"#,
+        ),
+        (
+            "a root without dependencies in Chart.yaml: its subcharts' dependencies are not processed (no alias, no condition) but their import-values are",
+            r#"=== Chart.yaml
+apiVersion: v2
+name: d
+version: 0.1.0
+=== values.yaml
+dv: 1
+=== charts/extra/Chart.yaml
+apiVersion: v2
+name: extra
+version: 0.1.0
+dependencies:
+- name: eg
+  version: 0.1.0
+  alias: egalias
+  condition: egalias.enabled
+  import-values:
+  - child: egv
+    parent: imported
+=== charts/extra/values.yaml
+ev: 1
+egalias:
+  enabled: false
+=== charts/extra/charts/eg/Chart.yaml
+apiVersion: v2
+name: eg
+version: 0.1.0
+=== charts/extra/charts/eg/values.yaml
+egv:
+  x: 1
+"#,
+            r#""#,
+            r#"d/charts/extra/charts/eg/templates/zzvalues.yaml {"egv":{"x":1},"global":{}}
+d/charts/extra/templates/zzvalues.yaml {"eg":{"egv":{"x":1},"global":{}},"egalias":{"enabled":false},"ev":1,"global":{},"imported":{"x":1}}
+d/templates/zzvalues.yaml {"dv":1,"extra":{"eg":{"egv":{"x":1},"global":{}},"egalias":{"enabled":false},"ev":1,"global":{},"imported":{"x":1}}}
+"#,
+        ),
+        (
+            "import-values: paths, exports, missing tables, and the in-place writes into imported tables that Go's shared maps make",
+            r#"=== Chart.yaml
+apiVersion: v2
+name: e
+version: 0.1.0
+dependencies:
+- name: s1
+  version: 0.1.0
+  import-values:
+  - data
+  - missing
+  - child: a
+    parent: x.y
+  - child: a.b
+    parent: .
+  - child: nothere
+    parent: z
+  - child: a
+    parent: a2
+  - child: global
+    parent: global
+=== values.yaml
+x:
+  y:
+    own: 1
+    n: null
+own: 2
+=== charts/s1/Chart.yaml
+apiVersion: v2
+name: s1
+version: 0.1.0
+=== charts/s1/values.yaml
+exports:
+  data:
+    d1: 1
+    dn: null
+    deep:
+      k: v
+a:
+  b:
+    c: 1
+    deep:
+      k2: v2
+  n: null
+global:
+  gs: 1
+"#,
+            r#""#,
+            r#"e/charts/s1/templates/zzvalues.yaml {"a":{"b":{"c":1,"deep":{"k2":"v2"}}},"exports":{"data":{"d1":1,"deep":{"k":"v","k2":"v2"}}},"global":{"gs":1}}
+e/templates/zzvalues.yaml {"a2":{"b":{"c":1,"deep":{"k2":"v2"}}},"c":1,"d1":1,"deep":{"k":"v","k2":"v2"},"global":{"gs":1},"own":2,"s1":{"a":{"b":{"c":1,"deep":{"k2":"v2"}}},"exports":{"data":{"d1":1,"deep":{"k":"v","k2":"v2"}}},"global":{"gs":1}},"x":{"true":{"own":1},"y":{"b":{"c":1,"deep":{"k2":"v2"}}}}}
+"#,
+        ),
+        (
+            "tags from a subchart's own values, comma conditions with spaces, non-bool conditions",
+            r#"=== Chart.yaml
+apiVersion: v2
+name: f
+version: 0.1.0
+dependencies:
+- name: s1
+  version: 0.1.0
+- name: s2
+  version: 0.1.0
+  condition: s2.enabled, s2.other
+  tags: [t2]
+- name: s3
+  version: 0.1.0
+  condition: s3.enabled,s3.on
+=== values.yaml
+s2:
+  enabled: false
+  other: true
+s3:
+  enabled: yes-string
+  on: false
+tags:
+  t2: true
+=== charts/s1/Chart.yaml
+apiVersion: v2
+name: s1
+version: 0.1.0
+dependencies:
+- name: g1
+  version: 0.1.0
+  tags: [gt]
+- name: g2
+  version: 0.1.0
+  tags: [gt2]
+=== charts/s1/values.yaml
+tags:
+  gt: false
+=== charts/s1/charts/g1/Chart.yaml
+apiVersion: v2
+name: g1
+version: 0.1.0
+=== charts/s1/charts/g2/Chart.yaml
+apiVersion: v2
+name: g2
+version: 0.1.0
+=== charts/s2/Chart.yaml
+apiVersion: v2
+name: s2
+version: 0.1.0
+=== charts/s3/Chart.yaml
+apiVersion: v2
+name: s3
+version: 0.1.0
+"#,
+            r#""#,
+            r#"f/charts/s1/charts/g2/templates/zzvalues.yaml {"global":{}}
+f/charts/s1/templates/zzvalues.yaml {"g2":{"global":{}},"global":{},"tags":{"gt":false}}
+f/charts/s3/templates/zzvalues.yaml {"enabled":"yes-string","global":{},"true":false}
+f/templates/zzvalues.yaml {"s1":{"g2":{"global":{}},"global":{},"tags":{"gt":false}},"s2":{"enabled":false,"other":true},"s3":{"enabled":"yes-string","global":{},"true":false},"tags":{"t2":true}}
+"#,
+        ),
+        (
+            "table/scalar conflicts in user values and globals",
+            r#"=== Chart.yaml
+apiVersion: v2
+name: h
+version: 0.1.0
+dependencies:
+- name: s1
+  version: 0.1.0
+=== values.yaml
+tbl:
+  a: 1
+scal: 1
+global:
+  gt:
+    a: 1
+  gs: 1
+=== charts/s1/Chart.yaml
+apiVersion: v2
+name: s1
+version: 0.1.0
+=== charts/s1/values.yaml
+global:
+  gt: scalar
+  gs:
+    a: 1
+t2:
+  a: 1
+"#,
+            r#"tbl: scalar
+scal:
+  now: table
+s1:
+  t2: scalar
+"#,
+            r#"h/charts/s1/templates/zzvalues.yaml {"global":{"gs":1,"gt":{"a":1}},"t2":"scalar"}
+h/templates/zzvalues.yaml {"global":{"gs":1,"gt":{"a":1}},"s1":{"global":{"gs":1,"gt":{"a":1}},"t2":"scalar"},"scal":{"now":"table"},"tbl":"scalar"}
+"#,
+        ),
+    ];
+
+    #[test]
+    fn values_as_helm_renders_them() {
+        for (what, spec, user, want) in ORACLE_CASES {
+            let c = tree(spec);
+            let opts = ValueOptions {
+                values_files: vec![("user.yaml".into(), user.to_string())],
+                ..ValueOptions::default()
+            };
+            let user = merge_user_values(&opts, &|_| Err("no files".into())).unwrap();
+            let s = process_dependencies(&c, &user).unwrap();
+            let v = coalesce(&s, &user).unwrap();
+            let mut got = Vec::new();
+            dump(&s, &v, s.name(), &mut got);
+            got.sort();
+            let got: String = got.iter().map(|l| format!("{l}\n")).collect();
+            assert_eq!(got, *want, "{what}");
+        }
+    }
+
+    #[test]
+    fn subchart_sections_that_are_not_maps_fail_as_in_helm() {
+        let c = tree(ORACLE_CASES[0].1);
+        for (user, want) in [
+            (r#"{"s1":"x"}"#, "chart dependencies processing failed: type mismatch on s1: %!t(string=x)"),
+            (r#"{"s1":null}"#, "chart dependencies processing failed: type mismatch on s1: %!t(<nil>)"),
+            (r#"{"s1":[1,2]}"#, "chart dependencies processing failed: type mismatch on s1: [%!t(float64=1) %!t(float64=2)]"),
+        ] {
+            let user = json::unmarshal(user).unwrap();
+            let err = process_dependencies(&c, &user).err().expect("an error");
+            assert_eq!(err.to_string(), want);
+        }
+        // A chart without dependencies in Chart.yaml fails only when
+        // coalescing, without install's prefix.
+        let c = named("p", "", vec![named("s1", "", vec![])]);
+        let user = json::unmarshal(r#"{"s1":true}"#).unwrap();
+        let s = process_dependencies(&c, &user).unwrap();
+        assert_eq!(
+            coalesce(&s, &user).unwrap_err().to_string(),
+            "type mismatch on s1: true"
+        );
+    }
+
     fn load_dir(dir: &std::path::Path) -> Chart {
         let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
         let mut deps = Vec::new();

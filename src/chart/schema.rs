@@ -4981,6 +4981,1376 @@ mod tests {
         )
     }
 
+    /// `validate_single` of `schema` against `values_yaml` with each
+    /// `--set-json` object merged over it: the exact text, or `None` for
+    /// valid values.
+    fn check(schema: &str, values_yaml: &str, set: &[&str], want: Option<&str>) {
+        let mut vals = values(values_yaml);
+        for s in set {
+            vals = merge(&vals, &gojson::unmarshal(s).expect("set-json"));
+        }
+        let got = validate_single(schema.as_bytes(), &vals).err();
+        assert_eq!(got.as_deref(), want, "schema {schema}");
+    }
+
+    // Cases checked against Helm v4.3.0 (the conformance oracle); where
+    // Helm's order is random (Go map iteration), ours is key order and the
+    // lines are Helm's.
+
+    #[test]
+    fn helm_addprops() {
+        check(
+            r#"{"properties": {"a": {}}, "additionalProperties": false}"#,
+            r#"a: 1
+z: 1
+y: 2
+x: 3"#,
+            &[],
+            Some(r#"- at '': additional properties 'true', 'x', 'z' not allowed
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_allof() {
+        check(
+            r#"{"properties": {"a": {"allOf": [{"type": "integer"}, {"minimum": 5}, {"maximum": 0}]}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '/a': 'allOf' failed
+  - at '/a': minimum: got 1, want 5
+  - at '/a': maximum: got 1, want 0
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_anchor04() {
+        check(
+            r##"{"$schema":"http://json-schema.org/draft-04/schema#","definitions":{"a":{"id":"#foo","type":"string"}},"properties":{"x":{"$ref":"#foo"}}}"##,
+            r#"x: 1"#,
+            &[],
+            Some(r#"- at '/x': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_anchor2020() {
+        check(
+            r##"{"$defs":{"a":{"$anchor":"foo","type":"string"}},"properties":{"x":{"$ref":"#foo"}}}"##,
+            r#"x: 1"#,
+            &[],
+            Some(r#"- at '/x': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_anyof() {
+        check(
+            r#"{"properties": {"a": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 5}]}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '/a': 'anyOf' failed
+  - at '/a': got number, want string
+  - at '/a': minimum: got 1, want 5
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_badjson_comma() {
+        check(
+            r#"{"a": 1,}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"invalid character '}' looking for beginning of object key string"#),
+        );
+    }
+
+    #[test]
+    fn helm_badjson_empty() {
+        check(
+            r#""#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"EOF"#),
+        );
+    }
+
+    #[test]
+    fn helm_badjson_str() {
+        check(
+            r#"{"a": "\q"}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"invalid escape sequence `\q` in string"#),
+        );
+    }
+
+    #[test]
+    fn helm_badjson_trailing() {
+        check(
+            r#"{} x"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"invalid character after top-level value"#),
+        );
+    }
+
+    #[test]
+    fn helm_badjson_trunc() {
+        check(
+            r#"{"a": [1,2"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"unexpected EOF"#),
+        );
+    }
+
+    #[test]
+    fn helm_big_exp() {
+        check(
+            r#"{"properties":{"a":{"minimum":1e2000000},"b":{"maxLength":1e3}}}"#,
+            r#"a: 5
+b: 'abc'"#,
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn helm_bool_subs() {
+        check(
+            r#"{"properties":{"a":{"items":false},"b":{"prefixItems":[true,false]},"c":{"not":true},"d":{"contains":false}}}"#,
+            r#"a: [1]
+b: [1,2]
+c: 1
+d: [1]"#,
+            &[],
+            Some(r#"- at '/a/0': false schema
+- at '/b/1': false schema
+- at '/c': 'not' failed
+- at '/d': no items match contains schema
+  - at '/d/0': false schema
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_anchor() {
+        check(
+            r##"{"$ref":"#nope"}"##,
+            r#"a: 1"#,
+            &[],
+            Some(r#"anchor in "file:///values.schema.json#nope" not found in schema "file:///values.schema.json""#),
+        );
+    }
+
+    #[test]
+    fn helm_c_array() {
+        check(
+            r#"[]"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': got array, want boolean or object"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_contains() {
+        check(
+            r#"{"properties":{"x":{"contains":{"type":"string"}},"y":{"contains":{"type":"string"},"minContains":2,"maxContains":3},"z":{"contains":{"type":"string"},"maxContains":1}}}"#,
+            r#"x: [1, 2]
+y: [1, 'a']
+z: ['a', 1, 'b']"#,
+            &[],
+            Some(r#"- at '/x': no items match contains schema
+  - at '/x/0': got number, want string
+  - at '/x/1': got number, want string
+- at '/z': max 1 items required to match contains schema, but matched 2 items at 0 2
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_depreq() {
+        check(
+            r#"{"dependentRequired":{"a":["b","c"]},"dependentSchemas":{"d":{"required":["e"]}}}"#,
+            r#"a: 1
+d: 1"#,
+            &[],
+            Some(r#"- at '': missing property 'e'
+- at '': properties 'b', 'c' required, if 'a' exists
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_deps() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","dependencies":{"a":["b","c"],"d":{"required":["e"]}}}"#,
+            r#"a: 1
+d: 1"#,
+            &[],
+            Some(r#"- at '': properties 'b', 'c' required, if 'a' exists
+- at '': missing property 'e'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_dupanchor() {
+        check(
+            r#"{"$defs":{"a":{"$anchor":"x"},"b":{"$anchor":"x"}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"duplicate anchor "x" in "file:///values.schema.json" at "/$defs/a" and "/$defs/b""#),
+        );
+    }
+
+    #[test]
+    fn helm_c_dynref() {
+        check(
+            r##"{"$id":"https://example.com/tree","$dynamicAnchor":"node","type":"object","properties":{"data":true,"children":{"type":"array","items":{"$dynamicRef":"#node"}}}}"##,
+            r#"children: [{data: 1, children: [5]}]"#,
+            &[],
+            Some(r#"- at '/children/0/children/0': got number, want object
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_false() {
+        check(
+            r#"false"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '': false schema
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_false_prop() {
+        check(
+            r#"{"properties":{"a":false}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '/a': false schema
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_ftp() {
+        check(
+            r#"{"$ref":"ftp://x.invalid/a.json"}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"failing loading "ftp://x.invalid/a.json": no URLLoader registered for "ftp://x.invalid/a.json""#),
+        );
+    }
+
+    #[test]
+    fn helm_c_ifthen() {
+        check(
+            r#"{"if":{"required":["a"]},"then":{"required":["b"]},"else":{"required":["c"]}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '': missing property 'b'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_misc() {
+        check(
+            r#"{"properties":{"s":{"minLength":5,"maxLength":1,"pattern":"^\\d+$"},"a":{"minItems":3,"maxItems":0,"uniqueItems":true},"o":{"minProperties":3,"maxProperties":0},"n":{"multipleOf":0.3,"exclusiveMaximum":1,"exclusiveMinimum":100}}}"#,
+            r#"s: 'ab'
+a: [1, 1]
+o: {k: 1}
+n: 1"#,
+            &[],
+            Some(r#"- at '/a': validation failed
+  - at '/a': minItems: got 2, want 3
+  - at '/a': maxItems: got 2, want 0
+  - at '/a': items at 0 and 1 are equal
+- at '/o': validation failed
+  - at '/o': minProperties: got 1, want 3
+  - at '/o': maxProperties: got 1, want 0
+- at '/s': validation failed
+  - at '/s': minLength: got 2, want 5
+  - at '/s': maxLength: got 2, want 1
+  - at '/s': 'ab' does not match pattern '^\\d+$'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_null() {
+        check(
+            r#"null"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': got null, want boolean or object"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_num() {
+        check(
+            r#"5"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': got number, want boolean or object"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_ptr() {
+        check(
+            r##"{"$ref":"#/definitions/missing"}"##,
+            r#"a: 1"#,
+            &[],
+            Some(r#"json-pointer in "file:///values.schema.json#/definitions/missing" not found"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_ref2020() {
+        check(
+            r##"{"$defs":{"p":{"type":"object","required":["x","y"],"properties":{"x":{"type":"string"}}}},"properties":{"a":{"$ref":"#/$defs/p"},"b":{"$ref":"#/$defs/p","maxProperties":1}}}"##,
+            r#"a: {x: 1}
+b: {x: 's', y: 1}"#,
+            &[],
+            Some(r#"- at '/a': validation failed
+  - at '/a': missing property 'y'
+  - at '/a/x': got number, want string
+- at '/b': validation failed
+  - at '/b': missing property 'y'
+  - at '/b': maxProperties: got 2, want 1
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_ref7() {
+        check(
+            r##"{"$schema":"http://json-schema.org/draft-07/schema#","definitions":{"p":{"type":"object","required":["x","y"],"properties":{"x":{"type":"string"}}}},"properties":{"a":{"$ref":"#/definitions/p"},"b":{"$ref":"#/definitions/p","type":"string"}}}"##,
+            r#"a: {x: 1}
+b: {x: 's', y: 1}"#,
+            &[],
+            Some(r#"- at '/a': validation failed
+  - at '/a': missing property 'y'
+  - at '/a/x': got number, want string
+- at '/b': missing property 'y'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_refcycle() {
+        check(
+            r##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '': both /$ref/$ref/$ref and /$ref resolve to "file:///values.schema.json#/$defs/a" causing reference cycle
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_regex4() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-04/schema#","patternProperties":{"(":{}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"invalid regex "(" at "file:///values.schema.json#/patternProperties": error parsing regexp: missing closing ): `(`"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_regex4p() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"a":{"pattern":"("}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-04/schema#'
+- at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_schemaself() {
+        check(
+            r#"{"$schema":"file:///values.schema.json"}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"draft "file:///values.schema.json" is not supported"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_true() {
+        check(
+            r#"true"#,
+            r#"a: 1"#,
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn helm_c_uneval() {
+        check(
+            r#"{"properties":{"a":{}},"allOf":[{"properties":{"b":{}}}],"unevaluatedProperties":false}"#,
+            r#"a: 1
+b: 2
+c: 3
+d: 4"#,
+            &[],
+            Some(r#"- at '/c': false schema
+- at '/d': false schema
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_unevalitems() {
+        check(
+            r#"{"properties":{"x":{"prefixItems":[{}],"unevaluatedItems":{"type":"string"}}}}"#,
+            r#"x: [1,2,3]"#,
+            &[],
+            Some(r#"- at '/x/1': got number, want string
+- at '/x/2': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_c_urnptr() {
+        check(
+            r#"{"$ref":"urn:foo#/definitions/x"}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"json-pointer in "urn:foo#/definitions/x" not found"#),
+        );
+    }
+
+    #[test]
+    fn helm_const_num() {
+        check(
+            r#"{"properties":{"a":{"const":1},"b":{"const":1.5},"c":{"const":"x"},"d":{"const":true}}}"#,
+            r#"a: 1.0
+b: 2
+c: 'y'
+d: false"#,
+            &[],
+            Some(r#"- at '/b': value must be 1.5
+- at '/c': value must be 'x'
+- at '/d': value must be true
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_dates() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"a":{"format":"date"},"b":{"format":"date"},"c":{"format":"date"},"d":{"format":"date"},"e":{"format":"date"},"f":{"format":"date-time"},"g":{"format":"date-time"},"h":{"format":"time"}}}"#,
+            r#"a: '20a0-01-01'
+b: '2020-1-01'
+c: '2021-02-29'
+d: '2020/01/01'
+e: '2020-01-01x'
+f: '2020-01-01T25:00:00Z'
+g: '2020-13-01T10:00:00Z'
+h: '10:00:00+0100'"#,
+            &[],
+            Some(r#"- at '/a': '20a0-01-01' is not valid date: parsing time "20a0-01-01" as "2006-01-02": cannot parse "20a0-01-01" as "2006"
+- at '/b': '2020-1-01' is not valid date: parsing time "2020-1-01" as "2006-01-02": cannot parse "1-01" as "01"
+- at '/c': '2021-02-29' is not valid date: parsing time "2021-02-29": day out of range
+- at '/d': '2020/01/01' is not valid date: parsing time "2020/01/01" as "2006-01-02": cannot parse "/01/01" as "-"
+- at '/e': '2020-01-01x' is not valid date: parsing time "2020-01-01x": extra text: "x"
+- at '/f': '2020-01-01T25:00:00Z' is not valid date-time: invalid time element: hour/min/sec out of range
+- at '/g': '2020-13-01T10:00:00Z' is not valid date-time: invalid date element: parsing time "2020-13-01": month out of range
+- at '/h': '10:00:00+0100' is not valid time: offset must be 6 characters long
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_defs_meta() {
+        check(
+            r#"{"$defs":{"a":{"type":"bogus"}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/$defs/a': 'allOf' failed
+    - at '/$defs/a/type': 'anyOf' failed
+      - at '/$defs/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+      - at '/$defs/a/type': got string, want array"#),
+        );
+    }
+
+    #[test]
+    fn helm_defs_schema07() {
+        check(
+            r#"{"$defs":{"a":{"$id":"http://x.example/a","$schema":"http://json-schema.org/draft-07/schema#","type":"bogus","$comment":5}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/$defs/a': validation failed
+    - at '/$defs/a/$comment': got number, want string
+    - at '/$defs/a/type': 'anyOf' failed
+      - at '/$defs/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+      - at '/$defs/a/type': got string, want array"#),
+        );
+    }
+
+    #[test]
+    fn helm_dup_id() {
+        check(
+            r#"{"$defs":{"a":{"$id":"http://x.example/a"},"b":{"$id":"http://x.example/a"}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"duplicate id "http://x.example/a" in "file:///values.schema.json" at "/$defs/b" and "/$defs/a""#),
+        );
+    }
+
+    #[test]
+    fn helm_dynref_noanchor() {
+        check(
+            r##"{"$defs":{"a":{"type":"string"}},"properties":{"x":{"$dynamicRef":"#/$defs/a"}}}"##,
+            r#"x: 1"#,
+            &[],
+            Some(r#"- at '/x': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_enum() {
+        check(
+            r#"{"properties": {"a": {"enum": ["x", 1, 1.0, null, true, 1000.0]}, "b": {"enum": ["only"]}, "c": {"enum": [[1], {"a": 1}]}, "d": {"const": null}, "e": {"const": {"a": 1}}, "f": {"const": "it's"}}}"#,
+            r#"a: 2
+b: z
+c: 3
+d: 1
+e: 2
+f: 3"#,
+            &[],
+            Some(r#"- at '/a': value must be one of 'x', 1, 1.0, <nil>, true, 1000.0
+- at '/b': value must be 'only'
+- at '/c': 'enum' failed
+- at '/d': value must be <nil>
+- at '/e': 'const' failed
+- at '/f': value must be 'it\'s'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_enum_nums() {
+        check(
+            r#"{"properties":{"a":{"enum":[1.0,2]},"b":{"enum":[1.0,2]}}}"#,
+            r#"a: 1
+b: 3"#,
+            &[],
+            Some(r#"- at '/b': value must be one of 1.0, 2
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_excl_bool07() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"a":{"minimum":5,"exclusiveMinimum":true}}}"#,
+            r#"a: 5"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
+- at '/properties/a/exclusiveMinimum': got boolean, want number"#),
+        );
+    }
+
+    #[test]
+    fn helm_excl_bool2020() {
+        check(
+            r#"{"properties":{"a":{"minimum":5,"exclusiveMinimum":true}}}"#,
+            r#"a: 5"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/properties/a': 'allOf' failed
+    - at '/properties/a/exclusiveMinimum': got boolean, want number"#),
+        );
+    }
+
+    #[test]
+    fn helm_formats04() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"ip":{"format":"ipv4"},"e":{"minimum":5,"exclusiveMinimum":true}}}"#,
+            r#"ip: 1.2.3.x
+e: 5"#,
+            &[],
+            Some(r#"- at '/e': exclusiveMinimum: got 5, want 5
+- at '/ip': '1.2.3.x' is not valid ipv4: strconv.Atoi: parsing "x": invalid syntax
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_formats07() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"ip":{"format":"ipv4"},"ip6":{"format":"ipv6"},"d":{"format":"date"},"dt":{"format":"date-time"},"h":{"format":"hostname"},"u":{"format":"uuid"},"r":{"format":"regex"},"t":{"format":"time"},"jp":{"format":"json-pointer"},"ur":{"format":"uri-reference"},"dur":{"format":"duration"},"unk":{"format":"foo"},"num":{"format":"ipv4"}}}"#,
+            r#"ip: 1.2.3.x
+ip6: '1::2::3'
+d: 2020-13-01x
+dt: 2020-01-01
+h: -a.com
+u: 1234
+r: '['
+t: '25:00:00Z'
+jp: a/b
+ur: '%zz'
+dur: P1X
+unk: zzz
+num: 5"#,
+            &[],
+            Some(r#"- at '/d': '2020-13-01x' is not valid date: parsing time "2020-13-01x": month out of range
+- at '/dt': '2020-01-01' is not valid date-time: less than 20 characters long
+- at '/dur': 'P1X' is not valid duration: invalid unit 'X'
+- at '/h': '-a.com' is not valid hostname: label starts with hyphen
+- at '/ip': '1.2.3.x' is not valid ipv4: strconv.Atoi: parsing "x": invalid syntax
+- at '/ip6': '1::2::3' is not valid ipv6: ParseAddr("1::2::3"): multiple :: in address (at ":3")
+- at '/jp': 'a/b' is not valid json-pointer: not starting with /
+- at '/r': '[' is not valid regex: error parsing regexp: missing closing ]: `[`
+- at '/t': '25:00:00Z' is not valid time: hour/min/sec out of range
+- at '/ur': '%zz' is not valid uri-reference: parse "%zz": invalid URL escape "%zz"
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_formats2019() {
+        check(
+            r#"{"$schema":"https://json-schema.org/draft/2019-09/schema","properties":{"ip":{"format":"ipv4"}}}"#,
+            r#"ip: 1.2.3.x"#,
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn helm_formats2020() {
+        check(
+            r#"{"properties":{"ip":{"format":"ipv4"}}}"#,
+            r#"ip: 1.2.3.x"#,
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn helm_id_frag2020() {
+        check(
+            r##"{"$id":"#foo"}"##,
+            r#"x: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/$id': '#foo' does not match pattern '^[^#]*#?$'"#),
+        );
+    }
+
+    #[test]
+    fn helm_ids() {
+        check(
+            r#"{"$id":"http://example.com/root.json","$defs":{"a":{"$id":"a.json","type":"string"}},"properties":{"x":{"$ref":"a.json"},"z":{"$ref":"http://example.com/a.json"}}}"#,
+            r#"x: 1
+z: 2"#,
+            &[],
+            Some(r#"- at '/x': got number, want string
+- at '/z': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_if_only() {
+        check(
+            r#"{"properties":{"a":{"if":{"type":"string"},"else":{"minimum":10}},"b":{"then":{"minimum":10}}}}"#,
+            r#"a: 5
+b: 5"#,
+            &[],
+            Some(r#"- at '/a': minimum: got 5, want 10
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_inf_min() {
+        check(
+            r#"{"properties":{"a":{"minimum":1e400},"b":{"maximum":-1e400},"c":{"minimum":1e-400}}}"#,
+            r#"a: 5
+b: 5
+c: -5"#,
+            &[],
+            Some(r#"- at '/a': minimum: got 5, want ∞
+- at '/b': maximum: got 5, want -∞
+- at '/c': minimum: got -5, want 0
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ip6() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"a":{"format":"ipv6"},"b":{"format":"ipv6"},"c":{"format":"ipv6"},"d":{"format":"ipv6"},"e":{"format":"ipv6"},"f":{"format":"ipv6"},"g":{"format":"ipv6"}}}"#,
+            r#"a: '::1.2.3.x'
+b: '1.2.3.4:5'
+c: 'fe80::1%eth0'
+d: '1:2'
+e: '::01.2.3.4'
+f: '%x'
+g: '12345::'"#,
+            &[],
+            Some(r#"- at '/a': '::1.2.3.x' is not valid ipv6: ParseAddr("::1.2.3.x"): unexpected character (at "x")
+- at '/b': '1.2.3.4:5' is not valid ipv6: ParseAddr("1.2.3.4:5"): unexpected character (at ":5")
+- at '/c': 'fe80::1%eth0' is not valid ipv6: zone id is not a part of ipv6 address
+- at '/d': '1:2' is not valid ipv6: ParseAddr("1:2"): address string too short
+- at '/e': '::01.2.3.4' is not valid ipv6: ParseAddr("::01.2.3.4"): IPv4 field has octet with leading zero
+- at '/f': '%x' is not valid ipv6: missing colon
+- at '/g': '12345::' is not valid ipv6: ParseAddr("12345::"): each group must have 4 or less digits (at "12345::")
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_items_arr2020() {
+        check(
+            r#"{"properties":{"a":{"items":[{"type":"string"}]}}}"#,
+            r#"a: [1]"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/properties/a': 'allOf' failed
+    - at '/properties/a/items': got array, want boolean or object"#),
+        );
+    }
+
+    #[test]
+    fn helm_keys_special() {
+        check(
+            r#"{"properties":{"a/b":{"type":"string"},"~x":{"type":"string"},"it's":{"type":"string"},"nl":{"pattern":"^a$"},"uni":{"maxLength":2}}}"#,
+            r#"a/b: 1
+~x: 1
+"it's": 1
+nl: "line1\nline2 \"q\" \\ t\t"
+uni: 'hééé'"#,
+            &[],
+            Some(r#"- at '/a~1b': got number, want string
+- at '/it\'s': got number, want string
+- at '/nl': 'line1\nline2 "q" \\ t\t' does not match pattern '^a$'
+- at '/uni': maxLength: got 4, want 2
+- at '/~0x': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_04() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"a":{"type":"foo","required":[]}}}"#,
+            r#"x: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-04/schema#'
+- at '/properties/a': validation failed
+  - at '/properties/a/required': minItems: got 0, want 1
+  - at '/properties/a/type': 'anyOf' failed
+    - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+    - at '/properties/a/type': got string, want array"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_06() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-06/schema#","properties":{"a":{"type":"foo","minLength":1.5}}}"#,
+            r#"x: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-06/schema#'
+- at '/properties/a': validation failed
+  - at '/properties/a/minLength': 'allOf' failed
+    - at '/properties/a/minLength': got number, want integer
+  - at '/properties/a/type': 'anyOf' failed
+    - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+    - at '/properties/a/type': got string, want array"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_2019() {
+        check(
+            r#"{"$schema":"https://json-schema.org/draft/2019-09/schema","properties":{"a":{"type":"foo"}}}"#,
+            r#"x: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2019-09/schema#'
+- at '': 'allOf' failed
+  - at '/properties/a': 'allOf' failed
+    - at '/properties/a/type': 'anyOf' failed
+      - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+      - at '/properties/a/type': got string, want array"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_min() {
+        check(
+            r#"{"minimum": "x"}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/minimum': got string, want number"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_multi() {
+        check(
+            r#"{"properties":{"a":{"type":"foo","minimum":"x"},"b":{"required":"x"},"c":{"minLength":-1}}}"#,
+            r#"x: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '': validation failed
+    - at '/properties/a': 'allOf' failed
+      - at '/properties/a': validation failed
+        - at '/properties/a/minimum': got string, want number
+        - at '/properties/a/type': 'anyOf' failed
+          - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+          - at '/properties/a/type': got string, want array
+    - at '/properties/b': 'allOf' failed
+      - at '/properties/b/required': got string, want array
+    - at '/properties/c': 'allOf' failed
+      - at '/properties/c/minLength': minimum: got -1, want 0"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_pattern() {
+        check(
+            r#"{"properties": {"a": {"pattern": "("}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/properties/a': 'allOf' failed
+    - at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_pattern7() {
+        check(
+            r#"{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"pattern": "("}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
+- at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_type() {
+        check(
+            r#"{"properties": {"a": {"type": "foo"}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/properties/a': 'allOf' failed
+    - at '/properties/a/type': 'anyOf' failed
+      - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+      - at '/properties/a/type': got string, want array"#),
+        );
+    }
+
+    #[test]
+    fn helm_meta_type7() {
+        check(
+            r#"{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"type": "foo"}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
+- at '/properties/a/type': 'anyOf' failed
+  - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+  - at '/properties/a/type': got string, want array"#),
+        );
+    }
+
+    #[test]
+    fn helm_mincontains0() {
+        check(
+            r#"{"properties":{"a":{"contains":{"type":"string"},"minContains":0},"b":{"$schema":"x","contains":{"type":"string"},"minContains":2}}}"#,
+            r#"a: [1]
+b: [1, 'x']"#,
+            &[],
+            Some(r#"failing loading "x": no URLLoader registered for "x""#),
+        );
+    }
+
+    #[test]
+    fn helm_misc_formats() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"a":{"format":"email"},"b":{"format":"email"},"c":{"format":"hostname"},"d":{"format":"uuid"},"e":{"format":"uuid"},"f":{"format":"relative-json-pointer"},"g":{"format":"period"},"h":{"format":"ipv4"},"i":{"format":"ipv4"},"j":{"format":"duration"}}}"#,
+            r#"a: 'x@[1.2.3]'
+b: 'a..b@x.com'
+c: 'a_b.com'
+d: '1-2-3-4-5'
+e: '0000000g-0000-0000-0000-000000000000'
+f: '01/a'
+g: '2020-01-01T00:00:00Z'
+h: '1.2.3.256'
+i: '99999999999999999999.1.1.1'
+j: 'PT1M2H'"#,
+            &[],
+            Some(r#"- at '/a': 'x@[1.2.3]' is not valid email: invalid ipv4 address: expected four decimals
+- at '/b': 'a..b@x.com' is not valid email: consecutive dots
+- at '/c': 'a_b.com' is not valid hostname: invalid character '_'
+- at '/d': '1-2-3-4-5' is not valid uuid: element 1 must be 8 characters long
+- at '/e': '0000000g-0000-0000-0000-000000000000' is not valid uuid: non-hex character 'g'
+- at '/f': '01/a' is not valid relative-json-pointer: starts with zero
+- at '/g': '2020-01-01T00:00:00Z' is not valid period: missing slash
+- at '/h': '1.2.3.256' is not valid ipv4: decimal must be between 0 and 255
+- at '/i': '99999999999999999999.1.1.1' is not valid ipv4: strconv.Atoi: parsing "99999999999999999999": value out of range
+- at '/j': 'PT1M2H' is not valid duration: unit 'H' out of order
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_neg_zero() {
+        check(
+            r#"{"properties":{"a":{"maximum":-0.0,"multipleOf":1e-5}}}"#,
+            r#"a: 0.123456"#,
+            &[],
+            Some(r#"- at '/a': maximum: got 0.123456, want 0
+- at '/a': multipleOf: got 0.123456, want 1×10⁻⁰⁵
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_nest3() {
+        check(
+            r##"{"definitions":{"p":{"anyOf":[{"type":"string"},{"allOf":[{"type":"integer"},{"minimum":10},{"not":{"const":3}}]}]}},"properties":{"a":{"$ref":"#/definitions/p"}}}"##,
+            r#"a: 3"#,
+            &[],
+            Some(r#"- at '/a': 'anyOf' failed
+  - at '/a': got number, want string
+  - at '/a': 'allOf' failed
+    - at '/a': minimum: got 3, want 10
+    - at '/a': 'not' failed
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_not() {
+        check(
+            r#"{"properties": {"a": {"not": {"type": "integer"}}}}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '/a': 'not' failed
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_num_enum() {
+        check(
+            r#"{"properties":{"a":{"enum":[1e3, 1.0, 0.10, -0, 1E+2, 12345678901234567890123]},"b":{"const":1e3},"c":{"minimum":1e3,"maximum":-2.50}}}"#,
+            r#"a: 7
+b: 7
+c: 7"#,
+            &[],
+            Some(r#"- at '/a': value must be one of 1e3, 1.0, 0.10, -0, 1E+2, 12345678901234567890123
+- at '/b': value must be 1e3
+- at '/c': validation failed
+  - at '/c': minimum: got 7, want 1,000
+  - at '/c': maximum: got 7, want -2.5
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_oneof() {
+        check(
+            r#"{"properties": {"a": {"oneOf": [{"type": "integer"}, {"minimum": 0}]}, "b": {"oneOf": [{"type": "string"}, {"type": "boolean"}]}}}"#,
+            r#"a: 1
+b: 1"#,
+            &[],
+            Some(r#"- at '/a': 'oneOf' failed, subschemas 0, 1 matched
+- at '/b': 'oneOf' failed, none matched
+  - at '/b': got number, want string
+  - at '/b': got number, want boolean
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_oneof3() {
+        check(
+            r#"{"properties":{"a":{"oneOf":[{"minimum":0},{"minimum":1},{"minimum":2}]}}}"#,
+            r#"a: 5"#,
+            &[],
+            Some(r#"- at '/a': 'oneOf' failed, subschemas 0, 1 matched
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_pattern_props() {
+        check(
+            r#"{"patternProperties":{"^x":{"type":"string"},"^xy":{"minLength":5}},"propertyNames":{"pattern":"^[a-z]+$"},"additionalProperties":false}"#,
+            r#"xyz: 1
+abc: 2
+ABC: 3"#,
+            &[],
+            Some(r#"- at '/xyz': got number, want string
+- at '': additional properties 'ABC', 'abc' not allowed
+- at '': invalid propertyName 'ABC'
+  - at '': 'ABC' does not match pattern '^[a-z]+$'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_recur_root() {
+        check(
+            r##"{"type":"object","additionalProperties":{"anyOf":[{"type":"integer"},{"$ref":"#"}]}}"##,
+            r#"a: {b: {c: 'x'}}"#,
+            &[],
+            Some(r#"- at '/a': 'anyOf' failed
+  - at '/a': got object, want integer
+  - at '/a/b': 'anyOf' failed
+    - at '/a/b': got object, want integer
+    - at '/a/b/c': 'anyOf' failed
+      - at '/a/b/c': got string, want integer
+      - at '/a/b/c': got string, want object
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_recursive2019() {
+        check(
+            r##"{"$schema":"https://json-schema.org/draft/2019-09/schema","$recursiveAnchor":true,"type":"object","properties":{"kids":{"type":"array","items":{"$recursiveRef":"#"}},"n":{"type":"integer"}}}"##,
+            r#"kids: [{n: 1}, {n: 'x', kids: [5]}]"#,
+            &[],
+            Some(r#"- at '/kids/1/kids/0': got number, want object
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ref_file() {
+        check(
+            r#"{"$ref": "other.json"}"#,
+            r#"a: 1"#,
+            &[],
+            Some(r#"failing loading "file:///other.json": open /other.json: no such file or directory"#),
+        );
+    }
+
+    #[test]
+    fn helm_ref_meta() {
+        check(
+            r#"{"properties":{"a":{"$ref":"http://json-schema.org/draft-07/schema#"}}}"#,
+            r#"a: {type: bogus}"#,
+            &[],
+            Some(r#"- at '/a/type': 'anyOf' failed
+  - at '/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
+  - at '/a/type': got string, want array
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ref_nonkw() {
+        check(
+            r##"{"properties":{"a":{"$ref":"#/x/y"}},"x":{"y":{"type":"string","minLength":"q"}}}"##,
+            r#"a: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#/x/y" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/minLength': got string, want integer"#),
+        );
+    }
+
+    #[test]
+    fn helm_ref_nonkw_ok() {
+        check(
+            r##"{"properties":{"a":{"$ref":"#/x/y"}},"x":{"y":{"type":"string"}}}"##,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '/a': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ref_urn() {
+        check(
+            r#"{"$ref": "urn:foo:bar"}"#,
+            r#"a: 1"#,
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn helm_refchain() {
+        check(
+            r##"{"$ref":"#/$defs/x","$defs":{"x":{"$ref":"#/$defs/y"},"y":{"type":"string"}}}"##,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '': got object, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_refchain_multi() {
+        check(
+            r##"{"$ref":"#/$defs/x","$defs":{"x":{"$ref":"#/$defs/y"},"y":{"required":["q"],"maxProperties":0}}}"##,
+            r#"a: 1"#,
+            &[],
+            Some(r#"- at '': validation failed
+  - at '': maxProperties: got 1, want 0
+  - at '': missing property 'q'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_req_dup() {
+        check(
+            r#"{"required":["a","a"]}"#,
+            r#"x: 1"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/required': items at 0 and 1 are equal"#),
+        );
+    }
+
+    #[test]
+    fn helm_req_multi() {
+        check(
+            r#"{"required": ["a", "b", "c"]}"#,
+            r#"x: 1"#,
+            &[],
+            Some(r#"- at '': missing properties 'a', 'b', 'c'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_schema_nonstr() {
+        check(
+            r#"{"$schema":5,"properties":{"a":{"format":"ipv4"}}}"#,
+            r#"a: x"#,
+            &[],
+            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': 'allOf' failed
+  - at '/$schema': got number, want string"#),
+        );
+    }
+
+    #[test]
+    fn helm_schema_variants() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema","properties":{"a":{"format":"ipv4"}}}"#,
+            r#"a: x"#,
+            &[],
+            Some(r#"- at '/a': 'x' is not valid ipv4: expected four decimals
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_setjson_ints() {
+        check(
+            r#"{"properties":{"a":{"type":"integer","maximum":5},"b":{"maximum":5},"c":{"type":"integer"},"d":{"multipleOf":0.1},"e":{"multipleOf":0.1}}}"#,
+            r#""#,
+            &[r#"{"a": 12345678901234567890, "b": 1e+300, "c": 1.0, "d": 0.3, "e": 0.35}"#],
+            Some(r#"- at '/a': maximum: got 1.2345678901234567×10¹⁹, want 5
+- at '/b': maximum: got 1×10³⁰⁰, want 5
+- at '/e': multipleOf: got 0.35, want 0.1
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_type_int() {
+        check(
+            r#"{"properties": {"a": {"type": "integer"}, "b": {"type": "integer"}, "c": {"type": ["integer", "string"]}}}"#,
+            r#"a: 1.5
+b: 2.0
+c: true"#,
+            &[],
+            Some(r#"- at '/a': got number, want integer
+- at '/c': got boolean, want integer or string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_type_multi() {
+        check(
+            r#"{"type": ["string", "null", "integer", "object"]}"#,
+            r#"x: 1"#,
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn helm_uneval_if() {
+        check(
+            r#"{"if":{"properties":{"kind":{"const":"x"}}},"then":{"properties":{"px":true}},"else":{"properties":{"po":true}},"properties":{"kind":true},"unevaluatedProperties":{"type":"string"}}"#,
+            r#"kind: x
+px: 1
+po: 2
+q: 3"#,
+            &[],
+            Some(r#"- at '/po': got number, want string
+- at '/q': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_uneval_nested() {
+        check(
+            r##"{"$schema":"https://json-schema.org/draft/2019-09/schema","$defs":{"base":{"properties":{"b":true}}},"allOf":[{"$ref":"#/$defs/base"}],"anyOf":[{"properties":{"c":true}},{"properties":{"d":true}}],"properties":{"a":true},"unevaluatedProperties":false}"##,
+            r#"a: 1
+b: 2
+c: 3
+d: 4
+e: 5"#,
+            &[],
+            Some(r#"- at '/e': false schema
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_unicode_key() {
+        check(
+            r#"{"properties":{"ключ":{"type":"string"},"tab\tkey":{"type":"string"}}}"#,
+            r#"ключ: 1
+"tab\tkey": 1"#,
+            &[],
+            Some(r#"- at '/tab\tkey': got number, want string
+- at '/ключ': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_unique_big() {
+        check(
+            r#"{"properties": {"a": {"uniqueItems": true}}}"#,
+            r#"a: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,{x: 1},[1],{x: 1.0}]"#,
+            &[],
+            Some(r#"- at '/a': items at 22 and 24 are equal
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_uris() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"a":{"format":"uri"},"b":{"format":"uri"},"c":{"format":"uri"},"d":{"format":"uri-reference"},"e":{"format":"uri-template"},"f":{"format":"uri"},"g":{"format":"uri"}}}"#,
+            r#"a: 'foo/bar'
+b: 'http://[::1'
+c: 'http://::1/'
+d: 'a\\b'
+e: 'http://x/{a{b}}'
+f: ':foo'
+g: 'http://a:b:c/'"#,
+            &[],
+            Some(r#"- at '/a': 'foo/bar' is not valid uri: relative url
+- at '/b': 'http://[::1' is not valid uri: parse "http://[::1": missing ']' in host
+- at '/c': 'http://::1/' is not valid uri: parse "http://::1/": invalid port "::1" after host
+- at '/d': 'a\\\\b' is not valid uri-reference: contains \
+- at '/e': 'http://x/{a{b}}' is not valid uri-template: nested curly braces
+- at '/f': ':foo' is not valid uri: parse ":foo": missing protocol scheme
+- at '/g': 'http://a:b:c/' is not valid uri: parse "http://a:b:c/": invalid port ":b:c" after host
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ver_additems() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"x":{"items":[{}],"additionalItems":{"type":"string"}},"y":{"items":[{}],"additionalItems":false}}}"#,
+            r#"x: [1, 2, 3]
+y: [1,2,3]"#,
+            &[],
+            Some(r#"- at '/x/1': got number, want string
+- at '/x/2': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ver_items2020() {
+        check(
+            r#"{"properties":{"x":{"prefixItems":[{}],"items":{"type":"string"}}}}"#,
+            r#"x: [1, 2, 3]"#,
+            &[],
+            Some(r#"- at '/x/1': got number, want string
+- at '/x/2': got number, want string
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ver_propnames() {
+        check(
+            r#"{"properties":{"x":{"propertyNames":{"maxLength":2}}}}"#,
+            r#"x: {abc: 1}"#,
+            &[],
+            Some(r#"- at '/x': invalid propertyName 'abc'
+  - at '': maxLength: got 3, want 2
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_ver_uri() {
+        check(
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"a":{"format":"uri"},"b":{"format":"uri"},"c":{"format":"email"}}}"#,
+            r#"a: "http://a/ü"
+b: "http://a/ b"
+c: '"ab@x.com'"#,
+            &[],
+            Some(r#"- at '/c': '"ab@x.com' is not valid email: invalid character '"'
+"#),
+        );
+    }
+
     /// Development harness against oracle results (not run by default).
     #[test]
     #[ignore]
@@ -4992,6 +6362,7 @@ mod tests {
         let mut names: Vec<_> = results.as_object().expect("obj").keys().cloned().collect();
         names.sort();
         let (mut pass, mut fail) = (0, 0);
+        let mut dump = serde_json::Map::new();
         for name in names {
             let case_dir = std::path::Path::new(&dir).join("cases").join(&name);
             let Ok(case) = std::fs::read_to_string(case_dir.join("case.json")) else { continue };
@@ -5007,6 +6378,13 @@ mod tests {
                 Ok(()) => String::new(),
                 Err(e) => format!("Error: {e}"),
             };
+            if chart.dependencies.is_empty() {
+                let single = match chart.schema.as_deref() {
+                    Some(sch) => validate_single(sch, &vals).err(),
+                    None => None,
+                };
+                dump.insert(name.clone(), serde_json::json!({"single": single, "got": got}));
+            }
             let want = results[&name]["stderr"].as_str().unwrap_or("").trim_end_matches('\n').to_string();
             let want = if results[&name]["rc"].as_i64() == Some(0) { String::new() } else { want };
             let norm = |s: &str| {
@@ -5025,5 +6403,32 @@ mod tests {
             }
         }
         println!("{pass} passed, {fail} failed");
+        let _ = std::fs::write(format!("{dir}/got.json"), serde_json::Value::Object(dump).to_string());
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn bitnami_timing() {
+        let dir = "/work/shared/helm-conformance/real/03-bitnami-nginx";
+        let schema = std::fs::read(format!("{dir}/chart/values.schema.json")).expect("schema");
+        let vals = crate::chart::values::load_values(&std::fs::read_to_string(format!("{dir}/chart/values.yaml")).expect("v")).expect("y");
+        let t = std::time::Instant::now();
+        let r = validate_single(&schema, &vals);
+        println!("first (compile) {:?} {:?}", t.elapsed(), r);
+        let t = std::time::Instant::now();
+        for _ in 0..1000 {
+            let _ = validate_single(&schema, &vals);
+        }
+        println!("per validation {:?}", t.elapsed() / 1000);
+        let t = std::time::Instant::now();
+        for _ in 0..1000 {
+            let _ = to_json(&vals);
+        }
+        println!("per conversion {:?}", t.elapsed() / 1000);
     }
 }

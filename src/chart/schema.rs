@@ -213,7 +213,7 @@ impl Compiled {
 /// A JSON value as the library sees a Go value: `nil`, `bool`, a number,
 /// `string`, `[]any`, `map[string]any`, or a Go value of another type
 /// (`invalid jsonType %T`).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum Json {
     Null,
     Bool(bool),
@@ -225,6 +225,20 @@ enum Json {
     Obj(BTreeMap<String, Json>),
     /// A value of no JSON type: its Go type name.
     Bad(String),
+}
+
+impl Clone for Json {
+    fn clone(&self) -> Self {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || match self {
+            Json::Null => Json::Null,
+            Json::Bool(b) => Json::Bool(*b),
+            Json::Num(n) => Json::Num(n.clone()),
+            Json::Str(s) => Json::Str(s.clone()),
+            Json::Arr(a) => Json::Arr(a.clone()),
+            Json::Obj(o) => Json::Obj(o.clone()),
+            Json::Bad(t) => Json::Bad(t.clone()),
+        })
+    }
 }
 
 impl Drop for Json {
@@ -832,6 +846,10 @@ fn is_integer(text: &str) -> bool {
 /// rationals; `Err` carries the Go type of an instance value of no JSON
 /// type (`InvalidJsonValue`).
 fn equals(v1: &Json, v2: &Json) -> Result<bool, String> {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || equals_inner(v1, v2))
+}
+
+fn equals_inner(v1: &Json, v2: &Json) -> Result<bool, String> {
     Ok(match (v1, v2) {
         (Json::Obj(a), b) => {
             let Json::Obj(b) = b else { return Ok(false) };
@@ -875,6 +893,10 @@ fn equals(v1: &Json, v2: &Json) -> Result<bool, String> {
 /// A canonical rendering for `uniqueItems`' hashing (equal values, equal
 /// keys); `Err` as in [`equals`].
 fn canon(v: &Json, out: &mut String) -> Result<(), String> {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || canon_inner(v, out))
+}
+
+fn canon_inner(v: &Json, out: &mut String) -> Result<(), String> {
     match v {
         Json::Null => out.push('n'),
         Json::Bool(b) => out.push(if *b { 't' } else { 'f' }),
@@ -2614,6 +2636,17 @@ fn translate_go_regex(src: &str) -> String {
                     let _ = write!(out, "\\x{{{v:x}}}");
                 }
                 '<' | '>' => out.push(e),
+                'p' | 'P' | 'x' if chars.get(i) == Some(&'{') => {
+                    out.push('\\');
+                    out.push(e);
+                    while i < chars.len() {
+                        out.push(chars[i]);
+                        i += 1;
+                        if chars[i - 1] == '}' {
+                            break;
+                        }
+                    }
+                }
                 _ => {
                     out.push('\\');
                     out.push(e);
@@ -2656,6 +2689,27 @@ fn translate_go_regex(src: &str) -> String {
             continue;
         }
         match c {
+            '(' if chars.get(i) == Some(&'?') => {
+                // A flags-only group: Go applies a repetition right after
+                // it to the atom before it; the crate needs it written
+                // before the group.
+                let end = chars[i + 1..]
+                    .iter()
+                    .position(|c| !matches!(c, 'i' | 'm' | 's' | 'U' | '-'))
+                    .map(|p| i + 1 + p);
+                match end {
+                    Some(end) if chars[end] == ')' => {
+                        let group: String = chars[i - 1..=end].iter().collect();
+                        i = end + 1;
+                        let n = repetition_len(&chars, i);
+                        let rep: String = chars[i..i + n].iter().collect();
+                        i += n;
+                        out.push_str(&rep);
+                        out.push_str(&group);
+                    }
+                    _ => out.push('('),
+                }
+            }
             '[' => {
                 in_class = true;
                 class_start = true;
@@ -2663,18 +2717,37 @@ fn translate_go_regex(src: &str) -> String {
             }
             '{' => {
                 // A repetition only if `{n}`, `{n,}` or `{n,m}` follows.
-                let rest: String = chars[i..].iter().take(24).collect();
-                let is_rep = rest.find('}').is_some_and(|end| {
-                    let body = &rest[..end];
-                    let (a, b) = body.split_once(',').unwrap_or((body, "0"));
-                    !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
-                });
-                out.push_str(if is_rep { "{" } else { "\\{" });
+                out.push_str(if repetition_len(&chars, i - 1) > 0 { "{" } else { "\\{" });
             }
             _ => out.push(c),
         }
     }
     out
+}
+
+/// The length of the repetition operator at `chars[i..]` (`*`, `+`, `?`,
+/// `{n}`, `{n,}`, `{n,m}`, each optionally lazy), or 0.
+fn repetition_len(chars: &[char], i: usize) -> usize {
+    let n = match chars.get(i) {
+        Some('*' | '+' | '?') => 1,
+        Some('{') => {
+            let Some(end) = chars[i + 1..].iter().take(24).position(|&c| c == '}') else {
+                return 0;
+            };
+            let body: String = chars[i + 1..i + 1 + end].iter().collect();
+            let (a, b) = body.split_once(',').unwrap_or((&body, "0"));
+            if a.is_empty() || !a.bytes().all(|c| c.is_ascii_digit()) || !b.bytes().all(|c| c.is_ascii_digit()) {
+                return 0;
+            }
+            end + 2
+        }
+        _ => return 0,
+    };
+    if chars.get(i + n) == Some(&'?') {
+        n + 1
+    } else {
+        n
+    }
 }
 
 /// The formats the library asserts.
@@ -3161,7 +3234,7 @@ enum Kind {
     Msg(String),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct VErr {
     loc: Vec<String>,
     kind: Kind,
@@ -3182,7 +3255,11 @@ impl VErr {
     }
 
     /// The library's `display`.
-    fn display(&self, sb: &mut String, mut indent: usize) {
+    fn display(&self, sb: &mut String, indent: usize) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.display_inner(sb, indent));
+    }
+
+    fn display_inner(&self, sb: &mut String, mut indent: usize) {
         let skip = self.causes.len() == 1 && matches!(self.kind, Kind::Reference);
         if !skip {
             if indent > 0 {
@@ -3212,6 +3289,16 @@ impl VErr {
         }
         for c in &self.causes {
             c.display(sb, indent);
+        }
+    }
+}
+
+impl Drop for VErr {
+    /// Iterative: an error can be as deep as the values.
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.causes);
+        while let Some(mut e) = stack.pop() {
+            stack.append(&mut e.causes);
         }
     }
 }
@@ -3338,8 +3425,8 @@ fn root_validate(env: &Env<'_>, v: &Json, sch: usize, meta: Option<usize>) -> Re
     };
     match vd.validate() {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let causes = if e.is_group() { e.causes } else { vec![e] };
+        Err(mut e) => {
+            let causes = if e.is_group() { std::mem::take(&mut e.causes) } else { vec![e] };
             Err(VErr {
                 loc: Vec::new(),
                 kind: Kind::Schema(node.location.clone()),
@@ -3625,13 +3712,24 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
     }
 
     fn validate_ref(&mut self, sch: usize, kw: &'static str) -> Option<VErr> {
-        let err = self.validate_self(sch, kw, false)?;
-        let mut ref_err = self.error(|| Kind::Reference);
-        if err.is_group() {
-            ref_err.causes = err.causes;
+        let mut err = self.validate_self(sch, kw, false)?;
+        let causes = if err.is_group() {
+            std::mem::take(&mut err.causes)
         } else {
-            ref_err.causes.push(err);
-        }
+            vec![err]
+        };
+        // A reference with one cause is not printed: skip computing its
+        // location (a chain of references is as deep as the values).
+        let mut ref_err = if causes.len() == 1 {
+            VErr {
+                loc: Vec::new(),
+                kind: Kind::Reference,
+                causes: Vec::new(),
+            }
+        } else {
+            self.error(|| Kind::Reference)
+        };
+        ref_err.causes = causes;
         Some(ref_err)
     }
 
@@ -6430,5 +6528,176 @@ mod perf {
             let _ = to_json(&vals);
         }
         println!("per conversion {:?}", t.elapsed() / 1000);
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    /// xorshift64*, deterministic.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[self.below(xs.len())]
+        }
+    }
+
+    const KEYWORDS: &[&str] = &[
+        "type", "enum", "const", "required", "properties", "additionalProperties", "patternProperties",
+        "propertyNames", "dependencies", "dependentRequired", "dependentSchemas", "items", "prefixItems",
+        "additionalItems", "contains", "minContains", "maxContains", "minLength", "maxLength", "minItems",
+        "maxItems", "minProperties", "maxProperties", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "pattern", "format", "uniqueItems", "allOf", "anyOf", "oneOf",
+        "not", "if", "then", "else", "unevaluatedProperties", "unevaluatedItems", "$ref", "$defs",
+        "definitions", "$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef",
+        "$recursiveAnchor", "$schema", "id",
+    ];
+    const STRINGS: &[&str] = &[
+        "a", "b", "#", "#/$defs/a", "#/definitions/a", "#a", "#/properties/a", "other.json", "urn:x",
+        "http://json-schema.org/draft-07/schema#", "https://json-schema.org/draft/2020-12/schema",
+        "http://json-schema.org/draft-04/schema#", "https://json-schema.org/draft/2019-09/schema",
+        "string", "integer", "object", "array", "null", "number", "boolean", "^a", "(", "[", "\\d{2}",
+        "ipv4", "ipv6", "date", "date-time", "email", "uri", "regex", "uuid", "duration", "%zz", "~",
+        "", "http://x.example/a", "#/x/y", "#/$defs/a/items", "ftp://x", ":", "a/b",
+    ];
+
+    fn schema(r: &mut Rng, depth: usize) -> String {
+        match r.below(if depth > 3 { 3 } else { 8 }) {
+            0 => "true".into(),
+            1 => "false".into(),
+            2 => "{}".into(),
+            _ => {
+                let n = r.below(4) + 1;
+                let mut parts = Vec::new();
+                for _ in 0..n {
+                    let k = r.pick(KEYWORDS);
+                    parts.push(format!("{}:{}", gofmt::quote(k), value(r, depth + 1)));
+                }
+                format!("{{{}}}", parts.join(","))
+            }
+        }
+    }
+
+    fn value(r: &mut Rng, depth: usize) -> String {
+        match r.below(if depth > 4 { 5 } else { 9 }) {
+            0 => gofmt::quote(r.pick(STRINGS)),
+            1 => ["0", "1", "-1", "2.5", "1e3", "1e400", "0.1", "1e-400", "12345678901234567890"][r.below(9)].into(),
+            2 => ["true", "false", "null"][r.below(3)].into(),
+            3 | 4 => schema(r, depth),
+            5 | 6 => {
+                let n = r.below(3);
+                let items: Vec<String> = (0..n).map(|_| value(r, depth + 1)).collect();
+                format!("[{}]", items.join(","))
+            }
+            _ => {
+                let n = r.below(3);
+                let items: Vec<String> = (0..n)
+                    .map(|_| format!("{}:{}", gofmt::quote(r.pick(STRINGS)), value(r, depth + 1)))
+                    .collect();
+                format!("{{{}}}", items.join(","))
+            }
+        }
+    }
+
+    fn instance(r: &mut Rng, depth: usize) -> Value {
+        match r.below(if depth > 3 { 5 } else { 8 }) {
+            0 => Value::Nil,
+            1 => Value::Bool(r.below(2) == 0),
+            2 => Value::Float([0.0, 1.0, -3.5, 1e21, 0.1, 255.0][r.below(6)]),
+            3 => Value::Int64([0, 7, -1, i64::MAX][r.below(4)]),
+            4 => Value::from(r.pick(STRINGS)),
+            5 => Value::list((0..r.below(4)).map(|_| instance(r, depth + 1)).collect()),
+            _ => {
+                let mut m = BTreeMap::new();
+                for _ in 0..r.below(4) {
+                    m.insert(r.pick(STRINGS).into(), instance(r, depth + 1));
+                }
+                Value::map(m)
+            }
+        }
+    }
+
+    /// Random schemas and values: no panic, and every answer is
+    /// deterministic.
+    #[test]
+    fn random_schemas_never_panic() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..1000 {
+            let s = schema(&mut r, 0);
+            let v = instance(&mut r, 0);
+            let a = validate_single(s.as_bytes(), &v);
+            let b = validate_single(s.as_bytes(), &v);
+            assert_eq!(a, b, "{s}");
+        }
+    }
+
+    /// Byte mutations of real schemas: no panic.
+    #[test]
+    fn mutated_schemas_never_panic() {
+        let mut r = Rng(42);
+        let seeds: Vec<&str> = METASCHEMAS.iter().map(|(_, s)| *s).collect();
+        let v = Value::map(BTreeMap::from([("a".into(), Value::Float(1.0))]));
+        for i in 0..500 {
+            let mut b = seeds[i % seeds.len()].as_bytes().to_vec();
+            for _ in 0..=r.below(3) {
+                let at = r.below(b.len());
+                match r.below(3) {
+                    0 => b[at] = b"{}[]\",:0e-#/\\ax"[r.below(15)],
+                    1 => {
+                        b.remove(at);
+                    }
+                    _ => b.insert(at, b"{}[]\",:0e-#/\\ax"[r.below(15)]),
+                }
+            }
+            let _ = validate_single(&b, &v);
+        }
+    }
+
+    /// Go-accepted patterns must build as Rust ones.
+    #[test]
+    fn regex_translation_builds() {
+        let mut r = Rng(7);
+        let atoms = [
+            "a", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S", "\\b", "\\B", ".", "[a-z]", "[^\\d]", "[[:alpha:]]",
+            "[a&&b]", "[a~~b]", "[a--b]", "[]a]", "[\\[]", "{", "}", "{2}", "{1,3}", "x{", "\\Q.*\\E", "\\01",
+            "(", ")", "|", "*", "+", "?", "^", "$", "\\pL", "\\p{Greek}", "(?i)", "\\<", "\\>", "\\.", "\\-",
+            "\\z", "\\A", "é", "\\x41", "\\x{263a}", "[-a]", "[a-]",
+        ];
+        let mut built = 0;
+        for _ in 0..2000 {
+            let n = r.below(5) + 1;
+            let p: String = (0..n).map(|_| atoms[r.below(atoms.len())]).collect();
+            if crate::template::funcs::regex::compile(&p).is_ok() {
+                assert!(GoRegex::new(&p).is_ok(), "{p} -> {}", translate_go_regex(&p));
+                built += 1;
+            }
+        }
+        assert!(built > 200);
+    }
+
+    /// Deep nesting (10,000 levels of values or schema) must not overflow.
+    #[test]
+    fn deep_nesting() {
+        let mut v = Value::Float(1.0);
+        for _ in 0..10_000 {
+            v = Value::map(BTreeMap::from([("a".into(), v)]));
+        }
+        let s = r##"{"additionalProperties": {"$ref": "#"}, "type": ["object", "string"]}"##;
+        let e = validate_single(s.as_bytes(), &v).expect_err("deep");
+        assert!(e.ends_with("got number, want string or object\n"), "{}", &e[e.len() - 80..]);
+        let deep = format!("{}{}", "{\"not\":".repeat(2000), "{}".to_string() + &"}".repeat(2000));
+        let _ = validate_single(deep.as_bytes(), &v);
+        let too_deep = "[".repeat(20_000);
+        assert!(validate_single(too_deep.as_bytes(), &v).is_err());
     }
 }

@@ -5079,6 +5079,218 @@ mod tests {
         )
     }
 
+    fn chart(name: &str, schema: Option<&str>, deps: Vec<Chart>) -> Chart {
+        let meta = format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
+        Chart {
+            metadata: Metadata::parse(&meta).expect("metadata"),
+            values_yaml: None,
+            schema: schema.map(|s| s.as_bytes().into()),
+            templates: Vec::new(),
+            files: Vec::new(),
+            dependencies: deps,
+        }
+    }
+
+    /// A scope named `name` (an alias, if it differs from the chart's).
+    fn scope<'a>(c: &'a Chart, name: &str, deps: Vec<Scope<'a>>) -> Scope<'a> {
+        let mut metadata = c.metadata.clone();
+        metadata.name = name.to_string();
+        Scope {
+            chart: c,
+            metadata,
+            values: Value::empty_map(),
+            dependencies: deps,
+        }
+    }
+
+    const INT_A: &str = r#"{"properties": {"a": {"type": "integer"}}}"#;
+
+    #[test]
+    fn parent_then_subchart_under_its_name() {
+        let sub = chart("sub", Some(INT_A), Vec::new());
+        let top = chart("top", Some(r#"{"required": ["top"]}"#), Vec::new());
+        let s = scope(&top, "top", vec![scope(&sub, "sub", Vec::new())]);
+        let e = validate(&s, &values("x: 1\nsub:\n  a: str\n")).expect_err("invalid");
+        assert_eq!(
+            e.to_string(),
+            "values don't meet the specifications of the schema(s) in the following chart(s):\n\
+             top:\n- at '': missing property 'top'\nsub:\n- at '/a': got string, want integer\n"
+        );
+        assert_eq!(
+            e.details(),
+            "top:\n- at '': missing property 'top'\nsub:\n- at '/a': got string, want integer\n"
+        );
+    }
+
+    #[test]
+    fn alias_names_the_subchart_and_its_values() {
+        let sub = chart("sub", Some(INT_A), Vec::new());
+        let top = chart("top", None, Vec::new());
+        let s = scope(&top, "top", vec![scope(&sub, "mine", Vec::new())]);
+        let e = validate(&s, &values("mine:\n  a: str\nsub:\n  a: 1\n")).expect_err("invalid");
+        assert_eq!(e.details(), "mine:\n- at '/a': got string, want integer\n");
+    }
+
+    #[test]
+    fn compile_errors_are_joined_without_a_newline() {
+        // Helm appends a compile error as is: the next chart's name follows
+        // on the same line.
+        let leaf = chart("leaf", Some(INT_A), Vec::new());
+        let mid = chart("mid", Some(r#"{"x":"#), Vec::new());
+        let top = chart("top", Some(r#"{"required": ["zz"]}"#), Vec::new());
+        let s = scope(
+            &top,
+            "top",
+            vec![scope(&mid, "mid", vec![scope(&leaf, "leaf", Vec::new())])],
+        );
+        let e = validate(&s, &values("mid:\n  leaf:\n    a: str\n")).expect_err("invalid");
+        assert_eq!(
+            e.details(),
+            "top:\n- at '': missing property 'zz'\nmid:\nunexpected EOFleaf:\n- at '/a': got string, want integer\n"
+        );
+    }
+
+    #[test]
+    fn subchart_values_missing_null_or_not_a_map() {
+        let sub = chart("sub", Some(r#"{"required": ["a"]}"#), Vec::new());
+        let top = chart("top", None, Vec::new());
+        let s = scope(&top, "top", vec![scope(&sub, "sub", Vec::new())]);
+        assert!(validate(&s, &values("x: 1")).is_ok());
+        assert!(validate(&s, &values("sub: null")).is_ok());
+        let e = validate(&s, &values("sub: [1]")).expect_err("list");
+        assert_eq!(
+            e.details(),
+            "sub:\ninvalid type for values: expected object (map), got []interface {}\n"
+        );
+        let e = validate(&s, &values("sub: 5")).expect_err("number");
+        assert_eq!(e.details(), "sub:\ninvalid type for values: expected object (map), got float64\n");
+    }
+
+    #[test]
+    fn chart_without_schema_is_valid() {
+        let top = chart("top", None, Vec::new());
+        assert!(validate(&scope(&top, "top", Vec::new()), &values("a: 1")).is_ok());
+    }
+
+    const BITNAMI: &str = r##"{"$schema":"http://json-schema.org/schema#","type":"object","properties":{"ingress":{"type":"object","form":true,"title":"Ingress details","properties":{"enabled":{"type":"boolean","form":true,"title":"Use a custom hostname","description":"Enable the ingress resource that allows you to access the NGINX installation."},"hostname":{"type":"string","form":true,"title":"Hostname","hidden":{"value":false,"path":"ingress/enabled"}}}},"service":{"type":"object","form":true,"title":"Service Configuration","properties":{"type":{"type":"string","form":true,"title":"Service Type","description":"Allowed values: \"ClusterIP\", \"NodePort\" and \"LoadBalancer\""}}},"replicaCount":{"type":"integer","form":true,"title":"Number of replicas","description":"Number of replicas to deploy"},"serverBlock":{"type":"string","form":true,"title":"Custom server block","description":"Custom server block to be added to NGINX configuration"},"streamServerBlock":{"type":"string","form":true,"title":"Custom stream server block","description":"Custom stream server block to be added to NGINX configuration"},"contextIncludes":{"type":"object","form":true,"title":"Context-based configuration includes","properties":{"main":{"type":"string","form":true,"title":"Main context configuration","description":"Custom configuration for the main context"},"events":{"type":"string","form":true,"title":"Events context configuration","description":"Custom configuration for the events context"},"http":{"type":"string","form":true,"title":"HTTP context configuration","description":"Custom configuration for the http context"}}},"existingContextMainConfigmaps":{"type":"array","form":true,"title":"Existing main context ConfigMaps","description":"List of existing ConfigMaps with custom main context configuration","items":{"type":"string"}},"existingContextEventsConfigmaps":{"type":"array","form":true,"title":"Existing events context ConfigMaps","description":"List of existing ConfigMaps with custom events context configuration","items":{"type":"string"}},"existingContextHttpConfigmaps":{"type":"array","form":true,"title":"Existing HTTP context ConfigMaps","description":"List of existing ConfigMaps with custom http context configuration","items":{"type":"string"}},"containerSecurityContext":{"type":"object","form":true,"title":"NGINX containers' Security Context","properties":{"enabled":{"type":"boolean","form":true,"title":"Enable Security Context","description":"Whether to enable NGINX containers' Security Context"},"runAsUser":{"type":"integer","form":true,"title":"ID of the user","description":"The UID of the user NGINX containers will run as"}}},"podSecurityContext":{"type":"object","form":true,"title":"NGINX pods' Security Context","properties":{"enabled":{"type":"boolean","form":true,"title":"Enable Security Context","description":"Whether to enable NGINX pods' Security Context"},"fsGroup":{"type":"integer","form":true,"title":"ID of the group","description":"The GID of the group NGINX pods will run as"}}},"metrics":{"type":"object","form":true,"title":"Prometheus metrics details","properties":{"enabled":{"type":"boolean","title":"Create Prometheus metrics exporter","description":"Create a side-car container to expose Prometheus metrics","form":true},"serviceMonitor":{"type":"object","properties":{"enabled":{"type":"boolean","title":"Create Prometheus Operator ServiceMonitor","description":"Create a ServiceMonitor to track metrics using Prometheus Operator","form":true,"hidden":{"value":false,"path":"metrics/enabled"}}}}}}}}"##;
+
+    #[test]
+    fn bitnami_nginx_defaults_and_violations() {
+        // Its own defaults (the parts the schema covers) are valid.
+        let defaults = "replicaCount: 1\nservice:\n  type: LoadBalancer\ningress:\n  enabled: false\n  hostname: nginx.local\nmetrics:\n  enabled: false\nserverBlock: ''\n";
+        assert_eq!(validate_single(BITNAMI.as_bytes(), &values(defaults)), Ok(()));
+        // Helm v4.3.0 on the chart with
+        // --set-json '{"replicaCount":"x","service":{"type":5},"ingress":{"enabled":"yes","hostname":7},"metrics":{"enabled":3}}'
+        // (in Helm's random order; here in key order).
+        check(
+            BITNAMI,
+            defaults,
+            &[r#"{"replicaCount":"x","service":{"type":5},"ingress":{"enabled":"yes","hostname":7},"metrics":{"enabled":3}}"#],
+            Some(
+                "- at '/ingress': validation failed\n  - at '/ingress/enabled': got string, want boolean\n  - at '/ingress/hostname': got number, want string\n- at '/metrics/enabled': got number, want boolean\n- at '/replicaCount': got string, want integer\n- at '/service/type': got number, want string\n",
+            ),
+        );
+    }
+
+    #[test]
+    fn conformance_cases_49_and_50() {
+        let schema = r#"{"$schema": "https://json-schema.org/draft-07/schema#", "type": "object",
+            "properties": {"replicas": {"type": "integer", "minimum": 1},
+            "image": {"type": "object", "properties": {"tag": {"type": "string"}}}}}"#;
+        check(schema, "replicas: 2\nimage:\n  tag: \"1.0\"\n", &[], None);
+        check(
+            schema,
+            "replicas: 2\nimage:\n  tag: \"1.0\"\n",
+            &[r#"{"replicas": 0}"#],
+            Some("- at '/replicas': minimum: got 0, want 1\n"),
+        );
+    }
+
+    #[test]
+    fn numbers_print_as_x_text_does() {
+        // What Helm printed for these values (got side of `maximum`).
+        for (f, want) in [
+            (1000.0, "1,000"),
+            (1234.5, "1,234.5"),
+            (0.5, "0.5"),
+            (1e6, "1×10⁰⁶"),
+            (1.5e7, "1.5×10⁰⁷"),
+            (123456.0, "123,456"),
+            (999999.0, "999,999"),
+            (0.0001, "0.0001"),
+            (0.00001, "1×10⁻⁰⁵"),
+            (-1000.0, "-1,000"),
+            (1e21, "1×10²¹"),
+            (1e100, "1×10¹⁰⁰"),
+            (12345.678901, "12,345.678901"),
+            (100000.0, "100,000"),
+            (1234567.0, "1.234567×10⁰⁶"),
+            (0.000123456, "0.000123456"),
+            (-0.5, "-0.5"),
+            (123456789012.0, "1.23456789012×10¹¹"),
+            (1.7976931348623157e308, "1.7976931348623157×10³⁰⁸"),
+            (5e-324, "5×10⁻³²⁴"),
+            (33.333333333333336, "33.333333333333336"),
+            (9999999.0, "9.999999×10⁰⁶"),
+            (-1e300, "-1×10³⁰⁰"),
+            (0.0, "0"),
+            (f64::INFINITY, "∞"),
+            (f64::NEG_INFINITY, "-∞"),
+        ] {
+            assert_eq!(loc_float(f), want, "{f}");
+        }
+        assert_eq!(loc_int(1000), "1,000");
+        assert_eq!(loc_int(-1234567), "-1,234,567");
+        assert_eq!(loc_int(12), "12");
+    }
+
+    #[test]
+    fn rationals_compare_exactly() {
+        let d = |s: &str| Dec::parse(s).expect(s);
+        assert_eq!(d("1e3").cmp(&d("1000.0")), Ordering::Equal);
+        assert_eq!(d("0.1").cmp(&d("0.10000000000000001")), Ordering::Less);
+        assert_eq!(d("-0").cmp(&d("0")), Ordering::Equal);
+        assert_eq!(d("-2").cmp(&d("-10")), Ordering::Greater);
+        assert!(d("0.3").is_multiple_of(&d("0.1")));
+        assert!(!d("0.35").is_multiple_of(&d("0.1")));
+        assert!(d("1e300").is_multiple_of(&d("7")) == false);
+        assert!(d("7e300").is_multiple_of(&d("7")));
+        assert!(d("1e1000000").is_int());
+        assert!(Dec::parse("1e1000001").is_none());
+        assert!(Dec::parse("NaN").is_none());
+        assert!(Dec::parse("+Inf").is_none());
+        assert_eq!(d("1e+06").to_f64(), 1e6);
+    }
+
+    #[test]
+    fn go_regexes_keep_go_semantics() {
+        let m = |p: &str, s: &str| GoRegex::new(p).expect(p).is_match(s);
+        assert!(!m(r"^\d+$", "١٢"));
+        assert!(!m(r"^\w+$", "é"));
+        assert!(m(r"x\b", "xé"));
+        assert!(m(r"^{a}$", "{a}"));
+        assert!(m(r"^a{2}$", "aa"));
+        assert!(m(r"^\Q.*\E$", ".*"));
+        assert!(m(r"^[a&&b]$", "&"));
+        assert!(m(r"^[[:alpha:]]$", "q"));
+        assert!(m(r"^a(?i)*$", "aaa"));
+        assert_eq!(
+            GoRegex::new("(").expect_err("bad"),
+            "error parsing regexp: missing closing ): `(`"
+        );
+    }
+
+    #[test]
+    fn compiled_schemas_are_cached_with_their_errors() {
+        let bad = br#"{"$ref": "https://example.invalid/x.json"}"#;
+        let first = validate_single(bad, &Value::empty_map());
+        assert_eq!(
+            first,
+            Err("failing loading \"https://example.invalid/x.json\": HTTP request failed for https://example.invalid/x.json: Get \"https://example.invalid/x.json\": plumb does not fetch remote schemas (rendering is offline)".into())
+        );
+        assert_eq!(validate_single(bad, &Value::empty_map()), first);
+    }
+
     /// `validate_single` of `schema` against `values_yaml` with each
     /// `--set-json` object merged over it: the exact text, or `None` for
     /// valid values.
@@ -6445,6 +6657,81 @@ b: "http://a/ b"
 c: '"ab@x.com'"#,
             &[],
             Some(r#"- at '/c': '"ab@x.com' is not valid email: invalid character '"'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_empty_values() {
+        check(
+            r#"{"required":["a"],"type":"object","minProperties":1}"#,
+            r#""#,
+            &[],
+            Some(r#"- at '': minProperties: got 0, want 1
+- at '': missing property 'a'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_re_props() {
+        check(
+            r#"{"patternProperties":{"^\\d":{"type":"string"}},"additionalProperties":{"type":"boolean"}}"#,
+            r#""1": 5
+"١": 5"#,
+            &[],
+            Some(r#"- at '/1': got number, want string
+- at '/١': got number, want boolean
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_re_sem() {
+        check(
+            r#"{"properties":{"a":{"pattern":"^\\d+$"},"b":{"pattern":"^{a}$"},"c":{"pattern":"^\\w+$"},"d":{"pattern":"x\\b"},"e":{"pattern":"^[\\s]+$"},"f":{"pattern":"(?i)^ab$"},"g":{"pattern":"^a{2}$"},"h":{"pattern":"^\\Q.*\\E$"}}}"#,
+            r#"a: "١٢"
+b: 'x'
+c: "é"
+d: "xé"
+e: " "
+f: 'AC'
+g: 'a'
+h: 'ab'"#,
+            &[],
+            Some(r#"- at '/a': '١٢' does not match pattern '^\\d+$'
+- at '/b': 'x' does not match pattern '^{a}$'
+- at '/c': 'é' does not match pattern '^\\w+$'
+- at '/e': '\u00a0' does not match pattern '^[\\s]+$'
+- at '/f': 'AC' does not match pattern '(?i)^ab$'
+- at '/g': 'a' does not match pattern '^a{2}$'
+- at '/h': 'ab' does not match pattern '^\\Q.*\\E$'
+"#),
+        );
+    }
+
+    #[test]
+    fn helm_schema_ok_49() {
+        check(
+            r#"{"$schema":"https://json-schema.org/draft-07/schema#","type":"object","required":["replicas","image"],"properties":{"replicas":{"type":"integer","minimum":1},"image":{"type":"object","properties":{"tag":{"type":"string"}},"required":["tag"]},"mode":{"enum":["fast","slow"]}}}"#,
+            r#"replicas: 2
+image:
+  tag: '1.0'
+mode: fast"#,
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn helm_str_quote() {
+        check(
+            r#"{"properties":{"a":{"enum":["it's","back\\slash","q\"x","é\u0007"]},"b":{"const":"\\"}}}"#,
+            r#"a: z
+b: z"#,
+            &[],
+            Some(r#"- at '/a': value must be one of 'it\'s', 'back\\slash', 'q"x', 'é\a'
+- at '/b': value must be '\'
 "#),
         );
     }

@@ -171,9 +171,7 @@ fn compile_helm(schema: &[u8]) -> Result<Compiled, String> {
     let doc = parse_json_document(schema)?;
     let mut c = Compiler::new(false, LoaderKind::Helm);
     c.docs.insert(ROOT_URL.to_string(), Arc::new(doc));
-    let root = c
-        .compile(ROOT_URL)
-        .map_err(|e| e.text())?;
+    let root = c.compile(ROOT_URL).map_err(|e| e.text())?;
     Ok(Compiled {
         nodes: c.nodes,
         root,
@@ -198,7 +196,10 @@ impl Compiled {
             Ok(()) => Ok(()),
             Err(e) => {
                 let text = e.to_string();
-                let prefix = format!("jsonschema validation failed with {}\n", quote(&format!("{ROOT_URL}#")));
+                let prefix = format!(
+                    "jsonschema validation failed with {}\n",
+                    quote(&format!("{ROOT_URL}#"))
+                );
                 let text = text.strip_prefix(&prefix).unwrap_or(&text);
                 Err(format!("{text}\n"))
             }
@@ -220,6 +221,8 @@ enum Json {
     /// A number as `fmt.Sprint` prints it: a `json.Number`'s literal text,
     /// or a `float64`'s `%v` (`1e+06`).
     Num(Box<str>),
+    /// A `float64` of the values, printed (`%v`) only when needed.
+    Float(f64),
     Str(String),
     Arr(Vec<Json>),
     Obj(BTreeMap<String, Json>),
@@ -233,6 +236,7 @@ impl Clone for Json {
             Json::Null => Json::Null,
             Json::Bool(b) => Json::Bool(*b),
             Json::Num(n) => Json::Num(n.clone()),
+            Json::Float(f) => Json::Float(*f),
             Json::Str(s) => Json::Str(s.clone()),
             Json::Arr(a) => Json::Arr(a.clone()),
             Json::Obj(o) => Json::Obj(o.clone()),
@@ -284,11 +288,22 @@ impl Json {
         match self {
             Json::Null => T_NULL,
             Json::Bool(_) => T_BOOLEAN,
-            Json::Num(_) => T_NUMBER,
+            Json::Num(_) | Json::Float(_) => T_NUMBER,
             Json::Str(_) => T_STRING,
             Json::Arr(_) => T_ARRAY,
             Json::Obj(_) => T_OBJECT,
             Json::Bad(_) => 0,
+        }
+    }
+
+    /// A number's `fmt.Sprint` text.
+    fn num_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Json::Num(n) => Some(std::borrow::Cow::Borrowed(n)),
+            Json::Float(f) => Some(std::borrow::Cow::Owned(
+                crate::template::value::format_float_g(*f),
+            )),
+            _ => None,
         }
     }
 
@@ -319,6 +334,7 @@ impl Json {
             Json::Null => "<nil>",
             Json::Bool(_) => "bool",
             Json::Num(_) => "json.Number",
+            Json::Float(_) => "float64",
             Json::Str(_) => "string",
             Json::Arr(_) => "[]interface {}",
             Json::Obj(_) => "map[string]interface {}",
@@ -346,23 +362,36 @@ fn type_names(bits: u8) -> String {
 
 /// Helm's values as the Go validator receives them.
 fn to_json(v: &Value) -> Json {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || match v {
+    to_json_at(v, 0)
+}
+
+fn to_json_at(v: &Value, depth: usize) -> Json {
+    // Checking the stack costs more than converting a node: only every
+    // 32 levels.
+    if depth % 32 == 31 {
+        return stacker::maybe_grow(64 * 1024, 1024 * 1024, || to_json_node(v, depth));
+    }
+    to_json_node(v, depth)
+}
+
+fn to_json_node(v: &Value, depth: usize) -> Json {
+    match v {
         Value::Nil => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
         Value::Int(i) | Value::Int64(i) => Json::Num(i.to_string().into()),
-        Value::Float(f) => Json::Num(crate::template::value::format_float_g(*f).into()),
+        Value::Float(f) => Json::Float(*f),
         Value::String(s) => Json::Str(s.to_string()),
         Value::List(l) if l.elem == crate::template::Elem::Any => {
-            Json::Arr(l.items.iter().map(to_json).collect())
+            Json::Arr(l.items.iter().map(|x| to_json_at(x, depth + 1)).collect())
         }
         Value::Map(m) if is_plain_map(m) => Json::Obj(
             m.borrow()
                 .iter()
-                .map(|(k, v)| (k.to_string(), to_json(v)))
+                .map(|(k, v)| (k.to_string(), to_json_at(v, depth + 1)))
                 .collect(),
         ),
         other => Json::Bad(other.type_name()),
-    })
+    }
 }
 
 /// Go's `encoding/json` nesting limit.
@@ -607,7 +636,9 @@ impl JsonParser<'_> {
                         char::from_u32(hi)
                     };
                     let mut buf = [0u8; 4];
-                    out.extend_from_slice(ch.unwrap_or('\u{fffd}').encode_utf8(&mut buf).as_bytes());
+                    out.extend_from_slice(
+                        ch.unwrap_or('\u{fffd}').encode_utf8(&mut buf).as_bytes(),
+                    );
                 }
                 0..=0x1f => return Err(self.bad("in string literal")),
                 _ => {
@@ -782,7 +813,12 @@ impl Dec {
         if self.is_zero() {
             return 0.0;
         }
-        let text = format!("{}{}e{}", if self.neg { "-" } else { "" }, self.mant, self.exp);
+        let text = format!(
+            "{}{}e{}",
+            if self.neg { "-" } else { "" },
+            self.mant,
+            self.exp
+        );
         text.parse().unwrap_or(0.0)
     }
 
@@ -829,7 +865,13 @@ impl Dec {
 
     /// A canonical key (equal numbers, equal keys).
     fn key(&self, out: &mut String) {
-        let _ = write!(out, "{}{}e{}", if self.neg { "-" } else { "" }, self.mant, self.exp);
+        let _ = write!(
+            out,
+            "{}{}e{}",
+            if self.neg { "-" } else { "" },
+            self.mant,
+            self.exp
+        );
     }
 }
 
@@ -879,13 +921,13 @@ fn equals_inner(v1: &Json, v2: &Json) -> Result<bool, String> {
         (Json::Null, b) => matches!(b, Json::Null),
         (Json::Bool(a), b) => matches!(b, Json::Bool(x) if x == a),
         (Json::Str(a), b) => matches!(b, Json::Str(x) if x == a),
-        (Json::Num(a), b) => {
-            let Json::Num(b) = b else { return Ok(false) };
-            match (Dec::parse(a), Dec::parse(b)) {
+        (Json::Num(_) | Json::Float(_), b) => match (v1.num_text(), b.num_text()) {
+            (Some(a), Some(b)) => match (Dec::parse(&a), Dec::parse(&b)) {
                 (Some(x), Some(y)) => x.cmp(&y) == Ordering::Equal,
                 _ => false,
-            }
-        }
+            },
+            _ => false,
+        },
         (Json::Bad(t), _) => return Err(t.clone()),
     })
 }
@@ -900,11 +942,12 @@ fn canon_inner(v: &Json, out: &mut String) -> Result<(), String> {
     match v {
         Json::Null => out.push('n'),
         Json::Bool(b) => out.push(if *b { 't' } else { 'f' }),
-        Json::Num(n) => {
+        Json::Num(_) | Json::Float(_) => {
             out.push('#');
-            match Dec::parse(n) {
+            let n = v.num_text().unwrap_or_default();
+            match Dec::parse(&n) {
                 Some(d) => d.key(out),
-                None => out.push_str(n),
+                None => out.push_str(&n),
             }
         }
         Json::Str(s) => {
@@ -967,7 +1010,11 @@ fn quote(s: &str) -> String {
 }
 
 fn join_quoted(items: &[String]) -> String {
-    items.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| quote(s))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The library's `display` (for primitives): quoted strings, `value` for
@@ -979,6 +1026,7 @@ fn display(v: &Json) -> String {
         Json::Null => "<nil>".into(),
         Json::Bool(b) => b.to_string(),
         Json::Num(n) => n.to_string(),
+        Json::Float(f) => crate::template::value::format_float_g(*f),
         Json::Bad(t) => format!("<{t}>"),
     }
 }
@@ -997,7 +1045,7 @@ fn loc_int(i: i64) -> String {
 fn group3(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (n, c) in digits.chars().enumerate() {
-        if n > 0 && (digits.len() - n) % 3 == 0 {
+        if n > 0 && (digits.len() - n).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1053,11 +1101,20 @@ fn loc_float(f: f64) -> String {
     }
     let point = exp + 1;
     let (int, frac) = if point <= 0 {
-        ("0".to_string(), format!("{}{digits}", "0".repeat(point.unsigned_abs() as usize)))
+        (
+            "0".to_string(),
+            format!("{}{digits}", "0".repeat(point.unsigned_abs() as usize)),
+        )
     } else if point as usize >= digits.len() {
-        (format!("{digits}{}", "0".repeat(point as usize - digits.len())), String::new())
+        (
+            format!("{digits}{}", "0".repeat(point as usize - digits.len())),
+            String::new(),
+        )
     } else {
-        (digits[..point as usize].to_string(), digits[point as usize..].to_string())
+        (
+            digits[..point as usize].to_string(),
+            digits[point as usize..].to_string(),
+        )
     };
     out.push_str(&group3(&int));
     if !frac.is_empty() {
@@ -1088,8 +1145,22 @@ fn should_escape(c: u8, mode: Enc) -> bool {
     if matches!(mode, Enc::Host | Enc::Zone)
         && matches!(
             c,
-            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'['
-                | b']' | b'<' | b'>' | b'"'
+            b'!' | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'"'
         )
     {
         return false;
@@ -1130,17 +1201,26 @@ fn url_unescape(s: &[u8], mode: Enc) -> Result<Vec<u8>, String> {
     while i < s.len() {
         match s[i] {
             b'%' => {
-                if i + 2 >= s.len() || !s[i + 1].is_ascii_hexdigit() || !s[i + 2].is_ascii_hexdigit() {
+                if i + 2 >= s.len()
+                    || !s[i + 1].is_ascii_hexdigit()
+                    || !s[i + 2].is_ascii_hexdigit()
+                {
                     let bad = &s[i..(i + 3).min(s.len())];
                     return Err(format!("invalid URL escape {}", gofmt::quote_bytes(bad)));
                 }
                 if mode == Enc::Host && unhex(s[i + 1]) < 8 && &s[i..i + 3] != b"%25" {
-                    return Err(format!("invalid URL escape {}", gofmt::quote_bytes(&s[i..i + 3])));
+                    return Err(format!(
+                        "invalid URL escape {}",
+                        gofmt::quote_bytes(&s[i..i + 3])
+                    ));
                 }
                 if mode == Enc::Zone {
                     let v = unhex(s[i + 1]) << 4 | unhex(s[i + 2]);
                     if &s[i..i + 3] != b"%25" && v != b' ' && should_escape(v, Enc::Host) {
-                        return Err(format!("invalid URL escape {}", gofmt::quote_bytes(&s[i..i + 3])));
+                        return Err(format!(
+                            "invalid URL escape {}",
+                            gofmt::quote_bytes(&s[i..i + 3])
+                        ));
                     }
                 }
                 i += 3;
@@ -1201,8 +1281,21 @@ fn valid_encoded(s: &[u8], mode: Enc) -> bool {
     s.iter().all(|&c| {
         matches!(
             c,
-            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@'
-                | b'[' | b']' | b'%'
+            b'!' | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+                | b'['
+                | b']'
+                | b'%'
         ) || !should_escape(c, mode)
     })
 }
@@ -1323,8 +1416,23 @@ fn parse_authority(url: &mut GoUrl, authority: &[u8]) -> Result<(), String> {
         r.is_ascii_alphanumeric()
             || matches!(
                 r,
-                '-' | '.' | '_' | ':' | '~' | '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ','
-                    | ';' | '=' | '%' | '@'
+                '-' | '.'
+                    | '_'
+                    | ':'
+                    | '~'
+                    | '!'
+                    | '$'
+                    | '&'
+                    | '\''
+                    | '('
+                    | ')'
+                    | '*'
+                    | '+'
+                    | ','
+                    | ';'
+                    | '='
+                    | '%'
+                    | '@'
             )
     });
     if !valid {
@@ -1347,7 +1455,10 @@ fn parse_host(host: &[u8]) -> Result<Vec<u8>, String> {
         };
         let colon_port = &host[i + 1..];
         if !valid_optional_port(colon_port) {
-            return Err(format!("invalid port {} after host", gofmt::quote_bytes(colon_port)));
+            return Err(format!(
+                "invalid port {} after host",
+                gofmt::quote_bytes(colon_port)
+            ));
         }
         if let Some(zone) = find(&host[..i], b"%25") {
             let mut out = url_unescape(&host[..zone], Enc::Host)?;
@@ -1360,7 +1471,10 @@ fn parse_host(host: &[u8]) -> Result<Vec<u8>, String> {
         // invalid port `::1`).
         let colon_port = &host[i..];
         if !valid_optional_port(colon_port) {
-            return Err(format!("invalid port {} after host", gofmt::quote_bytes(colon_port)));
+            return Err(format!(
+                "invalid port {} after host",
+                gofmt::quote_bytes(colon_port)
+            ));
         }
     }
     url_unescape(host, Enc::Host)
@@ -1397,7 +1511,9 @@ impl GoUrl {
     }
 
     fn escaped_fragment(&self) -> String {
-        if !self.raw_fragment.is_empty() && valid_encoded(self.raw_fragment.as_bytes(), Enc::Fragment) {
+        if !self.raw_fragment.is_empty()
+            && valid_encoded(self.raw_fragment.as_bytes(), Enc::Fragment)
+        {
             if let Ok(f) = url_unescape(self.raw_fragment.as_bytes(), Enc::Fragment) {
                 if f == self.fragment {
                     return self.raw_fragment.clone();
@@ -1587,7 +1703,8 @@ impl UrlFrag {
 fn url_join(base: &str, reference: &str) -> Result<UrlFrag, String> {
     let b = url_parse(base).map_err(|e| format!("error in parsing {}: {e}", gofmt::quote(base)))?;
     let (r, f) = split_frag(reference);
-    let frag = path_unescape(f).map_err(|e| format!("error in parsing {}: {e}", gofmt::quote(reference)))?;
+    let frag = path_unescape(f)
+        .map_err(|e| format!("error in parsing {}: {e}", gofmt::quote(reference)))?;
     let ru = url_parse(r).map_err(|e| format!("error in parsing {}: {e}", gofmt::quote(r)))?;
     let mut resolved = b.resolve(&ru);
     if !ru.is_abs() && !b.opaque.is_empty() {
@@ -1737,7 +1854,14 @@ impl Draft {
 
     fn all_vocabs(self) -> &'static [&'static str] {
         match self {
-            Draft::D2019 => &["core", "applicator", "validation", "meta-data", "format", "content"],
+            Draft::D2019 => &[
+                "core",
+                "applicator",
+                "validation",
+                "meta-data",
+                "format",
+                "content",
+            ],
             Draft::D2020 => &[
                 "core",
                 "applicator",
@@ -1816,7 +1940,10 @@ impl Dialect {
 /// The metaschemas the library embeds, by their path under
 /// `json-schema.org/`.
 fn embedded_meta(path: &str) -> Option<&'static str> {
-    METASCHEMAS.iter().find(|(p, _)| *p == path).map(|(_, s)| *s)
+    METASCHEMAS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, s)| *s)
 }
 
 /// `loadMeta`: the embedded document for a `json-schema.org` URL (parsed
@@ -1828,7 +1955,11 @@ fn load_meta(url: &str) -> Result<Option<Arc<Json>>, String> {
     else {
         return Ok(None);
     };
-    let u = if u == "schema" { "draft/2020-12/schema" } else { u };
+    let u = if u == "schema" {
+        "draft/2020-12/schema"
+    } else {
+        u
+    };
     let valid = u.split('/').all(|e| !e.is_empty() && e != "." && e != "..");
     if !valid {
         return Err(format!("open metaschemas/{u}: invalid argument"));
@@ -1850,7 +1981,11 @@ fn load_meta(url: &str) -> Result<Option<Arc<Json>>, String> {
     let parsed = PARSED.get_or_init(|| {
         METASCHEMAS
             .iter()
-            .filter_map(|(p, s)| parse_json_document(s.as_bytes()).ok().map(|j| (*p, Arc::new(j))))
+            .filter_map(|(p, s)| {
+                parse_json_document(s.as_bytes())
+                    .ok()
+                    .map(|j| (*p, Arc::new(j)))
+            })
             .collect()
     });
     if embedded_meta(u).is_none() {
@@ -1959,7 +2094,9 @@ impl CompileError {
     }
 
     fn nil() -> CompileError {
-        CompileError::Panic("runtime error: invalid memory address or nil pointer dereference".into())
+        CompileError::Panic(
+            "runtime error: invalid memory address or nil pointer dereference".into(),
+        )
     }
 }
 
@@ -2026,7 +2163,11 @@ impl Root {
         self.resources.get("")
     }
 
-    fn resolve_fragment_in(&self, frag: &str, res: &Resource) -> Result<(String, String), CompileError> {
+    fn resolve_fragment_in(
+        &self,
+        frag: &str,
+        res: &Resource,
+    ) -> Result<(String, String), CompileError> {
         if frag.is_empty() || frag.starts_with('/') {
             return Ok((self.url.clone(), format!("{}{frag}", res.ptr)));
         }
@@ -2034,7 +2175,13 @@ impl Root {
             Some(p) => Ok((self.url.clone(), p.clone())),
             None => Err(CompileError::Msg(format!(
                 "anchor in {} not found in schema {}",
-                gofmt::quote(&UrlFrag { url: res.id.clone(), frag: frag.to_string() }.string()),
+                gofmt::quote(
+                    &UrlFrag {
+                        url: res.id.clone(),
+                        frag: frag.to_string()
+                    }
+                    .string()
+                ),
                 gofmt::quote(&self.url)
             ))),
         }
@@ -2071,7 +2218,10 @@ fn lookup<'d>(doc: &'d Json, url: &str, ptr: &str) -> Result<&'d Json, CompileEr
         };
         let next = match v {
             Json::Obj(o) => o.get(&tok),
-            Json::Arr(a) => atoi(&tok).ok().and_then(|i| usize::try_from(i).ok()).and_then(|i| a.get(i)),
+            Json::Arr(a) => atoi(&tok)
+                .ok()
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| a.get(i)),
             _ => None,
         };
         match next {
@@ -2117,9 +2267,12 @@ impl Compiler {
     /// `Compiler.Compile(loc)` for an absolute location.
     fn compile(&mut self, loc: &str) -> Result<usize, CompileError> {
         let (u, f) = split_frag(loc);
-        let frag = path_unescape(f)
-            .map_err(|e| format!("error in parsing {}: {e}", gofmt::quote(loc)))?;
-        let (url, ptr) = self.resolve_fragment(&UrlFrag { url: u.to_string(), frag })?;
+        let frag =
+            path_unescape(f).map_err(|e| format!("error in parsing {}: {e}", gofmt::quote(loc)))?;
+        let (url, ptr) = self.resolve_fragment(&UrlFrag {
+            url: u.to_string(),
+            frag,
+        })?;
         self.do_compile(&url, &ptr)
     }
 
@@ -2176,7 +2329,8 @@ impl Compiler {
             self.docs.insert(url.to_string(), d.clone());
             return Ok(d);
         }
-        let failing = |e: String| CompileError::Msg(format!("failing loading {}: {e}", gofmt::quote(url)));
+        let failing =
+            |e: String| CompileError::Msg(format!("failing loading {}: {e}", gofmt::quote(url)));
         let u = url_parse(url).map_err(failing)?;
         let file_error = |u: &GoUrl| format!("open {}: no such file or directory", lossy(&u.path));
         let doc = match (self.loader, u.scheme.as_str()) {
@@ -2210,7 +2364,9 @@ impl Compiler {
             vocabs: None,
         };
         self.collect_resources(&mut r, &doc, url, "", &fallback)?;
-        if !url.starts_with("http://json-schema.org/") && !url.starts_with("https://json-schema.org/") {
+        if !url.starts_with("http://json-schema.org/")
+            && !url.starts_with("https://json-schema.org/")
+        {
             validate_against_meta(&r, &doc, "")?;
         }
         let r = Arc::new(r);
@@ -2246,12 +2402,19 @@ impl Compiler {
     ) -> Result<(), CompileError> {
         let Json::Obj(obj) = sch else {
             if ptr.is_empty() {
-                r.resources.insert(String::new(), Resource::new("", base, fallback.clone()));
+                r.resources
+                    .insert(String::new(), Resource::new("", base, fallback.clone()));
             }
             return Ok(());
         };
         let mut has_schema = obj.get("$schema").is_some_and(|s| s.as_str().is_some());
-        let mut draft = self.get_draft(&r.url.clone(), ptr, sch, fallback.draft, &mut HashSet::new())?;
+        let mut draft = self.get_draft(
+            &r.url.clone(),
+            ptr,
+            sch,
+            fallback.draft,
+            &mut HashSet::new(),
+        )?;
         let mut id = draft.get_id(obj);
         if id.is_empty() && !ptr.is_empty() {
             // A `$schema` counts only beside an `$id`.
@@ -2263,7 +2426,10 @@ impl Compiler {
         let mut res = None;
         if !id.is_empty() {
             let uf = url_join(&base, &id).map_err(|_| {
-                CompileError::Msg(format!("error in parsing id at {}", gofmt::quote(&url_ptr(&r.url, ptr))))
+                CompileError::Msg(format!(
+                    "error in parsing id at {}",
+                    gofmt::quote(&url_ptr(&r.url, ptr))
+                ))
             })?;
             base = uf.url;
             res = Some(Resource::new(ptr, &base, fallback.clone()));
@@ -2316,7 +2482,11 @@ impl Compiler {
         default: Draft,
         cycle: &mut HashSet<String>,
     ) -> Result<Draft, CompileError> {
-        let Some(sch) = doc.as_obj().and_then(|o| o.get("$schema")).and_then(Json::as_str) else {
+        let Some(sch) = doc
+            .as_obj()
+            .and_then(|o| o.get("$schema"))
+            .and_then(Json::as_str)
+        else {
             return Ok(default);
         };
         if let Some(d) = Draft::from_url(sch) {
@@ -2330,18 +2500,32 @@ impl Compiler {
             )));
         }
         if ptr.is_empty() && s == url {
-            return Err(CompileError::Msg(format!("draft {} is not supported", gofmt::quote(s))));
+            return Err(CompileError::Msg(format!(
+                "draft {} is not supported",
+                gofmt::quote(s)
+            )));
         }
         if !cycle.insert(s.to_string()) {
-            return Err(CompileError::Msg(format!("cycle in resolving $schema in {}", gofmt::quote(s))));
+            return Err(CompileError::Msg(format!(
+                "cycle in resolving $schema in {}",
+                gofmt::quote(s)
+            )));
         }
         let doc = self.load(s)?;
         self.get_draft(s, "", &doc, default, cycle)
     }
 
     /// `getMetaVocabs`: the vocabularies a custom metaschema turns on.
-    fn get_meta_vocabs(&mut self, doc: &Json, draft: Draft) -> Result<Option<Vec<String>>, CompileError> {
-        let Some(sch) = doc.as_obj().and_then(|o| o.get("$schema")).and_then(Json::as_str) else {
+    fn get_meta_vocabs(
+        &mut self,
+        doc: &Json,
+        draft: Draft,
+    ) -> Result<Option<Vec<String>>, CompileError> {
+        let Some(sch) = doc
+            .as_obj()
+            .and_then(|o| o.get("$schema"))
+            .and_then(Json::as_str)
+        else {
             return Ok(None);
         };
         if Draft::from_url(sch).is_some() {
@@ -2349,7 +2533,10 @@ impl Compiler {
         }
         let (s, _) = split_frag(sch);
         if let Err(e) = url_parse(s) {
-            return Err(CompileError::Msg(format!("error in parsing {}: {e}", gofmt::quote(s))));
+            return Err(CompileError::Msg(format!(
+                "error in parsing {}: {e}",
+                gofmt::quote(s)
+            )));
         }
         let meta = self.load(s)?;
         get_vocabs(draft, s, &meta)
@@ -2369,7 +2556,10 @@ impl Compiler {
         let (base_url, dialect) = (base.id.clone(), base.dialect.clone());
         self.collect_resources(&mut clone, v, &base_url, ptr, &dialect)?;
         if !clone.resources.contains_key(ptr) {
-            let key = clone.resource(ptr).map(|r| r.ptr.clone()).ok_or_else(CompileError::nil)?;
+            let key = clone
+                .resource(ptr)
+                .map(|r| r.ptr.clone())
+                .ok_or_else(CompileError::nil)?;
             let root_url = clone.url.clone();
             if let Some(res) = clone.resources.get_mut(&key) {
                 collect_anchors(&root_url, res, v, ptr)?;
@@ -2430,7 +2620,11 @@ impl Compiler {
 }
 
 /// The subschemas a draft's keywords hold, by pointer.
-fn subschemas<'d>(obj: &'d BTreeMap<String, Json>, ptr: &str, draft: Draft) -> BTreeMap<String, &'d Json> {
+fn subschemas<'d>(
+    obj: &'d BTreeMap<String, Json>,
+    ptr: &str,
+    draft: Draft,
+) -> BTreeMap<String, &'d Json> {
     let mut out = BTreeMap::new();
     for sub in draft.subschemas() {
         match *sub {
@@ -2460,7 +2654,12 @@ fn subschemas<'d>(obj: &'d BTreeMap<String, Json>, ptr: &str, draft: Draft) -> B
 
 /// `collectAnchors`: `$anchor`, `$dynamicAnchor`, or (before 2019-09) an
 /// `$id`'s fragment, into the resource they belong to.
-fn collect_anchors(url: &str, res: &mut Resource, sch: &Json, ptr: &str) -> Result<(), CompileError> {
+fn collect_anchors(
+    url: &str,
+    res: &mut Resource,
+    sch: &Json,
+    ptr: &str,
+) -> Result<(), CompileError> {
     let Json::Obj(obj) = sch else {
         return Ok(());
     };
@@ -2488,7 +2687,10 @@ fn collect_anchors(url: &str, res: &mut Resource, sch: &Json, ptr: &str) -> Resu
         if let Some(id) = obj.get(draft.id_kw()).and_then(Json::as_str) {
             let (_, f) = split_frag(id);
             let frag = path_unescape(f).map_err(|_| {
-                CompileError::Msg(format!("error in parsing anchor at {}", gofmt::quote(&url_ptr(url, ptr))))
+                CompileError::Msg(format!(
+                    "error in parsing anchor at {}",
+                    gofmt::quote(&url_ptr(url, ptr))
+                ))
             })?;
             if !frag.is_empty() && !frag.starts_with('/') {
                 add(res, &frag)?;
@@ -2515,7 +2717,11 @@ fn get_vocabs(draft: Draft, url: &str, doc: &Json) -> Result<Option<Vec<String>>
     if draft.version() < 2019 {
         return Ok(None);
     }
-    let Some(vocab_obj) = doc.as_obj().and_then(|o| o.get("$vocabulary")).and_then(Json::as_obj) else {
+    let Some(vocab_obj) = doc
+        .as_obj()
+        .and_then(|o| o.get("$vocabulary"))
+        .and_then(Json::as_obj)
+    else {
         return Ok(None);
     };
     let mut vocabs: Vec<String> = Vec::new();
@@ -2717,7 +2923,11 @@ fn translate_go_regex(src: &str) -> String {
             }
             '{' => {
                 // A repetition only if `{n}`, `{n,}` or `{n,m}` follows.
-                out.push_str(if repetition_len(&chars, i - 1) > 0 { "{" } else { "\\{" });
+                out.push_str(if repetition_len(&chars, i - 1) > 0 {
+                    "{"
+                } else {
+                    "\\{"
+                });
             }
             _ => out.push(c),
         }
@@ -2736,7 +2946,10 @@ fn repetition_len(chars: &[char], i: usize) -> usize {
             };
             let body: String = chars[i + 1..i + 1 + end].iter().collect();
             let (a, b) = body.split_once(',').unwrap_or((&body, "0"));
-            if a.is_empty() || !a.bytes().all(|c| c.is_ascii_digit()) || !b.bytes().all(|c| c.is_ascii_digit()) {
+            if a.is_empty()
+                || !a.bytes().all(|c| c.is_ascii_digit())
+                || !b.bytes().all(|c| c.is_ascii_digit())
+            {
                 return 0;
             }
             end + 2
@@ -2960,12 +3173,20 @@ impl ObjCompiler<'_> {
     }
 
     fn prop(&self, c: &mut Compiler, kw: &str) -> Option<usize> {
-        self.obj.contains_key(kw).then(|| c.enqueue(self.url, &self.child(&[kw])))
+        self.obj
+            .contains_key(kw)
+            .then(|| c.enqueue(self.url, &self.child(&[kw])))
     }
 
     fn arr(&self, c: &mut Compiler, kw: &str) -> Vec<usize> {
-        let n = self.obj.get(kw).and_then(Json::as_arr).map_or(0, <[Json]>::len);
-        (0..n).map(|i| c.enqueue(self.url, &self.child(&[kw, &i.to_string()]))).collect()
+        let n = self
+            .obj
+            .get(kw)
+            .and_then(Json::as_arr)
+            .map_or(0, <[Json]>::len);
+        (0..n)
+            .map(|i| c.enqueue(self.url, &self.child(&[kw, &i.to_string()])))
+            .collect()
     }
 
     fn map(&self, c: &mut Compiler, kw: &str) -> Option<Vec<(String, usize)>> {
@@ -3005,7 +3226,11 @@ impl ObjCompiler<'_> {
 
     fn strings(&self, kw: &str) -> Option<Vec<String>> {
         let a = self.obj.get(kw).and_then(Json::as_arr)?;
-        Some(a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        Some(
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+        )
     }
 
     /// `enqueueRef`: a reference resolved within this document, or a
@@ -3027,7 +3252,11 @@ impl ObjCompiler<'_> {
             CompileError::Msg(format!(
                 "invalid regex {} at {}: {e}",
                 gofmt::quote(pattern),
-                gofmt::quote(&format!("{}/{}", url_ptr(self.url, self.ptr), encode_ptr(&escape_tok(kw))))
+                gofmt::quote(&format!(
+                    "{}/{}",
+                    url_ptr(self.url, self.ptr),
+                    encode_ptr(&escape_tok(kw))
+                ))
             ))
         })
     }
@@ -3070,10 +3299,14 @@ impl ObjCompiler<'_> {
             if let Some(deps) = self.obj.get("dependencies").and_then(Json::as_obj) {
                 for (pname, pvalue) in deps {
                     let dep = match pvalue {
-                        Json::Arr(a) => {
-                            Dependency::Props(a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                        }
-                        _ => Dependency::Schema(c.enqueue(self.url, &self.child(&["dependencies", pname]))),
+                        Json::Arr(a) => Dependency::Props(
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect(),
+                        ),
+                        _ => Dependency::Schema(
+                            c.enqueue(self.url, &self.child(&["dependencies", pname])),
+                        ),
                     };
                     s.dependencies.push((pname.clone(), dep));
                 }
@@ -3087,7 +3320,10 @@ impl ObjCompiler<'_> {
                     _ => Vec::new(),
                 };
                 for n in names {
-                    s.types |= TYPE_NAMES.iter().find(|(_, x)| *x == n).map_or(0, |(b, _)| *b);
+                    s.types |= TYPE_NAMES
+                        .iter()
+                        .find(|(_, x)| *x == n)
+                        .map_or(0, |(b, _)| *b);
                 }
             }
             if let Some(Json::Arr(a)) = self.obj.get("enum") {
@@ -3172,7 +3408,10 @@ impl ObjCompiler<'_> {
             if let Some(m) = self.obj.get("dependentRequired").and_then(Json::as_obj) {
                 for (pname, pvalue) in m {
                     if let Json::Arr(a) = pvalue {
-                        let req = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+                        let req = a
+                            .iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect();
                         s.dependent_required.push((pname.clone(), req));
                     }
                 }
@@ -3202,7 +3441,11 @@ impl ObjCompiler<'_> {
                 let (_, f) = split_frag(dref);
                 let frag = path_unescape(f)
                     .map_err(|e| format!("error in parsing {}: {e}", gofmt::quote(dref)))?;
-                let anchor = if frag.is_empty() || frag.starts_with('/') { String::new() } else { frag };
+                let anchor = if frag.is_empty() || frag.starts_with('/') {
+                    String::new()
+                } else {
+                    frag
+                };
                 s.dynamic_ref = Some((target, anchor));
             }
             s.dynamic_anchor = self.str_val("$dynamicAnchor").unwrap_or("").to_string();
@@ -3369,18 +3612,17 @@ impl<'a> Uneval<'a> {
     fn from(v: &'a Json, s: &Node, caller_needs: bool) -> Self {
         let mut u = Uneval::default();
         match v {
-            Json::Obj(o) => {
-                if !s.all_props_evaluated && (caller_needs || s.uneval_props.is_some()) {
-                    u.props = Some(o.keys().map(String::as_str).collect());
-                }
+            Json::Obj(o)
+                if !s.all_props_evaluated && (caller_needs || s.uneval_props.is_some()) =>
+            {
+                u.props = Some(o.keys().map(String::as_str).collect());
             }
-            Json::Arr(a) => {
+            Json::Arr(a)
                 if !s.all_items_evaluated
                     && (caller_needs || s.uneval_items.is_some())
-                    && s.num_items_evaluated < a.len()
-                {
-                    u.items = Some((s.num_items_evaluated..a.len()).collect());
-                }
+                    && s.num_items_evaluated < a.len() =>
+            {
+                u.items = Some((s.num_items_evaluated..a.len()).collect());
             }
             _ => {}
         }
@@ -3388,7 +3630,8 @@ impl<'a> Uneval<'a> {
     }
 
     fn is_empty(&self) -> bool {
-        self.props.as_ref().is_none_or(BTreeSet::is_empty) && self.items.as_ref().is_none_or(BTreeSet::is_empty)
+        self.props.as_ref().is_none_or(BTreeSet::is_empty)
+            && self.items.as_ref().is_none_or(BTreeSet::is_empty)
     }
 
     fn merge(&mut self, other: &Uneval<'_>) {
@@ -3426,7 +3669,11 @@ fn root_validate(env: &Env<'_>, v: &Json, sch: usize, meta: Option<usize>) -> Re
     match vd.validate() {
         Ok(_) => Ok(()),
         Err(mut e) => {
-            let causes = if e.is_group() { std::mem::take(&mut e.causes) } else { vec![e] };
+            let causes = if e.is_group() {
+                std::mem::take(&mut e.causes)
+            } else {
+                vec![e]
+            };
             Err(VErr {
                 loc: Vec::new(),
                 kind: Kind::Schema(node.location.clone()),
@@ -3540,10 +3787,16 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
 
         if s.types != 0 {
             let matched = s.types & t != 0
-                || (s.types & T_INTEGER != 0 && t == T_NUMBER && matches!(v, Json::Num(n) if is_integer(n)));
+                || (s.types & T_INTEGER != 0
+                    && t == T_NUMBER
+                    && v.num_text().is_some_and(|n| is_integer(&n)));
             if !matched {
                 return Err(self.error(|| {
-                    Kind::Msg(format!("got {}, want {}", type_name(t), type_names(s.types)))
+                    Kind::Msg(format!(
+                        "got {}, want {}",
+                        type_name(t),
+                        type_names(s.types)
+                    ))
                 }));
             }
         }
@@ -3567,7 +3820,9 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
                 matched = false;
                 for item in values {
                     match equals(v, item) {
-                        Err(bad) => return Err(self.error(|| Kind::Msg(format!("invalid jsonType {bad}")))),
+                        Err(bad) => {
+                            return Err(self.error(|| Kind::Msg(format!("invalid jsonType {bad}"))))
+                        }
                         Ok(true) => {
                             matched = true;
                             break;
@@ -3578,7 +3833,10 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
             }
             if !matched {
                 return Err(self.error(|| {
-                    if values.iter().any(|x| matches!(x, Json::Arr(_) | Json::Obj(_))) {
+                    if values
+                        .iter()
+                        .any(|x| matches!(x, Json::Arr(_) | Json::Obj(_)))
+                    {
                         Kind::Msg("'enum' failed".into())
                     } else if values.len() == 1 {
                         Kind::Msg(format!("value must be {}", display(&values[0])))
@@ -3613,7 +3871,7 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
             Json::Obj(o) => self.obj_validate(o),
             Json::Arr(a) => self.arr_validate(a),
             Json::Str(st) => self.str_validate(st),
-            Json::Num(n) => self.num_validate(n),
+            Json::Num(_) | Json::Float(_) => self.num_validate(v),
             _ => {}
         }
 
@@ -3655,7 +3913,12 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
     }
 
     /// `validateSelf`: the same value against another schema.
-    fn validate_self(&mut self, sch: usize, ref_kw: &'static str, bool_result: bool) -> Option<VErr> {
+    fn validate_self(
+        &mut self,
+        sch: usize,
+        ref_kw: &'static str,
+        bool_result: bool,
+    ) -> Option<VErr> {
         let scp = Scp {
             sch,
             ref_kw,
@@ -3783,12 +4046,24 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
         let len = obj.len() as i64;
         if let Some(min) = s.min_props {
             if len < min {
-                self.add_error(|| Kind::Msg(format!("minProperties: got {}, want {}", loc_int(len), loc_int(min))));
+                self.add_error(|| {
+                    Kind::Msg(format!(
+                        "minProperties: got {}, want {}",
+                        loc_int(len),
+                        loc_int(min)
+                    ))
+                });
             }
         }
         if let Some(max) = s.max_props {
             if len > max {
-                self.add_error(|| Kind::Msg(format!("maxProperties: got {}, want {}", loc_int(len), loc_int(max))));
+                self.add_error(|| {
+                    Kind::Msg(format!(
+                        "maxProperties: got {}, want {}",
+                        loc_int(len),
+                        loc_int(max)
+                    ))
+                });
             }
         }
         if !s.required.is_empty() {
@@ -3869,7 +4144,12 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
             }
         }
         if !additional.is_empty() {
-            self.add_error(|| Kind::Msg(format!("additional properties {} not allowed", join_quoted(&additional))));
+            self.add_error(|| {
+                Kind::Msg(format!(
+                    "additional properties {} not allowed",
+                    join_quoted(&additional)
+                ))
+            });
         }
 
         if s.draft == Draft::D4 {
@@ -3922,19 +4202,35 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
         let len = arr.len() as i64;
         if let Some(min) = s.min_items {
             if len < min {
-                self.add_error(|| Kind::Msg(format!("minItems: got {}, want {}", loc_int(len), loc_int(min))));
+                self.add_error(|| {
+                    Kind::Msg(format!(
+                        "minItems: got {}, want {}",
+                        loc_int(len),
+                        loc_int(min)
+                    ))
+                });
             }
         }
         if let Some(max) = s.max_items {
             if len > max {
-                self.add_error(|| Kind::Msg(format!("maxItems: got {}, want {}", loc_int(len), loc_int(max))));
+                self.add_error(|| {
+                    Kind::Msg(format!(
+                        "maxItems: got {}, want {}",
+                        loc_int(len),
+                        loc_int(max)
+                    ))
+                });
             }
         }
         if s.unique_items && arr.len() > 1 {
             match duplicates(arr) {
                 Err(bad) => self.add_error(|| Kind::Msg(format!("invalid jsonType {bad}"))),
                 Ok(Some((i, j))) => self.add_error(|| {
-                    Kind::Msg(format!("items at {} and {} are equal", loc_int(i as i64), loc_int(j as i64)))
+                    Kind::Msg(format!(
+                        "items at {} and {} are equal",
+                        loc_int(i as i64),
+                        loc_int(j as i64)
+                    ))
                 }),
                 Ok(None) => {}
             }
@@ -3963,7 +4259,9 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
             match &s.additional_items {
                 Some(Additional::Bool(false)) if evaluated != arr.len() => {
                     let n = (arr.len() - evaluated) as i64;
-                    self.add_error(|| Kind::Msg(format!("last {} additionalItem(s) not allowed", loc_int(n))));
+                    self.add_error(|| {
+                        Kind::Msg(format!("last {} additionalItem(s) not allowed", loc_int(n)))
+                    });
                 }
                 Some(Additional::Schema(sch)) => {
                     for (i, item) in arr[evaluated..].iter().enumerate() {
@@ -4020,7 +4318,9 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
                     });
                 }
             } else if matched.is_empty() {
-                self.add_errors(errors, || Kind::Msg("no items match contains schema".into()));
+                self.add_errors(errors, || {
+                    Kind::Msg("no items match contains schema".into())
+                });
             }
             if let Some(max) = s.max_contains {
                 if matched.len() as i64 > max {
@@ -4043,23 +4343,41 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
             let n = st.chars().count() as i64;
             if let Some(min) = s.min_length {
                 if n < min {
-                    self.add_error(|| Kind::Msg(format!("minLength: got {}, want {}", loc_int(n), loc_int(min))));
+                    self.add_error(|| {
+                        Kind::Msg(format!(
+                            "minLength: got {}, want {}",
+                            loc_int(n),
+                            loc_int(min)
+                        ))
+                    });
                 }
             }
             if let Some(max) = s.max_length {
                 if n > max {
-                    self.add_error(|| Kind::Msg(format!("maxLength: got {}, want {}", loc_int(n), loc_int(max))));
+                    self.add_error(|| {
+                        Kind::Msg(format!(
+                            "maxLength: got {}, want {}",
+                            loc_int(n),
+                            loc_int(max)
+                        ))
+                    });
                 }
             }
         }
         if let Some(re) = &s.pattern {
             if !re.is_match(st) {
-                self.add_error(|| Kind::Msg(format!("{} does not match pattern {}", quote(st), quote(&re.src))));
+                self.add_error(|| {
+                    Kind::Msg(format!(
+                        "{} does not match pattern {}",
+                        quote(st),
+                        quote(&re.src)
+                    ))
+                });
             }
         }
     }
 
-    fn num_validate(&mut self, text: &str) {
+    fn num_validate(&mut self, v: &Json) {
         let s = self.node();
         if s.minimum.is_none()
             && s.maximum.is_none()
@@ -4069,11 +4387,15 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
         {
             return;
         }
-        let Some(num) = Dec::parse(text) else {
+        let Some(num) = v.num_text().and_then(|t| Dec::parse(&t)) else {
             return;
         };
         let msg = |kw: &str, want: &Dec| {
-            Kind::Msg(format!("{kw}: got {}, want {}", loc_float(num.to_f64()), loc_float(want.to_f64())))
+            Kind::Msg(format!(
+                "{kw}: got {}, want {}",
+                loc_float(num.to_f64()),
+                loc_float(want.to_f64())
+            ))
         };
         if let Some(m) = &s.minimum {
             if num.cmp(m) == Ordering::Less {
@@ -4186,7 +4508,12 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
     fn uneval_validate(&mut self) {
         let s = self.node();
         if let (Json::Obj(obj), Some(sch)) = (self.v, s.uneval_props) {
-            let props: Vec<&'a str> = self.uneval.props.take().map(|p| p.into_iter().collect()).unwrap_or_default();
+            let props: Vec<&'a str> = self
+                .uneval
+                .props
+                .take()
+                .map(|p| p.into_iter().collect())
+                .unwrap_or_default();
             for pname in props {
                 if let Some((k, pvalue)) = obj.get_key_value(pname) {
                     let e = self.validate_val(sch, pvalue, Tok::Key(k));
@@ -4195,7 +4522,12 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
             }
         }
         if let (Json::Arr(arr), Some(sch)) = (self.v, s.uneval_items) {
-            let items: Vec<usize> = self.uneval.items.take().map(|p| p.into_iter().collect()).unwrap_or_default();
+            let items: Vec<usize> = self
+                .uneval
+                .items
+                .take()
+                .map(|p| p.into_iter().collect())
+                .unwrap_or_default();
             for i in items {
                 if let Some(item) = arr.get(i) {
                     let e = self.validate_val(sch, item, Tok::Index(i));
@@ -4252,12 +4584,21 @@ fn meta() -> Result<&'static Meta, CompileError> {
 /// resource; the error is `SchemaValidationError`'s.
 fn validate_against_meta(r: &Root, v: &Json, ptr: &str) -> Result<(), CompileError> {
     let meta = meta()?;
-    let dialect = r.resource(ptr).ok_or_else(CompileError::nil)?.dialect.clone();
+    let dialect = r
+        .resource(ptr)
+        .ok_or_else(CompileError::nil)?
+        .dialect
+        .clone();
     // Dialects with their own vocabularies get a metaschema of their own
     // (an `allOf` of the vocabularies' schemas), as `getSchema` builds.
     let mut local: Option<Vec<Node>> = None;
     let mut synth: HashMap<Dialect, usize> = HashMap::new();
-    for d in r.resources.values().map(|res| &res.dialect).chain(std::iter::once(&dialect)) {
+    for d in r
+        .resources
+        .values()
+        .map(|res| &res.dialect)
+        .chain(std::iter::once(&dialect))
+    {
         let Some(vocabs) = &d.vocabs else { continue };
         if synth.contains_key(d) {
             continue;
@@ -4330,7 +4671,10 @@ fn atoi(s: &str) -> Result<i64, String> {
         if !c.is_ascii_digit() {
             return Err(err("invalid syntax"));
         }
-        n = match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(c - b'0'))) {
+        n = match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(c - b'0')))
+        {
             Some(n) => n,
             None => return Err(err("value out of range")),
         };
@@ -4339,7 +4683,11 @@ fn atoi(s: &str) -> Result<i64, String> {
     if (!neg && n >= limit) || (neg && n > limit) {
         return Err(err("value out of range"));
     }
-    Ok(if neg { (n as i64).wrapping_neg() } else { n as i64 })
+    Ok(if neg {
+        (n as i64).wrapping_neg()
+    } else {
+        n as i64
+    })
 }
 
 fn validate_json_pointer(s: &str) -> Result<(), String> {
@@ -4364,7 +4712,10 @@ fn validate_json_pointer(s: &str) -> Result<(), String> {
                 continue;
             }
             if !matches!(ch, '\u{0}'..='\u{2e}' | '\u{30}'..='\u{7d}' | '\u{7f}'..='\u{10ffff}') {
-                return Err(format!("invalid character {}", gofmt::quote_rune(i64::from(u32::from(ch)))));
+                return Err(format!(
+                    "invalid character {}",
+                    gofmt::quote_rune(i64::from(u32::from(ch)))
+                ));
             }
         }
         if escape {
@@ -4393,7 +4744,10 @@ fn validate_uuid(s: &str) -> Result<(), String> {
     const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
     let groups: Vec<&str> = s.split('-').collect();
     if groups.len() != GROUPS.len() {
-        return Err(format!("must have {} elements", loc_int(GROUPS.len() as i64)));
+        return Err(format!(
+            "must have {} elements",
+            loc_int(GROUPS.len() as i64)
+        ));
     }
     for (i, g) in groups.iter().enumerate() {
         if g.len() != GROUPS[i] {
@@ -4404,7 +4758,10 @@ fn validate_uuid(s: &str) -> Result<(), String> {
             ));
         }
         if let Some(ch) = g.chars().find(|c| !c.is_ascii_hexdigit()) {
-            return Err(format!("non-hex character {}", gofmt::quote_rune(i64::from(u32::from(ch)))));
+            return Err(format!(
+                "non-hex character {}",
+                gofmt::quote_rune(i64::from(u32::from(ch)))
+            ));
         }
     }
     Ok(())
@@ -4467,11 +4824,13 @@ fn validate_period(s: &str) -> Result<(), String> {
         validate_duration(start).map_err(|e| format!("invalid start duration: {e}"))?;
         validate_date_time(end.as_bytes()).map_err(|e| format!("invalid end date-time: {e}"))?;
     } else {
-        validate_date_time(start.as_bytes()).map_err(|e| format!("invalid start date-time: {e}"))?;
+        validate_date_time(start.as_bytes())
+            .map_err(|e| format!("invalid start date-time: {e}"))?;
         if end.starts_with('P') {
             validate_duration(end).map_err(|e| format!("invalid end duration: {e}"))?;
         } else {
-            validate_date_time(end.as_bytes()).map_err(|e| format!("invalid end date-time: {e}"))?;
+            validate_date_time(end.as_bytes())
+                .map_err(|e| format!("invalid end date-time: {e}"))?;
         }
     }
     Ok(())
@@ -4511,12 +4870,20 @@ fn parse_addr(s: &str) -> Result<String, String> {
         if at.is_empty() {
             format!("ParseAddr({}): {msg}", gofmt::quote(s))
         } else {
-            format!("ParseAddr({}): {msg} (at {})", gofmt::quote(s), gofmt::quote(at))
+            format!(
+                "ParseAddr({}): {msg} (at {})",
+                gofmt::quote(s),
+                gofmt::quote(at)
+            )
         }
     };
     for c in s.bytes() {
         match c {
-            b'.' => return parse_ipv4_fields(s, s).map(|_| String::new()).map_err(|(m, a)| err(&m, &a)),
+            b'.' => {
+                return parse_ipv4_fields(s, s)
+                    .map(|_| String::new())
+                    .map_err(|(m, a)| err(&m, &a))
+            }
             b':' => return parse_ipv6(s).map_err(|(m, a)| err(&m, &a)),
             b'%' => return Err(err("missing IPv6 address", "")),
             _ => {}
@@ -4533,7 +4900,10 @@ fn parse_ipv4_fields(_in: &str, part: &str) -> Result<(), (String, String)> {
         let c = s[i];
         if c.is_ascii_digit() {
             if dig_len == 1 && val == 0 {
-                return Err(("IPv4 field has octet with leading zero".into(), String::new()));
+                return Err((
+                    "IPv4 field has octet with leading zero".into(),
+                    String::new(),
+                ));
             }
             val = val * 10 + u32::from(c - b'0');
             dig_len += 1;
@@ -4542,7 +4912,10 @@ fn parse_ipv4_fields(_in: &str, part: &str) -> Result<(), (String, String)> {
             }
         } else if c == b'.' {
             if i == 0 || i == s.len() - 1 || s[i - 1] == b'.' {
-                return Err(("IPv4 field must have at least one digit".into(), lossy(&s[i..])));
+                return Err((
+                    "IPv4 field must have at least one digit".into(),
+                    lossy(&s[i..]),
+                ));
             }
             if pos == 3 {
                 return Err(("IPv4 address too long".into(), String::new()));
@@ -4581,7 +4954,7 @@ fn parse_ipv6(input: &str) -> Result<String, (String, String)> {
             return Ok(zone.to_string());
         }
     }
-    let mut i = 0;
+    let mut i: usize = 0;
     while i < 16 {
         let mut off = 0;
         let mut acc: u32 = 0;
@@ -4603,14 +4976,23 @@ fn parse_ipv6(input: &str) -> Result<String, (String, String)> {
             off += 1;
         }
         if off == 0 {
-            return Err(e("each colon-separated field must have at least one digit", s));
+            return Err(e(
+                "each colon-separated field must have at least one digit",
+                s,
+            ));
         }
         if off < s.len() && s[off] == b'.' {
             if ellipsis < 0 && i != 12 {
-                return Err(e("embedded IPv4 address must replace the final 2 fields of the address", s));
+                return Err(e(
+                    "embedded IPv4 address must replace the final 2 fields of the address",
+                    s,
+                ));
             }
             if i + 4 > 16 {
-                return Err(e("too many hex fields to fit an embedded IPv4 at the end of the address", s));
+                return Err(e(
+                    "too many hex fields to fit an embedded IPv4 at the end of the address",
+                    s,
+                ));
             }
             parse_ipv4_fields(input, &lossy(s))?;
             s = b"";
@@ -4667,8 +5049,14 @@ fn validate_hostname(s: &str) -> Result<(), String> {
         if label.ends_with('-') {
             return Err("label ends with hyphen".into());
         }
-        if let Some(ch) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
-            return Err(format!("invalid character {}", gofmt::quote_rune(i64::from(u32::from(ch)))));
+        if let Some(ch) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!(
+                "invalid character {}",
+                gofmt::quote_rune(i64::from(u32::from(ch)))
+            ));
         }
     }
     Ok(())
@@ -4704,7 +5092,10 @@ fn validate_email(s: &str) -> Result<(), String> {
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || ".!#$%&'*+-/=?^_`{|}~".contains(*c)))
         {
-            return Err(format!("invalid character {}", gofmt::quote_rune(i64::from(u32::from(ch)))));
+            return Err(format!(
+                "invalid character {}",
+                gofmt::quote_rune(i64::from(u32::from(ch)))
+            ));
         }
     }
     if domain.len() >= 2 && domain.starts_with('[') && domain.ends_with(']') {
@@ -4772,7 +5163,9 @@ fn validate_date(value: &[u8]) -> Result<(), String> {
         return Err(parse_error(v, "2006", ""));
     }
     let (p, rest) = v.split_at(4);
-    let Some(year) = p.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))) else {
+    let Some(year) = p.iter().try_fold(0i64, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    }) else {
         return Err(parse_error(v, "2006", ""));
     };
     v = rest;
@@ -4798,7 +5191,11 @@ fn validate_date(value: &[u8]) -> Result<(), String> {
     };
     v = &v[2..];
     if !v.is_empty() {
-        return Err(parse_error(v, "", &format!(": extra text: {}", time_quote(v))));
+        return Err(parse_error(
+            v,
+            "",
+            &format!(": extra text: {}", time_quote(v)),
+        ));
     }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {
@@ -4964,7 +5361,10 @@ fn validate_semver(s: &str) -> Result<(), String> {
             if id.is_empty() {
                 return Err("build identifier is empty".into());
             }
-            if let Some(ch) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            if let Some(ch) = id
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+            {
                 return Err(format!("invalid character {} in build identifier", q(ch)));
             }
         }
@@ -4975,8 +5375,14 @@ fn validate_semver(s: &str) -> Result<(), String> {
             if id.is_empty() {
                 return Err("pre-release identifier is empty".into());
             }
-            if let Some(ch) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
-                return Err(format!("invalid character {} in pre-release identifier", q(ch)));
+            if let Some(ch) = id
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+            {
+                return Err(format!(
+                    "invalid character {} in pre-release identifier",
+                    q(ch)
+                ));
             }
             if id.bytes().all(|c| c.is_ascii_digit()) && id.len() > 1 && id.starts_with('0') {
                 return Err("pre-release numeric identifier starts with zero".into());
@@ -5027,56 +5433,6 @@ mod tests {
             }
             (_, s) => s.clone(),
         }
-    }
-
-    fn load_chart(dir: &std::path::Path) -> Chart {
-        let meta = std::fs::read_to_string(dir.join("Chart.yaml")).expect("Chart.yaml");
-        let mut deps = Vec::new();
-        if let Ok(rd) = std::fs::read_dir(dir.join("charts")) {
-            let mut paths: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            paths.sort();
-            for p in paths {
-                deps.push(load_chart(&p));
-            }
-        }
-        Chart {
-            metadata: Metadata::parse(&meta).expect("metadata"),
-            values_yaml: std::fs::read_to_string(dir.join("values.yaml")).ok().map(Into::into),
-            schema: std::fs::read(dir.join("values.schema.json")).ok().map(Into::into),
-            templates: Vec::new(),
-            files: Vec::new(),
-            dependencies: deps,
-        }
-    }
-
-    /// A crude coalesce for the harness: defaults under the given values.
-    fn scope_of<'a>(chart: &'a Chart, given: &Value) -> (Scope<'a>, Value) {
-        let defaults = chart.default_values().expect("values");
-        let mut vals = merge(&defaults, given);
-        let mut deps = Vec::new();
-        for d in &chart.dependencies {
-            let sub_given = match &vals {
-                Value::Map(m) => m.get(d.name()).unwrap_or_else(Value::empty_map),
-                _ => Value::empty_map(),
-            };
-            let (scope, sub_vals) = scope_of(d, &sub_given);
-            if let Value::Map(m) = &vals {
-                m.insert(d.name().to_string(), sub_vals);
-            }
-            deps.push(scope);
-        }
-        if let Value::Map(m) = &mut vals {
-            let _ = m;
-        }
-        (
-            Scope {
-                chart,
-                metadata: chart.metadata.clone(),
-                values: vals.clone(),
-                dependencies: deps,
-            },
-            vals,
-        )
     }
 
     fn chart(name: &str, schema: Option<&str>, deps: Vec<Chart>) -> Chart {
@@ -5163,7 +5519,10 @@ mod tests {
             "sub:\ninvalid type for values: expected object (map), got []interface {}\n"
         );
         let e = validate(&s, &values("sub: 5")).expect_err("number");
-        assert_eq!(e.details(), "sub:\ninvalid type for values: expected object (map), got float64\n");
+        assert_eq!(
+            e.details(),
+            "sub:\ninvalid type for values: expected object (map), got float64\n"
+        );
     }
 
     #[test]
@@ -5172,13 +5531,16 @@ mod tests {
         assert!(validate(&scope(&top, "top", Vec::new()), &values("a: 1")).is_ok());
     }
 
-    const BITNAMI: &str = r##"{"$schema":"http://json-schema.org/schema#","type":"object","properties":{"ingress":{"type":"object","form":true,"title":"Ingress details","properties":{"enabled":{"type":"boolean","form":true,"title":"Use a custom hostname","description":"Enable the ingress resource that allows you to access the NGINX installation."},"hostname":{"type":"string","form":true,"title":"Hostname","hidden":{"value":false,"path":"ingress/enabled"}}}},"service":{"type":"object","form":true,"title":"Service Configuration","properties":{"type":{"type":"string","form":true,"title":"Service Type","description":"Allowed values: \"ClusterIP\", \"NodePort\" and \"LoadBalancer\""}}},"replicaCount":{"type":"integer","form":true,"title":"Number of replicas","description":"Number of replicas to deploy"},"serverBlock":{"type":"string","form":true,"title":"Custom server block","description":"Custom server block to be added to NGINX configuration"},"streamServerBlock":{"type":"string","form":true,"title":"Custom stream server block","description":"Custom stream server block to be added to NGINX configuration"},"contextIncludes":{"type":"object","form":true,"title":"Context-based configuration includes","properties":{"main":{"type":"string","form":true,"title":"Main context configuration","description":"Custom configuration for the main context"},"events":{"type":"string","form":true,"title":"Events context configuration","description":"Custom configuration for the events context"},"http":{"type":"string","form":true,"title":"HTTP context configuration","description":"Custom configuration for the http context"}}},"existingContextMainConfigmaps":{"type":"array","form":true,"title":"Existing main context ConfigMaps","description":"List of existing ConfigMaps with custom main context configuration","items":{"type":"string"}},"existingContextEventsConfigmaps":{"type":"array","form":true,"title":"Existing events context ConfigMaps","description":"List of existing ConfigMaps with custom events context configuration","items":{"type":"string"}},"existingContextHttpConfigmaps":{"type":"array","form":true,"title":"Existing HTTP context ConfigMaps","description":"List of existing ConfigMaps with custom http context configuration","items":{"type":"string"}},"containerSecurityContext":{"type":"object","form":true,"title":"NGINX containers' Security Context","properties":{"enabled":{"type":"boolean","form":true,"title":"Enable Security Context","description":"Whether to enable NGINX containers' Security Context"},"runAsUser":{"type":"integer","form":true,"title":"ID of the user","description":"The UID of the user NGINX containers will run as"}}},"podSecurityContext":{"type":"object","form":true,"title":"NGINX pods' Security Context","properties":{"enabled":{"type":"boolean","form":true,"title":"Enable Security Context","description":"Whether to enable NGINX pods' Security Context"},"fsGroup":{"type":"integer","form":true,"title":"ID of the group","description":"The GID of the group NGINX pods will run as"}}},"metrics":{"type":"object","form":true,"title":"Prometheus metrics details","properties":{"enabled":{"type":"boolean","title":"Create Prometheus metrics exporter","description":"Create a side-car container to expose Prometheus metrics","form":true},"serviceMonitor":{"type":"object","properties":{"enabled":{"type":"boolean","title":"Create Prometheus Operator ServiceMonitor","description":"Create a ServiceMonitor to track metrics using Prometheus Operator","form":true,"hidden":{"value":false,"path":"metrics/enabled"}}}}}}}}"##;
+    pub(super) const BITNAMI: &str = r##"{"$schema":"http://json-schema.org/schema#","type":"object","properties":{"ingress":{"type":"object","form":true,"title":"Ingress details","properties":{"enabled":{"type":"boolean","form":true,"title":"Use a custom hostname","description":"Enable the ingress resource that allows you to access the NGINX installation."},"hostname":{"type":"string","form":true,"title":"Hostname","hidden":{"value":false,"path":"ingress/enabled"}}}},"service":{"type":"object","form":true,"title":"Service Configuration","properties":{"type":{"type":"string","form":true,"title":"Service Type","description":"Allowed values: \"ClusterIP\", \"NodePort\" and \"LoadBalancer\""}}},"replicaCount":{"type":"integer","form":true,"title":"Number of replicas","description":"Number of replicas to deploy"},"serverBlock":{"type":"string","form":true,"title":"Custom server block","description":"Custom server block to be added to NGINX configuration"},"streamServerBlock":{"type":"string","form":true,"title":"Custom stream server block","description":"Custom stream server block to be added to NGINX configuration"},"contextIncludes":{"type":"object","form":true,"title":"Context-based configuration includes","properties":{"main":{"type":"string","form":true,"title":"Main context configuration","description":"Custom configuration for the main context"},"events":{"type":"string","form":true,"title":"Events context configuration","description":"Custom configuration for the events context"},"http":{"type":"string","form":true,"title":"HTTP context configuration","description":"Custom configuration for the http context"}}},"existingContextMainConfigmaps":{"type":"array","form":true,"title":"Existing main context ConfigMaps","description":"List of existing ConfigMaps with custom main context configuration","items":{"type":"string"}},"existingContextEventsConfigmaps":{"type":"array","form":true,"title":"Existing events context ConfigMaps","description":"List of existing ConfigMaps with custom events context configuration","items":{"type":"string"}},"existingContextHttpConfigmaps":{"type":"array","form":true,"title":"Existing HTTP context ConfigMaps","description":"List of existing ConfigMaps with custom http context configuration","items":{"type":"string"}},"containerSecurityContext":{"type":"object","form":true,"title":"NGINX containers' Security Context","properties":{"enabled":{"type":"boolean","form":true,"title":"Enable Security Context","description":"Whether to enable NGINX containers' Security Context"},"runAsUser":{"type":"integer","form":true,"title":"ID of the user","description":"The UID of the user NGINX containers will run as"}}},"podSecurityContext":{"type":"object","form":true,"title":"NGINX pods' Security Context","properties":{"enabled":{"type":"boolean","form":true,"title":"Enable Security Context","description":"Whether to enable NGINX pods' Security Context"},"fsGroup":{"type":"integer","form":true,"title":"ID of the group","description":"The GID of the group NGINX pods will run as"}}},"metrics":{"type":"object","form":true,"title":"Prometheus metrics details","properties":{"enabled":{"type":"boolean","title":"Create Prometheus metrics exporter","description":"Create a side-car container to expose Prometheus metrics","form":true},"serviceMonitor":{"type":"object","properties":{"enabled":{"type":"boolean","title":"Create Prometheus Operator ServiceMonitor","description":"Create a ServiceMonitor to track metrics using Prometheus Operator","form":true,"hidden":{"value":false,"path":"metrics/enabled"}}}}}}}}"##;
 
     #[test]
     fn bitnami_nginx_defaults_and_violations() {
         // Its own defaults (the parts the schema covers) are valid.
         let defaults = "replicaCount: 1\nservice:\n  type: LoadBalancer\ningress:\n  enabled: false\n  hostname: nginx.local\nmetrics:\n  enabled: false\nserverBlock: ''\n";
-        assert_eq!(validate_single(BITNAMI.as_bytes(), &values(defaults)), Ok(()));
+        assert_eq!(
+            validate_single(BITNAMI.as_bytes(), &values(defaults)),
+            Ok(())
+        );
         // Helm v4.3.0 on the chart with
         // --set-json '{"replicaCount":"x","service":{"type":5},"ingress":{"enabled":"yes","hostname":7},"metrics":{"enabled":3}}'
         // (in Helm's random order; here in key order).
@@ -5253,7 +5615,7 @@ mod tests {
         assert_eq!(d("-2").cmp(&d("-10")), Ordering::Greater);
         assert!(d("0.3").is_multiple_of(&d("0.1")));
         assert!(!d("0.35").is_multiple_of(&d("0.1")));
-        assert!(d("1e300").is_multiple_of(&d("7")) == false);
+        assert!(!d("1e300").is_multiple_of(&d("7")));
         assert!(d("7e300").is_multiple_of(&d("7")));
         assert!(d("1e1000000").is_int());
         assert!(Dec::parse("1e1000001").is_none());
@@ -5316,8 +5678,10 @@ z: 1
 y: 2
 x: 3"#,
             &[],
-            Some(r#"- at '': additional properties 'true', 'x', 'z' not allowed
-"#),
+            Some(
+                r#"- at '': additional properties 'true', 'x', 'z' not allowed
+"#,
+            ),
         );
     }
 
@@ -5327,10 +5691,12 @@ x: 3"#,
             r#"{"properties": {"a": {"allOf": [{"type": "integer"}, {"minimum": 5}, {"maximum": 0}]}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '/a': 'allOf' failed
+            Some(
+                r#"- at '/a': 'allOf' failed
   - at '/a': minimum: got 1, want 5
   - at '/a': maximum: got 1, want 0
-"#),
+"#,
+            ),
         );
     }
 
@@ -5340,8 +5706,10 @@ x: 3"#,
             r##"{"$schema":"http://json-schema.org/draft-04/schema#","definitions":{"a":{"id":"#foo","type":"string"}},"properties":{"x":{"$ref":"#foo"}}}"##,
             r#"x: 1"#,
             &[],
-            Some(r#"- at '/x': got number, want string
-"#),
+            Some(
+                r#"- at '/x': got number, want string
+"#,
+            ),
         );
     }
 
@@ -5351,8 +5719,10 @@ x: 3"#,
             r##"{"$defs":{"a":{"$anchor":"foo","type":"string"}},"properties":{"x":{"$ref":"#foo"}}}"##,
             r#"x: 1"#,
             &[],
-            Some(r#"- at '/x': got number, want string
-"#),
+            Some(
+                r#"- at '/x': got number, want string
+"#,
+            ),
         );
     }
 
@@ -5362,10 +5732,12 @@ x: 3"#,
             r#"{"properties": {"a": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 5}]}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '/a': 'anyOf' failed
+            Some(
+                r#"- at '/a': 'anyOf' failed
   - at '/a': got number, want string
   - at '/a': minimum: got 1, want 5
-"#),
+"#,
+            ),
         );
     }
 
@@ -5381,12 +5753,7 @@ x: 3"#,
 
     #[test]
     fn helm_badjson_empty() {
-        check(
-            r#""#,
-            r#"a: 1"#,
-            &[],
-            Some(r#"EOF"#),
-        );
+        check(r#""#, r#"a: 1"#, &[], Some(r#"EOF"#));
     }
 
     #[test]
@@ -5411,12 +5778,7 @@ x: 3"#,
 
     #[test]
     fn helm_badjson_trunc() {
-        check(
-            r#"{"a": [1,2"#,
-            r#"a: 1"#,
-            &[],
-            Some(r#"unexpected EOF"#),
-        );
+        check(r#"{"a": [1,2"#, r#"a: 1"#, &[], Some(r#"unexpected EOF"#));
     }
 
     #[test]
@@ -5439,12 +5801,14 @@ b: [1,2]
 c: 1
 d: [1]"#,
             &[],
-            Some(r#"- at '/a/0': false schema
+            Some(
+                r#"- at '/a/0': false schema
 - at '/b/1': false schema
 - at '/c': 'not' failed
 - at '/d': no items match contains schema
   - at '/d/0': false schema
-"#),
+"#,
+            ),
         );
     }
 
@@ -5454,7 +5818,9 @@ d: [1]"#,
             r##"{"$ref":"#nope"}"##,
             r#"a: 1"#,
             &[],
-            Some(r#"anchor in "file:///values.schema.json#nope" not found in schema "file:///values.schema.json""#),
+            Some(
+                r#"anchor in "file:///values.schema.json#nope" not found in schema "file:///values.schema.json""#,
+            ),
         );
     }
 
@@ -5464,8 +5830,10 @@ d: [1]"#,
             r#"[]"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
-- at '': got array, want boolean or object"#),
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': got array, want boolean or object"#,
+            ),
         );
     }
 
@@ -5477,11 +5845,13 @@ d: [1]"#,
 y: [1, 'a']
 z: ['a', 1, 'b']"#,
             &[],
-            Some(r#"- at '/x': no items match contains schema
+            Some(
+                r#"- at '/x': no items match contains schema
   - at '/x/0': got number, want string
   - at '/x/1': got number, want string
 - at '/z': max 1 items required to match contains schema, but matched 2 items at 0 2
-"#),
+"#,
+            ),
         );
     }
 
@@ -5492,9 +5862,11 @@ z: ['a', 1, 'b']"#,
             r#"a: 1
 d: 1"#,
             &[],
-            Some(r#"- at '': missing property 'e'
+            Some(
+                r#"- at '': missing property 'e'
 - at '': properties 'b', 'c' required, if 'a' exists
-"#),
+"#,
+            ),
         );
     }
 
@@ -5505,9 +5877,11 @@ d: 1"#,
             r#"a: 1
 d: 1"#,
             &[],
-            Some(r#"- at '': properties 'b', 'c' required, if 'a' exists
+            Some(
+                r#"- at '': properties 'b', 'c' required, if 'a' exists
 - at '': missing property 'e'
-"#),
+"#,
+            ),
         );
     }
 
@@ -5517,7 +5891,9 @@ d: 1"#,
             r#"{"$defs":{"a":{"$anchor":"x"},"b":{"$anchor":"x"}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"duplicate anchor "x" in "file:///values.schema.json" at "/$defs/a" and "/$defs/b""#),
+            Some(
+                r#"duplicate anchor "x" in "file:///values.schema.json" at "/$defs/a" and "/$defs/b""#,
+            ),
         );
     }
 
@@ -5527,8 +5903,10 @@ d: 1"#,
             r##"{"$id":"https://example.com/tree","$dynamicAnchor":"node","type":"object","properties":{"data":true,"children":{"type":"array","items":{"$dynamicRef":"#node"}}}}"##,
             r#"children: [{data: 1, children: [5]}]"#,
             &[],
-            Some(r#"- at '/children/0/children/0': got number, want object
-"#),
+            Some(
+                r#"- at '/children/0/children/0': got number, want object
+"#,
+            ),
         );
     }
 
@@ -5538,8 +5916,10 @@ d: 1"#,
             r#"false"#,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '': false schema
-"#),
+            Some(
+                r#"- at '': false schema
+"#,
+            ),
         );
     }
 
@@ -5549,8 +5929,10 @@ d: 1"#,
             r#"{"properties":{"a":false}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '/a': false schema
-"#),
+            Some(
+                r#"- at '/a': false schema
+"#,
+            ),
         );
     }
 
@@ -5560,7 +5942,9 @@ d: 1"#,
             r#"{"$ref":"ftp://x.invalid/a.json"}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"failing loading "ftp://x.invalid/a.json": no URLLoader registered for "ftp://x.invalid/a.json""#),
+            Some(
+                r#"failing loading "ftp://x.invalid/a.json": no URLLoader registered for "ftp://x.invalid/a.json""#,
+            ),
         );
     }
 
@@ -5570,8 +5954,10 @@ d: 1"#,
             r#"{"if":{"required":["a"]},"then":{"required":["b"]},"else":{"required":["c"]}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '': missing property 'b'
-"#),
+            Some(
+                r#"- at '': missing property 'b'
+"#,
+            ),
         );
     }
 
@@ -5584,7 +5970,8 @@ a: [1, 1]
 o: {k: 1}
 n: 1"#,
             &[],
-            Some(r#"- at '/a': validation failed
+            Some(
+                r#"- at '/a': validation failed
   - at '/a': minItems: got 2, want 3
   - at '/a': maxItems: got 2, want 0
   - at '/a': items at 0 and 1 are equal
@@ -5595,7 +5982,8 @@ n: 1"#,
   - at '/s': minLength: got 2, want 5
   - at '/s': maxLength: got 2, want 1
   - at '/s': 'ab' does not match pattern '^\\d+$'
-"#),
+"#,
+            ),
         );
     }
 
@@ -5605,8 +5993,10 @@ n: 1"#,
             r#"null"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
-- at '': got null, want boolean or object"#),
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': got null, want boolean or object"#,
+            ),
         );
     }
 
@@ -5616,8 +6006,10 @@ n: 1"#,
             r#"5"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
-- at '': got number, want boolean or object"#),
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+- at '': got number, want boolean or object"#,
+            ),
         );
     }
 
@@ -5638,13 +6030,15 @@ n: 1"#,
             r#"a: {x: 1}
 b: {x: 's', y: 1}"#,
             &[],
-            Some(r#"- at '/a': validation failed
+            Some(
+                r#"- at '/a': validation failed
   - at '/a': missing property 'y'
   - at '/a/x': got number, want string
 - at '/b': validation failed
   - at '/b': missing property 'y'
   - at '/b': maxProperties: got 2, want 1
-"#),
+"#,
+            ),
         );
     }
 
@@ -5655,11 +6049,13 @@ b: {x: 's', y: 1}"#,
             r#"a: {x: 1}
 b: {x: 's', y: 1}"#,
             &[],
-            Some(r#"- at '/a': validation failed
+            Some(
+                r#"- at '/a': validation failed
   - at '/a': missing property 'y'
   - at '/a/x': got number, want string
 - at '/b': missing property 'y'
-"#),
+"#,
+            ),
         );
     }
 
@@ -5669,8 +6065,10 @@ b: {x: 's', y: 1}"#,
             r##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '': both /$ref/$ref/$ref and /$ref resolve to "file:///values.schema.json#/$defs/a" causing reference cycle
-"#),
+            Some(
+                r#"- at '': both /$ref/$ref/$ref and /$ref resolve to "file:///values.schema.json#/$defs/a" causing reference cycle
+"#,
+            ),
         );
     }
 
@@ -5680,7 +6078,9 @@ b: {x: 's', y: 1}"#,
             r#"{"$schema":"http://json-schema.org/draft-04/schema#","patternProperties":{"(":{}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"invalid regex "(" at "file:///values.schema.json#/patternProperties": error parsing regexp: missing closing ): `(`"#),
+            Some(
+                r#"invalid regex "(" at "file:///values.schema.json#/patternProperties": error parsing regexp: missing closing ): `(`"#,
+            ),
         );
     }
 
@@ -5690,8 +6090,10 @@ b: {x: 's', y: 1}"#,
             r#"{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"a":{"pattern":"("}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-04/schema#'
-- at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#),
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-04/schema#'
+- at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#,
+            ),
         );
     }
 
@@ -5707,12 +6109,7 @@ b: {x: 's', y: 1}"#,
 
     #[test]
     fn helm_c_true() {
-        check(
-            r#"true"#,
-            r#"a: 1"#,
-            &[],
-            None,
-        );
+        check(r#"true"#, r#"a: 1"#, &[], None);
     }
 
     #[test]
@@ -5724,9 +6121,11 @@ b: 2
 c: 3
 d: 4"#,
             &[],
-            Some(r#"- at '/c': false schema
+            Some(
+                r#"- at '/c': false schema
 - at '/d': false schema
-"#),
+"#,
+            ),
         );
     }
 
@@ -5736,9 +6135,11 @@ d: 4"#,
             r#"{"properties":{"x":{"prefixItems":[{}],"unevaluatedItems":{"type":"string"}}}}"#,
             r#"x: [1,2,3]"#,
             &[],
-            Some(r#"- at '/x/1': got number, want string
+            Some(
+                r#"- at '/x/1': got number, want string
 - at '/x/2': got number, want string
-"#),
+"#,
+            ),
         );
     }
 
@@ -5761,10 +6162,12 @@ b: 2
 c: 'y'
 d: false"#,
             &[],
-            Some(r#"- at '/b': value must be 1.5
+            Some(
+                r#"- at '/b': value must be 1.5
 - at '/c': value must be 'x'
 - at '/d': value must be true
-"#),
+"#,
+            ),
         );
     }
 
@@ -5781,7 +6184,8 @@ f: '2020-01-01T25:00:00Z'
 g: '2020-13-01T10:00:00Z'
 h: '10:00:00+0100'"#,
             &[],
-            Some(r#"- at '/a': '20a0-01-01' is not valid date: parsing time "20a0-01-01" as "2006-01-02": cannot parse "20a0-01-01" as "2006"
+            Some(
+                r#"- at '/a': '20a0-01-01' is not valid date: parsing time "20a0-01-01" as "2006-01-02": cannot parse "20a0-01-01" as "2006"
 - at '/b': '2020-1-01' is not valid date: parsing time "2020-1-01" as "2006-01-02": cannot parse "1-01" as "01"
 - at '/c': '2021-02-29' is not valid date: parsing time "2021-02-29": day out of range
 - at '/d': '2020/01/01' is not valid date: parsing time "2020/01/01" as "2006-01-02": cannot parse "/01/01" as "-"
@@ -5789,7 +6193,8 @@ h: '10:00:00+0100'"#,
 - at '/f': '2020-01-01T25:00:00Z' is not valid date-time: invalid time element: hour/min/sec out of range
 - at '/g': '2020-13-01T10:00:00Z' is not valid date-time: invalid date element: parsing time "2020-13-01": month out of range
 - at '/h': '10:00:00+0100' is not valid time: offset must be 6 characters long
-"#),
+"#,
+            ),
         );
     }
 
@@ -5799,12 +6204,14 @@ h: '10:00:00+0100'"#,
             r#"{"$defs":{"a":{"type":"bogus"}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
   - at '/$defs/a': 'allOf' failed
     - at '/$defs/a/type': 'anyOf' failed
       - at '/$defs/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
-      - at '/$defs/a/type': got string, want array"#),
+      - at '/$defs/a/type': got string, want array"#,
+            ),
         );
     }
 
@@ -5814,13 +6221,15 @@ h: '10:00:00+0100'"#,
             r#"{"$defs":{"a":{"$id":"http://x.example/a","$schema":"http://json-schema.org/draft-07/schema#","type":"bogus","$comment":5}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
   - at '/$defs/a': validation failed
     - at '/$defs/a/$comment': got number, want string
     - at '/$defs/a/type': 'anyOf' failed
       - at '/$defs/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
-      - at '/$defs/a/type': got string, want array"#),
+      - at '/$defs/a/type': got string, want array"#,
+            ),
         );
     }
 
@@ -5830,7 +6239,9 @@ h: '10:00:00+0100'"#,
             r#"{"$defs":{"a":{"$id":"http://x.example/a"},"b":{"$id":"http://x.example/a"}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"duplicate id "http://x.example/a" in "file:///values.schema.json" at "/$defs/b" and "/$defs/a""#),
+            Some(
+                r#"duplicate id "http://x.example/a" in "file:///values.schema.json" at "/$defs/b" and "/$defs/a""#,
+            ),
         );
     }
 
@@ -5840,8 +6251,10 @@ h: '10:00:00+0100'"#,
             r##"{"$defs":{"a":{"type":"string"}},"properties":{"x":{"$dynamicRef":"#/$defs/a"}}}"##,
             r#"x: 1"#,
             &[],
-            Some(r#"- at '/x': got number, want string
-"#),
+            Some(
+                r#"- at '/x': got number, want string
+"#,
+            ),
         );
     }
 
@@ -5856,13 +6269,15 @@ d: 1
 e: 2
 f: 3"#,
             &[],
-            Some(r#"- at '/a': value must be one of 'x', 1, 1.0, <nil>, true, 1000.0
+            Some(
+                r#"- at '/a': value must be one of 'x', 1, 1.0, <nil>, true, 1000.0
 - at '/b': value must be 'only'
 - at '/c': 'enum' failed
 - at '/d': value must be <nil>
 - at '/e': 'const' failed
 - at '/f': value must be 'it\'s'
-"#),
+"#,
+            ),
         );
     }
 
@@ -5873,8 +6288,10 @@ f: 3"#,
             r#"a: 1
 b: 3"#,
             &[],
-            Some(r#"- at '/b': value must be one of 1.0, 2
-"#),
+            Some(
+                r#"- at '/b': value must be one of 1.0, 2
+"#,
+            ),
         );
     }
 
@@ -5884,8 +6301,10 @@ b: 3"#,
             r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"a":{"minimum":5,"exclusiveMinimum":true}}}"#,
             r#"a: 5"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
-- at '/properties/a/exclusiveMinimum': got boolean, want number"#),
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
+- at '/properties/a/exclusiveMinimum': got boolean, want number"#,
+            ),
         );
     }
 
@@ -5895,10 +6314,12 @@ b: 3"#,
             r#"{"properties":{"a":{"minimum":5,"exclusiveMinimum":true}}}"#,
             r#"a: 5"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
   - at '/properties/a': 'allOf' failed
-    - at '/properties/a/exclusiveMinimum': got boolean, want number"#),
+    - at '/properties/a/exclusiveMinimum': got boolean, want number"#,
+            ),
         );
     }
 
@@ -5909,9 +6330,11 @@ b: 3"#,
             r#"ip: 1.2.3.x
 e: 5"#,
             &[],
-            Some(r#"- at '/e': exclusiveMinimum: got 5, want 5
+            Some(
+                r#"- at '/e': exclusiveMinimum: got 5, want 5
 - at '/ip': '1.2.3.x' is not valid ipv4: strconv.Atoi: parsing "x": invalid syntax
-"#),
+"#,
+            ),
         );
     }
 
@@ -5933,7 +6356,8 @@ dur: P1X
 unk: zzz
 num: 5"#,
             &[],
-            Some(r#"- at '/d': '2020-13-01x' is not valid date: parsing time "2020-13-01x": month out of range
+            Some(
+                r#"- at '/d': '2020-13-01x' is not valid date: parsing time "2020-13-01x": month out of range
 - at '/dt': '2020-01-01' is not valid date-time: less than 20 characters long
 - at '/dur': 'P1X' is not valid duration: invalid unit 'X'
 - at '/h': '-a.com' is not valid hostname: label starts with hyphen
@@ -5943,7 +6367,8 @@ num: 5"#,
 - at '/r': '[' is not valid regex: error parsing regexp: missing closing ]: `[`
 - at '/t': '25:00:00Z' is not valid time: hour/min/sec out of range
 - at '/ur': '%zz' is not valid uri-reference: parse "%zz": invalid URL escape "%zz"
-"#),
+"#,
+            ),
         );
     }
 
@@ -5973,9 +6398,11 @@ num: 5"#,
             r##"{"$id":"#foo"}"##,
             r#"x: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
-  - at '/$id': '#foo' does not match pattern '^[^#]*#?$'"#),
+  - at '/$id': '#foo' does not match pattern '^[^#]*#?$'"#,
+            ),
         );
     }
 
@@ -5986,9 +6413,11 @@ num: 5"#,
             r#"x: 1
 z: 2"#,
             &[],
-            Some(r#"- at '/x': got number, want string
+            Some(
+                r#"- at '/x': got number, want string
 - at '/z': got number, want string
-"#),
+"#,
+            ),
         );
     }
 
@@ -5999,8 +6428,10 @@ z: 2"#,
             r#"a: 5
 b: 5"#,
             &[],
-            Some(r#"- at '/a': minimum: got 5, want 10
-"#),
+            Some(
+                r#"- at '/a': minimum: got 5, want 10
+"#,
+            ),
         );
     }
 
@@ -6012,10 +6443,12 @@ b: 5"#,
 b: 5
 c: -5"#,
             &[],
-            Some(r#"- at '/a': minimum: got 5, want ∞
+            Some(
+                r#"- at '/a': minimum: got 5, want ∞
 - at '/b': maximum: got 5, want -∞
 - at '/c': minimum: got -5, want 0
-"#),
+"#,
+            ),
         );
     }
 
@@ -6031,14 +6464,16 @@ e: '::01.2.3.4'
 f: '%x'
 g: '12345::'"#,
             &[],
-            Some(r#"- at '/a': '::1.2.3.x' is not valid ipv6: ParseAddr("::1.2.3.x"): unexpected character (at "x")
+            Some(
+                r#"- at '/a': '::1.2.3.x' is not valid ipv6: ParseAddr("::1.2.3.x"): unexpected character (at "x")
 - at '/b': '1.2.3.4:5' is not valid ipv6: ParseAddr("1.2.3.4:5"): unexpected character (at ":5")
 - at '/c': 'fe80::1%eth0' is not valid ipv6: zone id is not a part of ipv6 address
 - at '/d': '1:2' is not valid ipv6: ParseAddr("1:2"): address string too short
 - at '/e': '::01.2.3.4' is not valid ipv6: ParseAddr("::01.2.3.4"): IPv4 field has octet with leading zero
 - at '/f': '%x' is not valid ipv6: missing colon
 - at '/g': '12345::' is not valid ipv6: ParseAddr("12345::"): each group must have 4 or less digits (at "12345::")
-"#),
+"#,
+            ),
         );
     }
 
@@ -6048,10 +6483,12 @@ g: '12345::'"#,
             r#"{"properties":{"a":{"items":[{"type":"string"}]}}}"#,
             r#"a: [1]"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
   - at '/properties/a': 'allOf' failed
-    - at '/properties/a/items': got array, want boolean or object"#),
+    - at '/properties/a/items': got array, want boolean or object"#,
+            ),
         );
     }
 
@@ -6065,12 +6502,14 @@ g: '12345::'"#,
 nl: "line1\nline2 \"q\" \\ t\t"
 uni: 'hééé'"#,
             &[],
-            Some(r#"- at '/a~1b': got number, want string
+            Some(
+                r#"- at '/a~1b': got number, want string
 - at '/it\'s': got number, want string
 - at '/nl': 'line1\nline2 "q" \\ t\t' does not match pattern '^a$'
 - at '/uni': maxLength: got 4, want 2
 - at '/~0x': got number, want string
-"#),
+"#,
+            ),
         );
     }
 
@@ -6080,12 +6519,14 @@ uni: 'hééé'"#,
             r#"{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"a":{"type":"foo","required":[]}}}"#,
             r#"x: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-04/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-04/schema#'
 - at '/properties/a': validation failed
   - at '/properties/a/required': minItems: got 0, want 1
   - at '/properties/a/type': 'anyOf' failed
     - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
-    - at '/properties/a/type': got string, want array"#),
+    - at '/properties/a/type': got string, want array"#,
+            ),
         );
     }
 
@@ -6095,13 +6536,15 @@ uni: 'hééé'"#,
             r#"{"$schema":"http://json-schema.org/draft-06/schema#","properties":{"a":{"type":"foo","minLength":1.5}}}"#,
             r#"x: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-06/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-06/schema#'
 - at '/properties/a': validation failed
   - at '/properties/a/minLength': 'allOf' failed
     - at '/properties/a/minLength': got number, want integer
   - at '/properties/a/type': 'anyOf' failed
     - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
-    - at '/properties/a/type': got string, want array"#),
+    - at '/properties/a/type': got string, want array"#,
+            ),
         );
     }
 
@@ -6111,12 +6554,14 @@ uni: 'hééé'"#,
             r#"{"$schema":"https://json-schema.org/draft/2019-09/schema","properties":{"a":{"type":"foo"}}}"#,
             r#"x: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2019-09/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2019-09/schema#'
 - at '': 'allOf' failed
   - at '/properties/a': 'allOf' failed
     - at '/properties/a/type': 'anyOf' failed
       - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
-      - at '/properties/a/type': got string, want array"#),
+      - at '/properties/a/type': got string, want array"#,
+            ),
         );
     }
 
@@ -6126,9 +6571,11 @@ uni: 'hééé'"#,
             r#"{"minimum": "x"}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
-  - at '/minimum': got string, want number"#),
+  - at '/minimum': got string, want number"#,
+            ),
         );
     }
 
@@ -6138,7 +6585,8 @@ uni: 'hééé'"#,
             r#"{"properties":{"a":{"type":"foo","minimum":"x"},"b":{"required":"x"},"c":{"minLength":-1}}}"#,
             r#"x: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
   - at '': validation failed
     - at '/properties/a': 'allOf' failed
@@ -6150,7 +6598,8 @@ uni: 'hééé'"#,
     - at '/properties/b': 'allOf' failed
       - at '/properties/b/required': got string, want array
     - at '/properties/c': 'allOf' failed
-      - at '/properties/c/minLength': minimum: got -1, want 0"#),
+      - at '/properties/c/minLength': minimum: got -1, want 0"#,
+            ),
         );
     }
 
@@ -6160,10 +6609,12 @@ uni: 'hééé'"#,
             r#"{"properties": {"a": {"pattern": "("}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
   - at '/properties/a': 'allOf' failed
-    - at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#),
+    - at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#,
+            ),
         );
     }
 
@@ -6173,8 +6624,10 @@ uni: 'hééé'"#,
             r#"{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"pattern": "("}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
-- at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#),
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
+- at '/properties/a/pattern': '(' is not valid regex: error parsing regexp: missing closing ): `(`"#,
+            ),
         );
     }
 
@@ -6184,12 +6637,14 @@ uni: 'hééé'"#,
             r#"{"properties": {"a": {"type": "foo"}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
   - at '/properties/a': 'allOf' failed
     - at '/properties/a/type': 'anyOf' failed
       - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
-      - at '/properties/a/type': got string, want array"#),
+      - at '/properties/a/type': got string, want array"#,
+            ),
         );
     }
 
@@ -6199,10 +6654,12 @@ uni: 'hééé'"#,
             r#"{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"type": "foo"}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'
 - at '/properties/a/type': 'anyOf' failed
   - at '/properties/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
-  - at '/properties/a/type': got string, want array"#),
+  - at '/properties/a/type': got string, want array"#,
+            ),
         );
     }
 
@@ -6232,7 +6689,8 @@ h: '1.2.3.256'
 i: '99999999999999999999.1.1.1'
 j: 'PT1M2H'"#,
             &[],
-            Some(r#"- at '/a': 'x@[1.2.3]' is not valid email: invalid ipv4 address: expected four decimals
+            Some(
+                r#"- at '/a': 'x@[1.2.3]' is not valid email: invalid ipv4 address: expected four decimals
 - at '/b': 'a..b@x.com' is not valid email: consecutive dots
 - at '/c': 'a_b.com' is not valid hostname: invalid character '_'
 - at '/d': '1-2-3-4-5' is not valid uuid: element 1 must be 8 characters long
@@ -6242,7 +6700,8 @@ j: 'PT1M2H'"#,
 - at '/h': '1.2.3.256' is not valid ipv4: decimal must be between 0 and 255
 - at '/i': '99999999999999999999.1.1.1' is not valid ipv4: strconv.Atoi: parsing "99999999999999999999": value out of range
 - at '/j': 'PT1M2H' is not valid duration: unit 'H' out of order
-"#),
+"#,
+            ),
         );
     }
 
@@ -6252,9 +6711,11 @@ j: 'PT1M2H'"#,
             r#"{"properties":{"a":{"maximum":-0.0,"multipleOf":1e-5}}}"#,
             r#"a: 0.123456"#,
             &[],
-            Some(r#"- at '/a': maximum: got 0.123456, want 0
+            Some(
+                r#"- at '/a': maximum: got 0.123456, want 0
 - at '/a': multipleOf: got 0.123456, want 1×10⁻⁰⁵
-"#),
+"#,
+            ),
         );
     }
 
@@ -6264,12 +6725,14 @@ j: 'PT1M2H'"#,
             r##"{"definitions":{"p":{"anyOf":[{"type":"string"},{"allOf":[{"type":"integer"},{"minimum":10},{"not":{"const":3}}]}]}},"properties":{"a":{"$ref":"#/definitions/p"}}}"##,
             r#"a: 3"#,
             &[],
-            Some(r#"- at '/a': 'anyOf' failed
+            Some(
+                r#"- at '/a': 'anyOf' failed
   - at '/a': got number, want string
   - at '/a': 'allOf' failed
     - at '/a': minimum: got 3, want 10
     - at '/a': 'not' failed
-"#),
+"#,
+            ),
         );
     }
 
@@ -6279,8 +6742,10 @@ j: 'PT1M2H'"#,
             r#"{"properties": {"a": {"not": {"type": "integer"}}}}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '/a': 'not' failed
-"#),
+            Some(
+                r#"- at '/a': 'not' failed
+"#,
+            ),
         );
     }
 
@@ -6292,12 +6757,14 @@ j: 'PT1M2H'"#,
 b: 7
 c: 7"#,
             &[],
-            Some(r#"- at '/a': value must be one of 1e3, 1.0, 0.10, -0, 1E+2, 12345678901234567890123
+            Some(
+                r#"- at '/a': value must be one of 1e3, 1.0, 0.10, -0, 1E+2, 12345678901234567890123
 - at '/b': value must be 1e3
 - at '/c': validation failed
   - at '/c': minimum: got 7, want 1,000
   - at '/c': maximum: got 7, want -2.5
-"#),
+"#,
+            ),
         );
     }
 
@@ -6308,11 +6775,13 @@ c: 7"#,
             r#"a: 1
 b: 1"#,
             &[],
-            Some(r#"- at '/a': 'oneOf' failed, subschemas 0, 1 matched
+            Some(
+                r#"- at '/a': 'oneOf' failed, subschemas 0, 1 matched
 - at '/b': 'oneOf' failed, none matched
   - at '/b': got number, want string
   - at '/b': got number, want boolean
-"#),
+"#,
+            ),
         );
     }
 
@@ -6322,8 +6791,10 @@ b: 1"#,
             r#"{"properties":{"a":{"oneOf":[{"minimum":0},{"minimum":1},{"minimum":2}]}}}"#,
             r#"a: 5"#,
             &[],
-            Some(r#"- at '/a': 'oneOf' failed, subschemas 0, 1 matched
-"#),
+            Some(
+                r#"- at '/a': 'oneOf' failed, subschemas 0, 1 matched
+"#,
+            ),
         );
     }
 
@@ -6335,11 +6806,13 @@ b: 1"#,
 abc: 2
 ABC: 3"#,
             &[],
-            Some(r#"- at '/xyz': got number, want string
+            Some(
+                r#"- at '/xyz': got number, want string
 - at '': additional properties 'ABC', 'abc' not allowed
 - at '': invalid propertyName 'ABC'
   - at '': 'ABC' does not match pattern '^[a-z]+$'
-"#),
+"#,
+            ),
         );
     }
 
@@ -6349,14 +6822,16 @@ ABC: 3"#,
             r##"{"type":"object","additionalProperties":{"anyOf":[{"type":"integer"},{"$ref":"#"}]}}"##,
             r#"a: {b: {c: 'x'}}"#,
             &[],
-            Some(r#"- at '/a': 'anyOf' failed
+            Some(
+                r#"- at '/a': 'anyOf' failed
   - at '/a': got object, want integer
   - at '/a/b': 'anyOf' failed
     - at '/a/b': got object, want integer
     - at '/a/b/c': 'anyOf' failed
       - at '/a/b/c': got string, want integer
       - at '/a/b/c': got string, want object
-"#),
+"#,
+            ),
         );
     }
 
@@ -6366,8 +6841,10 @@ ABC: 3"#,
             r##"{"$schema":"https://json-schema.org/draft/2019-09/schema","$recursiveAnchor":true,"type":"object","properties":{"kids":{"type":"array","items":{"$recursiveRef":"#"}},"n":{"type":"integer"}}}"##,
             r#"kids: [{n: 1}, {n: 'x', kids: [5]}]"#,
             &[],
-            Some(r#"- at '/kids/1/kids/0': got number, want object
-"#),
+            Some(
+                r#"- at '/kids/1/kids/0': got number, want object
+"#,
+            ),
         );
     }
 
@@ -6377,7 +6854,9 @@ ABC: 3"#,
             r#"{"$ref": "other.json"}"#,
             r#"a: 1"#,
             &[],
-            Some(r#"failing loading "file:///other.json": open /other.json: no such file or directory"#),
+            Some(
+                r#"failing loading "file:///other.json": open /other.json: no such file or directory"#,
+            ),
         );
     }
 
@@ -6387,10 +6866,12 @@ ABC: 3"#,
             r#"{"properties":{"a":{"$ref":"http://json-schema.org/draft-07/schema#"}}}"#,
             r#"a: {type: bogus}"#,
             &[],
-            Some(r#"- at '/a/type': 'anyOf' failed
+            Some(
+                r#"- at '/a/type': 'anyOf' failed
   - at '/a/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'
   - at '/a/type': got string, want array
-"#),
+"#,
+            ),
         );
     }
 
@@ -6400,9 +6881,11 @@ ABC: 3"#,
             r##"{"properties":{"a":{"$ref":"#/x/y"}},"x":{"y":{"type":"string","minLength":"q"}}}"##,
             r#"a: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#/x/y" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#/x/y" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
-  - at '/minLength': got string, want integer"#),
+  - at '/minLength': got string, want integer"#,
+            ),
         );
     }
 
@@ -6412,19 +6895,16 @@ ABC: 3"#,
             r##"{"properties":{"a":{"$ref":"#/x/y"}},"x":{"y":{"type":"string"}}}"##,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '/a': got number, want string
-"#),
+            Some(
+                r#"- at '/a': got number, want string
+"#,
+            ),
         );
     }
 
     #[test]
     fn helm_ref_urn() {
-        check(
-            r#"{"$ref": "urn:foo:bar"}"#,
-            r#"a: 1"#,
-            &[],
-            None,
-        );
+        check(r#"{"$ref": "urn:foo:bar"}"#, r#"a: 1"#, &[], None);
     }
 
     #[test]
@@ -6433,8 +6913,10 @@ ABC: 3"#,
             r##"{"$ref":"#/$defs/x","$defs":{"x":{"$ref":"#/$defs/y"},"y":{"type":"string"}}}"##,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '': got object, want string
-"#),
+            Some(
+                r#"- at '': got object, want string
+"#,
+            ),
         );
     }
 
@@ -6444,10 +6926,12 @@ ABC: 3"#,
             r##"{"$ref":"#/$defs/x","$defs":{"x":{"$ref":"#/$defs/y"},"y":{"required":["q"],"maxProperties":0}}}"##,
             r#"a: 1"#,
             &[],
-            Some(r#"- at '': validation failed
+            Some(
+                r#"- at '': validation failed
   - at '': maxProperties: got 1, want 0
   - at '': missing property 'q'
-"#),
+"#,
+            ),
         );
     }
 
@@ -6457,9 +6941,11 @@ ABC: 3"#,
             r#"{"required":["a","a"]}"#,
             r#"x: 1"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
-  - at '/required': items at 0 and 1 are equal"#),
+  - at '/required': items at 0 and 1 are equal"#,
+            ),
         );
     }
 
@@ -6469,8 +6955,10 @@ ABC: 3"#,
             r#"{"required": ["a", "b", "c"]}"#,
             r#"x: 1"#,
             &[],
-            Some(r#"- at '': missing properties 'a', 'b', 'c'
-"#),
+            Some(
+                r#"- at '': missing properties 'a', 'b', 'c'
+"#,
+            ),
         );
     }
 
@@ -6480,9 +6968,11 @@ ABC: 3"#,
             r#"{"$schema":5,"properties":{"a":{"format":"ipv4"}}}"#,
             r#"a: x"#,
             &[],
-            Some(r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
+            Some(
+                r#""file:///values.schema.json#" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'
 - at '': 'allOf' failed
-  - at '/$schema': got number, want string"#),
+  - at '/$schema': got number, want string"#,
+            ),
         );
     }
 
@@ -6492,8 +6982,10 @@ ABC: 3"#,
             r#"{"$schema":"http://json-schema.org/draft-07/schema","properties":{"a":{"format":"ipv4"}}}"#,
             r#"a: x"#,
             &[],
-            Some(r#"- at '/a': 'x' is not valid ipv4: expected four decimals
-"#),
+            Some(
+                r#"- at '/a': 'x' is not valid ipv4: expected four decimals
+"#,
+            ),
         );
     }
 
@@ -6503,10 +6995,12 @@ ABC: 3"#,
             r#"{"properties":{"a":{"type":"integer","maximum":5},"b":{"maximum":5},"c":{"type":"integer"},"d":{"multipleOf":0.1},"e":{"multipleOf":0.1}}}"#,
             r#""#,
             &[r#"{"a": 12345678901234567890, "b": 1e+300, "c": 1.0, "d": 0.3, "e": 0.35}"#],
-            Some(r#"- at '/a': maximum: got 1.2345678901234567×10¹⁹, want 5
+            Some(
+                r#"- at '/a': maximum: got 1.2345678901234567×10¹⁹, want 5
 - at '/b': maximum: got 1×10³⁰⁰, want 5
 - at '/e': multipleOf: got 0.35, want 0.1
-"#),
+"#,
+            ),
         );
     }
 
@@ -6518,9 +7012,11 @@ ABC: 3"#,
 b: 2.0
 c: true"#,
             &[],
-            Some(r#"- at '/a': got number, want integer
+            Some(
+                r#"- at '/a': got number, want integer
 - at '/c': got boolean, want integer or string
-"#),
+"#,
+            ),
         );
     }
 
@@ -6543,9 +7039,11 @@ px: 1
 po: 2
 q: 3"#,
             &[],
-            Some(r#"- at '/po': got number, want string
+            Some(
+                r#"- at '/po': got number, want string
 - at '/q': got number, want string
-"#),
+"#,
+            ),
         );
     }
 
@@ -6559,8 +7057,10 @@ c: 3
 d: 4
 e: 5"#,
             &[],
-            Some(r#"- at '/e': false schema
-"#),
+            Some(
+                r#"- at '/e': false schema
+"#,
+            ),
         );
     }
 
@@ -6571,9 +7071,11 @@ e: 5"#,
             r#"ключ: 1
 "tab\tkey": 1"#,
             &[],
-            Some(r#"- at '/tab\tkey': got number, want string
+            Some(
+                r#"- at '/tab\tkey': got number, want string
 - at '/ключ': got number, want string
-"#),
+"#,
+            ),
         );
     }
 
@@ -6583,8 +7085,10 @@ e: 5"#,
             r#"{"properties": {"a": {"uniqueItems": true}}}"#,
             r#"a: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,{x: 1},[1],{x: 1.0}]"#,
             &[],
-            Some(r#"- at '/a': items at 22 and 24 are equal
-"#),
+            Some(
+                r#"- at '/a': items at 22 and 24 are equal
+"#,
+            ),
         );
     }
 
@@ -6600,14 +7104,16 @@ e: 'http://x/{a{b}}'
 f: ':foo'
 g: 'http://a:b:c/'"#,
             &[],
-            Some(r#"- at '/a': 'foo/bar' is not valid uri: relative url
+            Some(
+                r#"- at '/a': 'foo/bar' is not valid uri: relative url
 - at '/b': 'http://[::1' is not valid uri: parse "http://[::1": missing ']' in host
 - at '/c': 'http://::1/' is not valid uri: parse "http://::1/": invalid port "::1" after host
 - at '/d': 'a\\\\b' is not valid uri-reference: contains \
 - at '/e': 'http://x/{a{b}}' is not valid uri-template: nested curly braces
 - at '/f': ':foo' is not valid uri: parse ":foo": missing protocol scheme
 - at '/g': 'http://a:b:c/' is not valid uri: parse "http://a:b:c/": invalid port ":b:c" after host
-"#),
+"#,
+            ),
         );
     }
 
@@ -6618,9 +7124,11 @@ g: 'http://a:b:c/'"#,
             r#"x: [1, 2, 3]
 y: [1,2,3]"#,
             &[],
-            Some(r#"- at '/x/1': got number, want string
+            Some(
+                r#"- at '/x/1': got number, want string
 - at '/x/2': got number, want string
-"#),
+"#,
+            ),
         );
     }
 
@@ -6630,9 +7138,11 @@ y: [1,2,3]"#,
             r#"{"properties":{"x":{"prefixItems":[{}],"items":{"type":"string"}}}}"#,
             r#"x: [1, 2, 3]"#,
             &[],
-            Some(r#"- at '/x/1': got number, want string
+            Some(
+                r#"- at '/x/1': got number, want string
 - at '/x/2': got number, want string
-"#),
+"#,
+            ),
         );
     }
 
@@ -6642,9 +7152,11 @@ y: [1,2,3]"#,
             r#"{"properties":{"x":{"propertyNames":{"maxLength":2}}}}"#,
             r#"x: {abc: 1}"#,
             &[],
-            Some(r#"- at '/x': invalid propertyName 'abc'
+            Some(
+                r#"- at '/x': invalid propertyName 'abc'
   - at '': maxLength: got 3, want 2
-"#),
+"#,
+            ),
         );
     }
 
@@ -6656,8 +7168,10 @@ y: [1,2,3]"#,
 b: "http://a/ b"
 c: '"ab@x.com'"#,
             &[],
-            Some(r#"- at '/c': '"ab@x.com' is not valid email: invalid character '"'
-"#),
+            Some(
+                r#"- at '/c': '"ab@x.com' is not valid email: invalid character '"'
+"#,
+            ),
         );
     }
 
@@ -6667,9 +7181,11 @@ c: '"ab@x.com'"#,
             r#"{"required":["a"],"type":"object","minProperties":1}"#,
             r#""#,
             &[],
-            Some(r#"- at '': minProperties: got 0, want 1
+            Some(
+                r#"- at '': minProperties: got 0, want 1
 - at '': missing property 'a'
-"#),
+"#,
+            ),
         );
     }
 
@@ -6680,9 +7196,11 @@ c: '"ab@x.com'"#,
             r#""1": 5
 "١": 5"#,
             &[],
-            Some(r#"- at '/1': got number, want string
+            Some(
+                r#"- at '/1': got number, want string
 - at '/١': got number, want boolean
-"#),
+"#,
+            ),
         );
     }
 
@@ -6699,14 +7217,16 @@ f: 'AC'
 g: 'a'
 h: 'ab'"#,
             &[],
-            Some(r#"- at '/a': '١٢' does not match pattern '^\\d+$'
+            Some(
+                r#"- at '/a': '١٢' does not match pattern '^\\d+$'
 - at '/b': 'x' does not match pattern '^{a}$'
 - at '/c': 'é' does not match pattern '^\\w+$'
 - at '/e': '\u00a0' does not match pattern '^[\\s]+$'
 - at '/f': 'AC' does not match pattern '(?i)^ab$'
 - at '/g': 'a' does not match pattern '^a{2}$'
 - at '/h': 'ab' does not match pattern '^\\Q.*\\E$'
-"#),
+"#,
+            ),
         );
     }
 
@@ -6730,65 +7250,12 @@ mode: fast"#,
             r#"a: z
 b: z"#,
             &[],
-            Some(r#"- at '/a': value must be one of 'it\'s', 'back\\slash', 'q"x', 'é\a'
+            Some(
+                r#"- at '/a': value must be one of 'it\'s', 'back\\slash', 'q"x', 'é\a'
 - at '/b': value must be '\'
-"#),
+"#,
+            ),
         );
-    }
-
-    /// Development harness against oracle results (not run by default).
-    #[test]
-    #[ignore]
-    fn oracle_cases() {
-        let dir = std::env::var("SCHEMA_CASES").unwrap_or_else(|_| "/tmp/schema-work".into());
-        let results: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(format!("{dir}/results.json")).expect("results"))
-                .expect("json");
-        let mut names: Vec<_> = results.as_object().expect("obj").keys().cloned().collect();
-        names.sort();
-        let (mut pass, mut fail) = (0, 0);
-        let mut dump = serde_json::Map::new();
-        for name in names {
-            let case_dir = std::path::Path::new(&dir).join("cases").join(&name);
-            let Ok(case) = std::fs::read_to_string(case_dir.join("case.json")) else { continue };
-            let case: serde_json::Value = serde_json::from_str(&case).expect("case");
-            let chart = load_chart(&case_dir.join("chart"));
-            let mut given = Value::empty_map();
-            for s in case.get("set").and_then(|s| s.as_array()).cloned().unwrap_or_default() {
-                let v = gojson::unmarshal(&s.to_string()).expect("set");
-                given = merge(&given, &v);
-            }
-            let (scope, vals) = scope_of(&chart, &given);
-            let got = match validate(&scope, &vals) {
-                Ok(()) => String::new(),
-                Err(e) => format!("Error: {e}"),
-            };
-            if chart.dependencies.is_empty() {
-                let single = match chart.schema.as_deref() {
-                    Some(sch) => validate_single(sch, &vals).err(),
-                    None => None,
-                };
-                dump.insert(name.clone(), serde_json::json!({"single": single, "got": got}));
-            }
-            let want = results[&name]["stderr"].as_str().unwrap_or("").trim_end_matches('\n').to_string();
-            let want = if results[&name]["rc"].as_i64() == Some(0) { String::new() } else { want };
-            let norm = |s: &str| {
-                let mut l: Vec<&str> = s.lines().collect();
-                l.sort();
-                l.join("\n")
-            };
-            if got.trim_end() == want.trim_end() {
-                pass += 1;
-            } else if norm(got.trim_end()) == norm(want.trim_end()) {
-                pass += 1;
-                println!("ORDER {name}");
-            } else {
-                fail += 1;
-                println!("FAIL {name}\n--- want\n{want}\n--- got\n{got}\n");
-            }
-        }
-        println!("{pass} passed, {fail} failed");
-        let _ = std::fs::write(format!("{dir}/got.json"), serde_json::Value::Object(dump).to_string());
     }
 }
 
@@ -6796,25 +7263,44 @@ b: z"#,
 mod perf {
     use super::*;
 
+    /// Timing of a large schema (bitnami nginx's) on realistic values: run
+    /// with `--ignored --nocapture`.
     #[test]
     #[ignore]
-    fn bitnami_timing() {
-        let dir = "/work/shared/helm-conformance/real/03-bitnami-nginx";
-        let schema = std::fs::read(format!("{dir}/chart/values.schema.json")).expect("schema");
-        let vals = crate::chart::values::load_values(&std::fs::read_to_string(format!("{dir}/chart/values.yaml")).expect("v")).expect("y");
-        let t = std::time::Instant::now();
-        let r = validate_single(&schema, &vals);
-        println!("first (compile) {:?} {:?}", t.elapsed(), r);
-        let t = std::time::Instant::now();
-        for _ in 0..1000 {
-            let _ = validate_single(&schema, &vals);
+    fn large_schema_timing() {
+        let schema = super::tests::BITNAMI.as_bytes();
+        let mut yaml = String::from("replicaCount: 2\nservice:\n  type: ClusterIP\ningress:\n  enabled: true\n  hostname: a.example\n");
+        for i in 0..300 {
+            yaml.push_str(&format!(
+                "extra{i}:\n  name: n{i}\n  list: [1, 2, 3]\n  nested: {{a: {{b: c}}}}\n"
+            ));
         }
-        println!("per validation {:?}", t.elapsed() / 1000);
+        let vals = crate::chart::values::load_values(&yaml).expect("yaml");
         let t = std::time::Instant::now();
-        for _ in 0..1000 {
-            let _ = to_json(&vals);
+        assert_eq!(validate_single(schema, &vals), Ok(()));
+        println!("first call (compile + metaschema check): {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        for _ in 0..200 {
+            assert_eq!(validate_single(schema, &vals), Ok(()));
         }
-        println!("per conversion {:?}", t.elapsed() / 1000);
+        println!("per validation: {:?}", t.elapsed() / 200);
+        let t = std::time::Instant::now();
+        for _ in 0..200 {
+            drop(to_json(&vals));
+        }
+        println!("of which converting the values: {:?}", t.elapsed() / 200);
+        let inst = to_json(&vals);
+        let c = compiled(schema).expect("compiled");
+        let t = std::time::Instant::now();
+        for _ in 0..200 {
+            let _ = c.validate(&inst);
+        }
+        println!("of which validating: {:?}", t.elapsed() / 200);
+        let t = std::time::Instant::now();
+        for i in 0..10000 {
+            let _ = crate::template::value::format_float_g(f64::from(i));
+        }
+        println!("format_float_g: {:?}", t.elapsed() / 10000);
     }
 }
 
@@ -6840,22 +7326,101 @@ mod fuzz {
     }
 
     const KEYWORDS: &[&str] = &[
-        "type", "enum", "const", "required", "properties", "additionalProperties", "patternProperties",
-        "propertyNames", "dependencies", "dependentRequired", "dependentSchemas", "items", "prefixItems",
-        "additionalItems", "contains", "minContains", "maxContains", "minLength", "maxLength", "minItems",
-        "maxItems", "minProperties", "maxProperties", "minimum", "maximum", "exclusiveMinimum",
-        "exclusiveMaximum", "multipleOf", "pattern", "format", "uniqueItems", "allOf", "anyOf", "oneOf",
-        "not", "if", "then", "else", "unevaluatedProperties", "unevaluatedItems", "$ref", "$defs",
-        "definitions", "$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef",
-        "$recursiveAnchor", "$schema", "id",
+        "type",
+        "enum",
+        "const",
+        "required",
+        "properties",
+        "additionalProperties",
+        "patternProperties",
+        "propertyNames",
+        "dependencies",
+        "dependentRequired",
+        "dependentSchemas",
+        "items",
+        "prefixItems",
+        "additionalItems",
+        "contains",
+        "minContains",
+        "maxContains",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "pattern",
+        "format",
+        "uniqueItems",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "$ref",
+        "$defs",
+        "definitions",
+        "$id",
+        "$anchor",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$recursiveRef",
+        "$recursiveAnchor",
+        "$schema",
+        "id",
     ];
     const STRINGS: &[&str] = &[
-        "a", "b", "#", "#/$defs/a", "#/definitions/a", "#a", "#/properties/a", "other.json", "urn:x",
-        "http://json-schema.org/draft-07/schema#", "https://json-schema.org/draft/2020-12/schema",
-        "http://json-schema.org/draft-04/schema#", "https://json-schema.org/draft/2019-09/schema",
-        "string", "integer", "object", "array", "null", "number", "boolean", "^a", "(", "[", "\\d{2}",
-        "ipv4", "ipv6", "date", "date-time", "email", "uri", "regex", "uuid", "duration", "%zz", "~",
-        "", "http://x.example/a", "#/x/y", "#/$defs/a/items", "ftp://x", ":", "a/b",
+        "a",
+        "b",
+        "#",
+        "#/$defs/a",
+        "#/definitions/a",
+        "#a",
+        "#/properties/a",
+        "other.json",
+        "urn:x",
+        "http://json-schema.org/draft-07/schema#",
+        "https://json-schema.org/draft/2020-12/schema",
+        "http://json-schema.org/draft-04/schema#",
+        "https://json-schema.org/draft/2019-09/schema",
+        "string",
+        "integer",
+        "object",
+        "array",
+        "null",
+        "number",
+        "boolean",
+        "^a",
+        "(",
+        "[",
+        "\\d{2}",
+        "ipv4",
+        "ipv6",
+        "date",
+        "date-time",
+        "email",
+        "uri",
+        "regex",
+        "uuid",
+        "duration",
+        "%zz",
+        "~",
+        "",
+        "http://x.example/a",
+        "#/x/y",
+        "#/$defs/a/items",
+        "ftp://x",
+        ":",
+        "a/b",
     ];
 
     fn schema(r: &mut Rng, depth: usize) -> String {
@@ -6878,7 +7443,18 @@ mod fuzz {
     fn value(r: &mut Rng, depth: usize) -> String {
         match r.below(if depth > 4 { 5 } else { 9 }) {
             0 => gofmt::quote(r.pick(STRINGS)),
-            1 => ["0", "1", "-1", "2.5", "1e3", "1e400", "0.1", "1e-400", "12345678901234567890"][r.below(9)].into(),
+            1 => [
+                "0",
+                "1",
+                "-1",
+                "2.5",
+                "1e3",
+                "1e400",
+                "0.1",
+                "1e-400",
+                "12345678901234567890",
+            ][r.below(9)]
+            .into(),
             2 => ["true", "false", "null"][r.below(3)].into(),
             3 | 4 => schema(r, depth),
             5 | 6 => {
@@ -6955,17 +7531,64 @@ mod fuzz {
     fn regex_translation_builds() {
         let mut r = Rng(7);
         let atoms = [
-            "a", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S", "\\b", "\\B", ".", "[a-z]", "[^\\d]", "[[:alpha:]]",
-            "[a&&b]", "[a~~b]", "[a--b]", "[]a]", "[\\[]", "{", "}", "{2}", "{1,3}", "x{", "\\Q.*\\E", "\\01",
-            "(", ")", "|", "*", "+", "?", "^", "$", "\\pL", "\\p{Greek}", "(?i)", "\\<", "\\>", "\\.", "\\-",
-            "\\z", "\\A", "é", "\\x41", "\\x{263a}", "[-a]", "[a-]",
+            "a",
+            "\\d",
+            "\\D",
+            "\\w",
+            "\\W",
+            "\\s",
+            "\\S",
+            "\\b",
+            "\\B",
+            ".",
+            "[a-z]",
+            "[^\\d]",
+            "[[:alpha:]]",
+            "[a&&b]",
+            "[a~~b]",
+            "[a--b]",
+            "[]a]",
+            "[\\[]",
+            "{",
+            "}",
+            "{2}",
+            "{1,3}",
+            "x{",
+            "\\Q.*\\E",
+            "\\01",
+            "(",
+            ")",
+            "|",
+            "*",
+            "+",
+            "?",
+            "^",
+            "$",
+            "\\pL",
+            "\\p{Greek}",
+            "(?i)",
+            "\\<",
+            "\\>",
+            "\\.",
+            "\\-",
+            "\\z",
+            "\\A",
+            "é",
+            "\\x41",
+            "\\x{263a}",
+            "[-a]",
+            "[a-]",
         ];
         let mut built = 0;
         for _ in 0..2000 {
             let n = r.below(5) + 1;
             let p: String = (0..n).map(|_| atoms[r.below(atoms.len())]).collect();
             if crate::template::funcs::regex::compile(&p).is_ok() {
-                assert!(GoRegex::new(&p).is_ok(), "{p} -> {}", translate_go_regex(&p));
+                assert!(
+                    GoRegex::new(&p).is_ok(),
+                    "{p} -> {}",
+                    translate_go_regex(&p)
+                );
                 built += 1;
             }
         }
@@ -6981,8 +7604,16 @@ mod fuzz {
         }
         let s = r##"{"additionalProperties": {"$ref": "#"}, "type": ["object", "string"]}"##;
         let e = validate_single(s.as_bytes(), &v).expect_err("deep");
-        assert!(e.ends_with("got number, want string or object\n"), "{}", &e[e.len() - 80..]);
-        let deep = format!("{}{}", "{\"not\":".repeat(2000), "{}".to_string() + &"}".repeat(2000));
+        assert!(
+            e.ends_with("got number, want string or object\n"),
+            "{}",
+            &e[e.len() - 80..]
+        );
+        let deep = format!(
+            "{}{}",
+            "{\"not\":".repeat(2000),
+            "{}".to_string() + &"}".repeat(2000)
+        );
         let _ = validate_single(deep.as_bytes(), &v);
         let too_deep = "[".repeat(20_000);
         assert!(validate_single(too_deep.as_bytes(), &v).is_err());

@@ -97,12 +97,13 @@ pub fn validate_single(schema: &[u8], values: &Value) -> Result<(), String> {
     let compiled = compiled(schema)?;
     let instance = match values {
         // `values.AsMap()`: the top level is a plain map whatever its type.
-        Value::Map(m) => Json::Obj(
-            m.borrow()
-                .iter()
-                .map(|(k, v)| (k.to_string(), to_json(v)))
-                .collect(),
-        ),
+        Value::Map(m) => Json::Obj(Obj(m
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_json(v)))
+            .collect())),
+        // A nil `Values` is an empty map too.
+        Value::Nil => Json::Obj(Obj::default()),
         other => to_json(other),
     };
     compiled.validate(&instance)
@@ -225,9 +226,60 @@ enum Json {
     Float(f64),
     Str(String),
     Arr(Vec<Json>),
-    Obj(BTreeMap<String, Json>),
+    Obj(Obj),
     /// A value of no JSON type: its Go type name.
     Bad(String),
+}
+
+/// A JSON object: its members sorted by key (what Go's maps hold; the
+/// order is ours, Go's is random).
+#[derive(Clone, Debug, Default)]
+struct Obj(Vec<(String, Json)>);
+
+impl Obj {
+    fn from_map(m: BTreeMap<String, Json>) -> Obj {
+        Obj(m.into_iter().collect())
+    }
+
+    fn find(&self, k: &str) -> Option<usize> {
+        self.0.binary_search_by(|(x, _)| x.as_str().cmp(k)).ok()
+    }
+
+    fn get(&self, k: &str) -> Option<&Json> {
+        self.find(k).map(|i| &self.0[i].1)
+    }
+
+    fn get_key_value(&self, k: &str) -> Option<(&String, &Json)> {
+        self.find(k).map(|i| (&self.0[i].0, &self.0[i].1))
+    }
+
+    fn contains_key(&self, k: &str) -> bool {
+        self.find(k).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+}
+
+type ObjIter<'o> =
+    std::iter::Map<std::slice::Iter<'o, (String, Json)>, fn(&(String, Json)) -> (&String, &Json)>;
+
+impl<'o> IntoIterator for &'o Obj {
+    type Item = (&'o String, &'o Json);
+    type IntoIter = ObjIter<'o>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 impl Clone for Json {
@@ -251,13 +303,16 @@ impl Drop for Json {
     fn drop(&mut self) {
         let mut stack = match self {
             Json::Arr(a) if !a.is_empty() => std::mem::take(a),
-            Json::Obj(o) if !o.is_empty() => std::mem::take(o).into_values().collect(),
+            Json::Obj(o) if !o.is_empty() => std::mem::take(&mut o.0)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect(),
             _ => return,
         };
         while let Some(mut j) = stack.pop() {
             match &mut j {
                 Json::Arr(a) => stack.append(a),
-                Json::Obj(o) => stack.extend(std::mem::take(o).into_values()),
+                Json::Obj(o) => stack.extend(std::mem::take(&mut o.0).into_iter().map(|(_, v)| v)),
                 _ => {}
             }
         }
@@ -314,7 +369,7 @@ impl Json {
         }
     }
 
-    fn as_obj(&self) -> Option<&BTreeMap<String, Json>> {
+    fn as_obj(&self) -> Option<&Obj> {
         match self {
             Json::Obj(o) => Some(o),
             _ => None,
@@ -384,12 +439,12 @@ fn to_json_node(v: &Value, depth: usize) -> Json {
         Value::List(l) if l.elem == crate::template::Elem::Any => {
             Json::Arr(l.items.iter().map(|x| to_json_at(x, depth + 1)).collect())
         }
-        Value::Map(m) if is_plain_map(m) => Json::Obj(
-            m.borrow()
-                .iter()
-                .map(|(k, v)| (k.to_string(), to_json_at(v, depth + 1)))
-                .collect(),
-        ),
+        // Go's maps iterate sorted here, as our maps are: no sort needed.
+        Value::Map(m) if is_plain_map(m) => Json::Obj(Obj(m
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_json_at(v, depth + 1)))
+            .collect())),
         other => Json::Bad(other.type_name()),
     }
 }
@@ -472,7 +527,7 @@ impl JsonParser<'_> {
                 self.ws();
                 if self.b.get(self.i) == Some(&b'}') {
                     self.i += 1;
-                    return Ok(Json::Obj(obj));
+                    return Ok(Json::Obj(Obj::default()));
                 }
                 loop {
                     self.ws();
@@ -493,7 +548,7 @@ impl JsonParser<'_> {
                         Some(b',') => self.i += 1,
                         Some(b'}') => {
                             self.i += 1;
-                            return Ok(Json::Obj(obj));
+                            return Ok(Json::Obj(Obj::from_map(obj)));
                         }
                         _ => return Err(self.bad("after object key:value pair")),
                     }
@@ -1906,7 +1961,7 @@ impl Draft {
 
     /// `getID`: the id without its fragment; empty when absent (or, before
     /// 2019-09, beside a `$ref`).
-    fn get_id(self, obj: &BTreeMap<String, Json>) -> String {
+    fn get_id(self, obj: &Obj) -> String {
         if self.version() < 2019 && obj.contains_key("$ref") {
             return String::new();
         }
@@ -2620,11 +2675,7 @@ impl Compiler {
 }
 
 /// The subschemas a draft's keywords hold, by pointer.
-fn subschemas<'d>(
-    obj: &'d BTreeMap<String, Json>,
-    ptr: &str,
-    draft: Draft,
-) -> BTreeMap<String, &'d Json> {
+fn subschemas<'d>(obj: &'d Obj, ptr: &str, draft: Draft) -> BTreeMap<String, &'d Json> {
     let mut out = BTreeMap::new();
     for sub in draft.subschemas() {
         match *sub {
@@ -3131,7 +3182,7 @@ struct Node {
 
 /// `objCompiler`: one schema object's keywords.
 struct ObjCompiler<'x> {
-    obj: &'x BTreeMap<String, Json>,
+    obj: &'x Obj,
     url: &'x str,
     ptr: &'x str,
     r: &'x Root,
@@ -4028,7 +4079,7 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
         }
     }
 
-    fn find_missing(&self, obj: &BTreeMap<String, Json>, reqd: &[String]) -> Option<Vec<String>> {
+    fn find_missing(&self, obj: &Obj, reqd: &[String]) -> Option<Vec<String>> {
         let mut missing = Vec::new();
         for p in reqd {
             if !obj.contains_key(p) {
@@ -4041,7 +4092,7 @@ impl<'e, 'a, 'p> Vd<'e, 'a, 'p> {
         (!missing.is_empty()).then_some(missing)
     }
 
-    fn obj_validate(&mut self, obj: &'a BTreeMap<String, Json>) {
+    fn obj_validate(&mut self, obj: &'a Obj) {
         let s = self.node();
         let len = obj.len() as i64;
         if let Some(min) = s.min_props {
@@ -5651,6 +5702,37 @@ mod tests {
             Err("failing loading \"https://example.invalid/x.json\": HTTP request failed for https://example.invalid/x.json: Get \"https://example.invalid/x.json\": plumb does not fetch remote schemas (rendering is offline)".into())
         );
         assert_eq!(validate_single(bad, &Value::empty_map()), first);
+    }
+
+    #[test]
+    fn vocabulary_metaschemas() {
+        // A `$schema` naming a vocabulary's metaschema turns on only that
+        // vocabulary (and core); its metaschema is the library's
+        // `urn:mem:metaschema`.
+        check(
+            r#"{"$schema":"https://json-schema.org/draft/2020-12/meta/validation","type":"object","properties":{"a":{"type":"string"}},"required":["b"]}"#,
+            "a: 1",
+            &[],
+            Some("- at '': missing property 'b'\n"),
+        );
+        check(
+            r#"{"$schema":"https://json-schema.org/draft/2020-12/meta/validation","type":"bogus","properties":5}"#,
+            "a: 1",
+            &[],
+            Some("\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with 'urn:mem:metaschema'\n- at '': 'allOf' failed\n  - at '/type': 'anyOf' failed\n    - at '/type': value must be one of 'array', 'boolean', 'integer', 'null', 'number', 'object', 'string'\n    - at '/type': got string, want array"),
+        );
+        check(
+            r#"{"$schema":"https://json-schema.org/draft/2019-09/meta/applicator","type":"string","properties":{"a":false}}"#,
+            "a: 1",
+            &[],
+            Some("- at '/a': false schema\n"),
+        );
+        check(
+            r#"{"$schema":"https://json-schema.org/draft/2019-09/meta/format","format":"ipv4"}"#,
+            "a: 1",
+            &[],
+            None,
+        );
     }
 
     /// `validate_single` of `schema` against `values_yaml` with each

@@ -54,7 +54,10 @@ pub struct TemplateError {
 /// Parsed template sets by key (see [`super::Chart::parsed`]); a few
 /// entries at most, the oldest dropped first.
 #[derive(Clone, Default)]
-pub struct ParseCache(Arc<Mutex<Vec<(String, Arc<Templates>)>>>);
+pub struct ParseCache(Arc<Mutex<Vec<ParsedSet>>>);
+
+/// A parsed set and the key it was parsed for.
+type ParsedSet = (String, Arc<Templates>);
 
 impl std::fmt::Debug for ParseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

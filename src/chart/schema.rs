@@ -5502,6 +5502,7 @@ mod tests {
             templates: Vec::new(),
             files: Vec::new(),
             dependencies: deps,
+            parsed: Default::default(),
         }
     }
 

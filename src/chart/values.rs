@@ -929,6 +929,7 @@ mod tests {
             templates: Vec::new(),
             files: Vec::new(),
             dependencies: deps,
+            parsed: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::manifests::go_match;
 use super::metadata::Metadata;
 use super::{Chart, File};
 
@@ -191,7 +192,7 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, LoadError> {
         if joined.starts_with('/') {
             return Err(err("chart illegally contains absolute paths"));
         }
-        let name = clean(&joined);
+        let name = crate::template::funcs::strings::path_clean(&joined);
         if name == "." {
             return Err(err(format!(
                 "chart illegally contains content outside the base directory: {}",
@@ -228,29 +229,6 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, LoadError> {
         return Err(err("no files in chart archive"));
     }
     load_files(files)
-}
-
-/// Go's `path.Clean` for relative paths.
-fn clean(p: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if matches!(out.last(), Some(last) if *last != "..") {
-                    out.pop();
-                } else {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    if out.is_empty() {
-        ".".into()
-    } else {
-        out.join("/")
-    }
 }
 
 /// Builds a chart from its files (Helm's `LoadFiles`): sorts them into
@@ -504,150 +482,6 @@ impl Rules {
     }
 }
 
-/// Go's `path/filepath.Match` (on Linux): `*` and `?` stop at `/`,
-/// `[...]` classes with `^` negation and ranges, `\` escapes.
-///
-/// # Errors
-/// `ErrBadPattern`, as `()`.
-// Go's only error here carries no data; callers only ask whether it failed.
-#[allow(clippy::result_unit_err)]
-pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    match_from(&p, &n)
-}
-
-fn match_from(p: &[char], n: &[char]) -> Result<bool, ()> {
-    let mut pi = 0;
-    let mut ni = 0;
-    // Backtracking point for the last `*`: (pattern index after it, name index).
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        if pi < p.len() {
-            match p[pi] {
-                '*' => {
-                    pi += 1;
-                    star = Some((pi, ni));
-                    continue;
-                }
-                '?' if ni < n.len() && n[ni] != '/' => {
-                    pi += 1;
-                    ni += 1;
-                    continue;
-                }
-                '[' => {
-                    let (matched, next) = match_class(p, pi, n.get(ni).copied())?;
-                    if matched {
-                        pi = next;
-                        ni += 1;
-                        continue;
-                    }
-                }
-                '\\' => {
-                    let c = *p.get(pi + 1).ok_or(())?;
-                    if n.get(ni) == Some(&c) {
-                        pi += 2;
-                        ni += 1;
-                        continue;
-                    }
-                }
-                c if c != '?' && n.get(ni) == Some(&c) => {
-                    pi += 1;
-                    ni += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        } else if ni == n.len() {
-            return Ok(true);
-        }
-        // Mismatch: let the last star take one more character (not `/`).
-        match star {
-            Some((sp, sn)) if sn < n.len() && n[sn] != '/' => {
-                star = Some((sp, sn + 1));
-                pi = sp;
-                ni = sn + 1;
-            }
-            _ => {
-                // Go still reports a bad pattern found later.
-                check_rest(&p[pi.min(p.len())..])?;
-                return Ok(false);
-            }
-        }
-    }
-}
-
-fn check_rest(p: &[char]) -> Result<(), ()> {
-    let mut i = 0;
-    while i < p.len() {
-        match p[i] {
-            '\\' => {
-                if i + 1 >= p.len() {
-                    return Err(());
-                }
-                i += 2;
-            }
-            '[' => {
-                let (_, next) = match_class(p, i, Some('a'))?;
-                i = next;
-            }
-            _ => i += 1,
-        }
-    }
-    Ok(())
-}
-
-/// Matches the class starting at `p[start] == '['` against `c`; returns
-/// whether it matched and the index after `]`.
-fn match_class(p: &[char], start: usize, c: Option<char>) -> Result<(bool, usize), ()> {
-    let mut i = start + 1;
-    let negated = p.get(i) == Some(&'^');
-    if negated {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    loop {
-        let ch = *p.get(i).ok_or(())?;
-        if ch == ']' && !first {
-            i += 1;
-            break;
-        }
-        first = false;
-        let lo = class_char(p, &mut i)?;
-        let hi = if p.get(i) == Some(&'-') {
-            i += 1;
-            class_char(p, &mut i)?
-        } else {
-            lo
-        };
-        if let Some(c) = c {
-            if lo <= c && c <= hi {
-                matched = true;
-            }
-        }
-    }
-    let ok = match c {
-        Some(c) => c != '/' && matched != negated,
-        None => false,
-    };
-    Ok((ok, i))
-}
-
-fn class_char(p: &[char], i: &mut usize) -> Result<char, ()> {
-    let c = *p.get(*i).ok_or(())?;
-    if c == '-' || c == ']' {
-        return Err(());
-    }
-    if c == '\\' {
-        let e = *p.get(*i + 1).ok_or(())?;
-        *i += 2;
-        return Ok(e);
-    }
-    *i += 1;
-    Ok(c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -665,7 +499,7 @@ mod tests {
         assert_eq!(go_match("[a-c]x", "bx"), Ok(true));
         assert_eq!(go_match("[^a-c]x", "bx"), Ok(false));
         assert_eq!(go_match("\\*", "*"), Ok(true));
-        assert_eq!(go_match("[", "a"), Err(()));
+        assert!(go_match("[", "a").is_err());
         assert_eq!(go_match("a*b*c", "axxbyyc"), Ok(true));
         assert_eq!(go_match(".?*", ".git"), Ok(true));
         assert_eq!(go_match(".?*", "."), Ok(false));

@@ -46,47 +46,9 @@ pub const HOOK_OUTPUT_LOG_ANNOTATION: &str = "helm.sh/hook-output-log-policy";
 pub const NOTES_FILE_SUFFIX: &str = "NOTES.txt";
 
 /// Helm's `InstallOrder`: kinds earlier in the list are installed (and
-/// printed) first; kinds not in it come last.
-pub const INSTALL_ORDER: &[&str] = &[
-    "PriorityClass",
-    "Namespace",
-    "NetworkPolicy",
-    "ResourceQuota",
-    "LimitRange",
-    "PodSecurityPolicy",
-    "PodDisruptionBudget",
-    "ServiceAccount",
-    "Secret",
-    "SecretList",
-    "ConfigMap",
-    "StorageClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "CustomResourceDefinition",
-    "ClusterRole",
-    "ClusterRoleList",
-    "ClusterRoleBinding",
-    "ClusterRoleBindingList",
-    "Role",
-    "RoleList",
-    "RoleBinding",
-    "RoleBindingList",
-    "Service",
-    "DaemonSet",
-    "Pod",
-    "ReplicationController",
-    "ReplicaSet",
-    "Deployment",
-    "HorizontalPodAutoscaler",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "IngressClass",
-    "Ingress",
-    "APIService",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
+/// printed) first; kinds not in it come last. The engine orders waves by
+/// the same list.
+pub use crate::cluster::order::INSTALL_ORDER;
 
 /// Helm's `UninstallOrder`: the order in which an uninstall deletes kinds
 /// (validation webhooks before mutation ones, namespaces near the end).
@@ -1198,55 +1160,9 @@ fn path_error(op: &str, path: &str, e: &io::Error) -> String {
 // ---------------------------------------------------------------------------
 // Go's path helpers
 
-/// Go's `path.Clean` (`filepath.Clean` on Unix).
+/// Go's `path.Clean` (`filepath.Clean` on Unix): the template engine's.
 fn go_clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".into();
-    }
-    let p = path.as_bytes();
-    let rooted = p[0] == b'/';
-    let n = p.len();
-    let mut out: Vec<u8> = Vec::with_capacity(n);
-    let (mut r, mut dotdot) = (0, 0);
-    if rooted {
-        out.push(b'/');
-        r = 1;
-        dotdot = 1;
-    }
-    while r < n {
-        if p[r] == b'/' || (p[r] == b'.' && (r + 1 == n || p[r + 1] == b'/')) {
-            // An empty or `.` element.
-            r += 1;
-        } else if p[r] == b'.' && p[r + 1] == b'.' && (r + 2 == n || p[r + 2] == b'/') {
-            r += 2;
-            if out.len() > dotdot {
-                // Back to the previous separator (or `dotdot`), dropping it.
-                let mut w = out.len() - 1;
-                while w > dotdot && out[w] != b'/' {
-                    w -= 1;
-                }
-                out.truncate(w);
-            } else if !rooted {
-                if !out.is_empty() {
-                    out.push(b'/');
-                }
-                out.extend_from_slice(b"..");
-                dotdot = out.len();
-            }
-        } else {
-            if (rooted && out.len() != 1) || (!rooted && !out.is_empty()) {
-                out.push(b'/');
-            }
-            while r < n && p[r] != b'/' {
-                out.push(p[r]);
-                r += 1;
-            }
-        }
-    }
-    if out.is_empty() {
-        return ".".into();
-    }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    crate::template::funcs::strings::path_clean(path)
 }
 
 /// Go's `filepath.Dir`.
@@ -1257,12 +1173,12 @@ fn go_dir(path: &str) -> String {
 
 /// `filepath.ErrBadPattern`.
 #[derive(Debug, PartialEq, Eq)]
-struct BadPattern;
+pub(crate) struct BadPattern;
 
 /// Go's `filepath.Match` on Unix: `*` any run of non-`/` bytes, `?` one
 /// non-`/` character, `[...]` classes (`^` negates, `a-z` ranges), `\`
 /// escapes. Byte-wise, as Go's (a `*` may resume inside a character).
-fn go_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
+pub(crate) fn go_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
     let mut pattern = pattern.as_bytes();
     let mut name = name.as_bytes();
     'outer: while !pattern.is_empty() {

@@ -541,6 +541,10 @@ fn a_corrupt_object_in_the_clone_is_reported() {
     let (dir, config) = source_config(&repo.path().display().to_string(), "main", "", "");
     let daemon = Daemon::start(&config, &[]).owning(dir);
     daemon.wait_revision(&good, "the first revision");
+    // The commit is made on a side branch and main moves to it only once
+    // its blob is corrupt: a fetch in between would copy the good blob
+    // and never see the corruption.
+    git(repo.path(), &["checkout", "-q", "-b", "side"]);
     repo.write("deploy/plumb.yaml", "apps: []\n");
     let broken = repo.commit("blob to be corrupted");
     let object = repo.loose_object(&broken, "deploy/plumb.yaml");
@@ -549,6 +553,7 @@ fn a_corrupt_object_in_the_clone_is_reported() {
     perms.set_readonly(false);
     std::fs::set_permissions(&object, perms).unwrap();
     std::fs::write(&object, b"this is not zlib data").unwrap();
+    git(repo.path(), &["update-ref", "refs/heads/main", &broken]);
     let status = daemon.wait_source_error(WAIT, "the corrupt-object error");
     assert_eq!(status["source"]["revision"], good.as_str());
     assert!(status["source"]["error"]

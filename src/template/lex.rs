@@ -4,6 +4,8 @@
 //! offsets and lines are 1-based, as Go counts them, because error
 //! messages print both.
 
+use std::borrow::Cow;
+
 /// What an item is (Go's `itemType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ItemType {
@@ -97,25 +99,26 @@ impl ItemType {
     }
 }
 
-/// One token.
+/// One token. Its text borrows the input (tokens are cloned as the
+/// parser peeks and backs up; borrowing makes that free).
 #[derive(Clone, Debug)]
-pub struct Item {
+pub struct Item<'a> {
     /// What it is.
     pub typ: ItemType,
     /// Byte offset in the input.
     pub pos: usize,
     /// Its text (or the error message).
-    pub val: String,
+    pub val: Cow<'a, str>,
     /// The line it starts on.
     pub line: usize,
 }
 
-impl Item {
+impl Item<'_> {
     /// Go's `item.String()`, used in "unexpected X in Y" messages.
     pub fn describe(&self) -> String {
         match self.typ {
             ItemType::Eof => "EOF".into(),
-            ItemType::Error => self.val.clone(),
+            ItemType::Error => self.val.to_string(),
             t if t.is_keyword() => format!("<{}>", self.val),
             _ => {
                 if self.val.chars().count() > 10 {
@@ -139,7 +142,16 @@ fn is_space(c: char) -> bool {
 }
 
 fn is_alphanumeric(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_ascii_digit() || is_nd(c)
+    if c.is_ascii() {
+        return c == '_' || c.is_ascii_alphanumeric();
+    }
+    c.is_alphabetic() || is_nd(c)
+}
+
+/// Newlines in `s`: a byte count (the lexer's hot path; a `char` search
+/// costs several times more).
+fn count_newlines(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'\n').count()
 }
 
 /// Non-ASCII decimal digits: the common Nd blocks (Arabic-Indic, Devanagari,
@@ -201,14 +213,14 @@ struct Lexer<'a> {
     start_line: usize,
     break_ok: bool,
     continue_ok: bool,
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
 }
 
 const EOF: char = '\u{FFFF}';
 
 /// Lexes `input` completely. `break_ok`/`continue_ok` say whether those
 /// words are keywords (they are not when a function of that name exists).
-pub fn lex(input: &str, break_ok: bool, continue_ok: bool) -> Vec<Item> {
+pub fn lex(input: &str, break_ok: bool, continue_ok: bool) -> Vec<Item<'_>> {
     let mut l = Lexer {
         input,
         pos: 0,
@@ -234,7 +246,12 @@ impl<'a> Lexer<'a> {
             self.at_eof = true;
             return EOF;
         }
-        let c = self.input[self.pos..].chars().next().unwrap_or(EOF);
+        let b = self.input.as_bytes()[self.pos];
+        let c = if b.is_ascii() {
+            b as char
+        } else {
+            self.input[self.pos..].chars().next().unwrap_or(EOF)
+        };
         self.pos += c.len_utf8();
         if c == '\n' {
             self.line += 1;
@@ -250,7 +267,13 @@ impl<'a> Lexer<'a> {
 
     fn backup(&mut self) {
         if !self.at_eof && self.pos > 0 {
-            if let Some(c) = self.input[..self.pos].chars().next_back() {
+            let b = self.input.as_bytes()[self.pos - 1];
+            if b.is_ascii() {
+                self.pos -= 1;
+                if b == b'\n' {
+                    self.line -= 1;
+                }
+            } else if let Some(c) = self.input[..self.pos].chars().next_back() {
                 self.pos -= c.len_utf8();
                 if c == '\n' {
                     self.line -= 1;
@@ -263,7 +286,7 @@ impl<'a> Lexer<'a> {
         self.items.push(Item {
             typ,
             pos: self.start,
-            val: self.input[self.start..self.pos].to_string(),
+            val: Cow::Borrowed(&self.input[self.start..self.pos]),
             line: self.start_line,
         });
         self.start = self.pos;
@@ -271,14 +294,14 @@ impl<'a> Lexer<'a> {
     }
 
     fn ignore(&mut self) {
-        self.line += self.input[self.start..self.pos].matches('\n').count();
+        self.line += count_newlines(&self.input[self.start..self.pos]);
         self.start = self.pos;
         self.start_line = self.line;
     }
 
     fn accept(&mut self, valid: &str) -> bool {
         let c = self.next();
-        if c != EOF && valid.contains(c) {
+        if c.is_ascii() && valid.as_bytes().contains(&(c as u8)) {
             return true;
         }
         self.backup();
@@ -288,7 +311,7 @@ impl<'a> Lexer<'a> {
     fn accept_run(&mut self, valid: &str) {
         loop {
             let c = self.next();
-            if c == EOF || !valid.contains(c) {
+            if !c.is_ascii() || !valid.as_bytes().contains(&(c as u8)) {
                 break;
             }
         }
@@ -299,7 +322,7 @@ impl<'a> Lexer<'a> {
         self.items.push(Item {
             typ: ItemType::Error,
             pos: self.start,
-            val: message,
+            val: Cow::Owned(message),
             line: self.start_line,
         });
         None
@@ -360,7 +383,7 @@ impl<'a> Lexer<'a> {
             }
             self.pos -= trim;
             if self.pos > self.start {
-                self.line += self.input[self.start..self.pos].matches('\n').count();
+                self.line += count_newlines(&self.input[self.start..self.pos]);
                 self.emit(ItemType::Text);
             }
             self.pos += trim;
@@ -369,7 +392,7 @@ impl<'a> Lexer<'a> {
         }
         self.pos = self.input.len();
         if self.pos > self.start {
-            self.line += self.input[self.start..self.pos].matches('\n').count();
+            self.line += count_newlines(&self.input[self.start..self.pos]);
             self.emit(ItemType::Text);
         }
         self.emit(ItemType::Eof);
@@ -692,17 +715,14 @@ mod tests {
     fn kinds(input: &str) -> Vec<(ItemType, String)> {
         lex(input, true, true)
             .into_iter()
-            .map(|i| (i.typ, i.val))
+            .map(|i| (i.typ, i.val.into_owned()))
             .collect()
     }
 
     #[test]
     fn trims_around_actions_and_keeps_positions() {
         let items = lex("a  {{- .X -}}\n b", true, true);
-        let v: Vec<_> = items
-            .iter()
-            .map(|i| (i.typ, i.val.as_str(), i.pos))
-            .collect();
+        let v: Vec<_> = items.iter().map(|i| (i.typ, &*i.val, i.pos)).collect();
         assert_eq!(
             v,
             vec![
@@ -740,14 +760,14 @@ mod tests {
     #[test]
     fn errors_end_the_items() {
         let items = lex("{{ \"abc }}", true, true);
-        let last = items.last().map(|i| (i.typ, i.val.clone()));
+        let last = items.last().map(|i| (i.typ, i.val.to_string()));
         assert_eq!(
             last,
             Some((ItemType::Error, "unterminated quoted string".into()))
         );
         let items = lex("{{ .X ", true, true);
         assert_eq!(
-            items.last().map(|i| i.val.clone()),
+            items.last().map(|i| i.val.to_string()),
             Some("unclosed action".into())
         );
     }

@@ -4,6 +4,7 @@
 //! parse yields the file's own tree and one tree per `define`/`block`.
 //! Trees are plain data (`Send + Sync`): parse once, execute many.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
@@ -384,9 +385,9 @@ enum End {
     Else(usize),
 }
 
-struct Parser<'f> {
-    items: std::vec::IntoIter<Item>,
-    token: [Item; 3],
+struct Parser<'f, 'a> {
+    items: std::vec::IntoIter<Item<'a>>,
+    token: [Item<'a>; 3],
     peek_count: usize,
     /// The line of the last item read from the lexer (Go's token[0]).
     vars: Vec<String>,
@@ -400,11 +401,11 @@ struct Parser<'f> {
 
 type PResult<T> = Result<T, ParseError>;
 
-fn eof_item() -> Item {
+fn eof_item() -> Item<'static> {
     Item {
         typ: ItemType::Eof,
         pos: 0,
-        val: String::new(),
+        val: Cow::Borrowed(""),
         line: 0,
     }
 }
@@ -446,8 +447,8 @@ pub fn parse(name: &str, text: &str, has_function: &dyn Fn(&str) -> bool) -> PRe
     Ok(p.trees)
 }
 
-impl<'f> Parser<'f> {
-    fn next_from_lexer(&mut self) -> Item {
+impl<'f, 'a> Parser<'f, 'a> {
+    fn next_from_lexer(&mut self) -> Item<'a> {
         self.items.next().unwrap_or_else(|| {
             // After EOF or an error the lexer has nothing more; Go's
             // channel would be closed and yield zero items (EOF-like).
@@ -458,7 +459,7 @@ impl<'f> Parser<'f> {
         })
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             self.peek_count -= 1;
         } else {
@@ -471,18 +472,18 @@ impl<'f> Parser<'f> {
         self.peek_count += 1;
     }
 
-    fn backup2(&mut self, t1: Item) {
+    fn backup2(&mut self, t1: Item<'a>) {
         self.token[1] = t1;
         self.peek_count = 2;
     }
 
-    fn backup3(&mut self, t2: Item, t1: Item) {
+    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
         self.token[1] = t1;
         self.token[2] = t2;
         self.peek_count = 3;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             return self.token[self.peek_count - 1].clone();
         }
@@ -491,7 +492,7 @@ impl<'f> Parser<'f> {
         self.token[0].clone()
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let t = self.next();
             if t.typ != ItemType::Space {
@@ -500,7 +501,7 @@ impl<'f> Parser<'f> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'a> {
         let t = self.next_non_space();
         self.backup();
         t
@@ -513,7 +514,7 @@ impl<'f> Parser<'f> {
         )))
     }
 
-    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item> {
+    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
         let t = self.next_non_space();
         if t.typ != expected {
             return self.unexpected(&t, context);
@@ -521,7 +522,7 @@ impl<'f> Parser<'f> {
         Ok(t)
     }
 
-    fn expect_one_of(&mut self, a: ItemType, b: ItemType, context: &str) -> PResult<Item> {
+    fn expect_one_of(&mut self, a: ItemType, b: ItemType, context: &str) -> PResult<Item<'a>> {
         let t = self.next_non_space();
         if t.typ != a && t.typ != b {
             return self.unexpected(&t, context);
@@ -635,7 +636,7 @@ impl<'f> Parser<'f> {
         match token.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text(TextNode {
                 pos: token.pos,
-                text: token.val.into_boxed_str(),
+                text: Box::from(&*token.val),
             }))),
             ItemType::LeftDelim => {
                 self.action_line = token.line;
@@ -832,16 +833,16 @@ impl<'f> Parser<'f> {
                     self.next_non_space();
                     pipe.decl.push(VariableNode {
                         pos: v.pos,
-                        name: v.val.clone(),
+                        name: v.val.to_string(),
                     });
-                    self.vars.push(v.val.clone());
+                    self.vars.push(v.val.to_string());
                 } else if next.typ == ItemType::Char && next.val == "," {
                     self.next_non_space();
                     pipe.decl.push(VariableNode {
                         pos: v.pos,
-                        name: v.val.clone(),
+                        name: v.val.to_string(),
                     });
-                    self.vars.push(v.val.clone());
+                    self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -945,8 +946,7 @@ impl<'f> Parser<'f> {
             let chain_pos = self.peek().pos;
             let mut fields = Vec::new();
             while self.peek().typ == ItemType::Field {
-                let f = self.next().val;
-                fields.push(f[1..].to_string());
+                fields.push(self.next().val[1..].to_string());
             }
             return Ok(Some(match node {
                 Arg::Field { ident, .. } => {
@@ -997,7 +997,7 @@ impl<'f> Parser<'f> {
                 }
                 Arg::Identifier {
                     pos: token.pos,
-                    name: token.val,
+                    name: token.val.into_owned(),
                 }
             }
             ItemType::Dot => Arg::Dot(token.pos),
@@ -1036,7 +1036,7 @@ impl<'f> Parser<'f> {
             ItemType::String | ItemType::RawString => match unquote(&token.val) {
                 Ok(text) => Arg::String {
                     pos: token.pos,
-                    quoted: token.val,
+                    quoted: token.val.into_owned(),
                     text,
                 },
                 Err(e) => return self.error(e),

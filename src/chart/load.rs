@@ -246,6 +246,7 @@ pub fn load_files(mut files: Vec<File>) -> Result<Chart, LoadError> {
     let mut chart = Chart {
         metadata: Metadata::default(),
         values_yaml: None,
+        values_parsed: Default::default(),
         schema: None,
         templates: Vec::new(),
         files: Vec::new(),
@@ -264,9 +265,10 @@ pub fn load_files(mut files: Vec<File>) -> Result<Chart, LoadError> {
             }
             "values.yaml" => {
                 let text = text(&f);
-                super::values::load_values(&text)
+                let parsed = super::parse_values(&text)
                     .map_err(|e| err(format!("cannot load values.yaml: {e}")))?;
                 chart.values_yaml = Some(Arc::from(text));
+                chart.values_parsed = Ok(parsed).into();
             }
             "values.schema.json" => chart.schema = Some(f.data.clone()),
             "requirements.yaml" => {

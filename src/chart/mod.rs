@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 pub use metadata::{Dependency, Maintainer, Metadata};
 
-use crate::template::Value;
+use crate::template::{Frozen, Value};
 
 /// One file of a chart: its path relative to the chart's root, with `/`
 /// separators (`templates/deployment.yaml`), and its bytes.
@@ -47,8 +47,12 @@ pub struct File {
 pub struct Chart {
     /// `Chart.yaml` (with `requirements.yaml`'s dependencies for v1 charts).
     pub metadata: Metadata,
-    /// `values.yaml` as written; parsed per render (values are per render).
+    /// `values.yaml` as written.
     pub values_yaml: Option<Arc<str>>,
+    /// `values.yaml` parsed, on first use (the loader's check): each render
+    /// thaws its own copy, since renders mutate values and values are not
+    /// `Send`. Reset it when changing `values_yaml`.
+    pub values_parsed: std::sync::OnceLock<Result<Frozen, String>>,
     /// `values.schema.json`, if any.
     pub schema: Option<Arc<[u8]>>,
     /// Files under `templates/`, in path order.
@@ -83,10 +87,11 @@ impl Chart {
     /// # Errors
     /// The YAML error, as Helm words it.
     pub fn default_values(&self) -> Result<Value, String> {
-        match &self.values_yaml {
-            Some(text) => values::load_values(text),
-            None => Ok(Value::empty_map()),
-        }
+        let Some(text) = &self.values_yaml else {
+            return Ok(Value::empty_map());
+        };
+        let parsed = self.values_parsed.get_or_init(|| parse_values(text));
+        parsed.as_ref().map(Frozen::thaw).map_err(Clone::clone)
     }
 
     /// The files under `crds/` (Helm's `CRDObjects` of this chart alone),
@@ -94,6 +99,15 @@ impl Chart {
     pub fn crd_files(&self) -> impl Iterator<Item = &File> {
         self.files.iter().filter(|f| f.name.starts_with("crds/"))
     }
+}
+
+/// `values.yaml` parsed as Helm's `LoadValues` reads it, frozen for
+/// [`Chart::values_parsed`].
+fn parse_values(text: &str) -> Result<Frozen, String> {
+    // Values from YAML are plain data; an object cannot occur.
+    values::load_values(text)?
+        .freeze()
+        .ok_or_else(|| "values.yaml holds a non-data value".to_string())
 }
 
 /// A chart as one render sees it, after Helm's dependency processing: the

@@ -5498,6 +5498,7 @@ mod tests {
         Chart {
             metadata: Metadata::parse(&meta).expect("metadata"),
             values_yaml: None,
+            values_parsed: Default::default(),
             schema: schema.map(|s| s.as_bytes().into()),
             templates: Vec::new(),
             files: Vec::new(),

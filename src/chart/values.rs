@@ -925,6 +925,7 @@ mod tests {
         Chart {
             metadata: Metadata::parse(chart_yaml).expect("Chart.yaml"),
             values_yaml: Some(values.into()),
+            values_parsed: Default::default(),
             schema: None,
             templates: Vec::new(),
             files: Vec::new(),

@@ -52,7 +52,7 @@ pub mod yaml;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use value::{Elem, List, Map, Object, Str, Value};
+pub use value::{Elem, Frozen, List, Map, Object, Str, Value};
 
 use parse::Tree;
 

@@ -207,6 +207,124 @@ impl Drop for Map {
     }
 }
 
+/// A value as plain shared data (`Send + Sync`), for what outlives one
+/// render: a loaded chart keeps its parsed `values.yaml` frozen, and each
+/// render thaws a fresh copy instead of parsing the YAML again (renders
+/// mutate their values with `set`, so they cannot share one).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Frozen {
+    /// [`Value::Nil`].
+    Nil,
+    /// [`Value::Bool`].
+    Bool(bool),
+    /// [`Value::Int`].
+    Int(i64),
+    /// [`Value::Int64`].
+    Int64(i64),
+    /// [`Value::Float`].
+    Float(f64),
+    /// [`Value::String`].
+    String(std::sync::Arc<str>),
+    /// [`Value::Bytes`].
+    Bytes(std::sync::Arc<[u8]>),
+    /// [`Value::List`]: element type, items, whether it is a nil slice.
+    List(Elem, Vec<Frozen>, bool),
+    /// [`Value::Map`]: value type, type name, entries in key order.
+    Map(
+        Elem,
+        Option<&'static str>,
+        Vec<(std::sync::Arc<str>, Frozen)>,
+    ),
+}
+
+/// Deep enough for YAML's 10,000 levels on a 2 MiB thread.
+const RED_ZONE: usize = 64 * 1024;
+const NEW_STACK: usize = 1024 * 1024;
+
+impl Value {
+    /// This value as plain data, or `None` if it holds an object (a
+    /// struct such as `.Release`), which only lives within a render.
+    pub fn freeze(&self) -> Option<Frozen> {
+        stacker::maybe_grow(RED_ZONE, NEW_STACK, || {
+            Some(match self {
+                Value::Nil => Frozen::Nil,
+                Value::Bool(b) => Frozen::Bool(*b),
+                Value::Int(i) => Frozen::Int(*i),
+                Value::Int64(i) => Frozen::Int64(*i),
+                Value::Float(f) => Frozen::Float(*f),
+                Value::String(s) => Frozen::String(std::sync::Arc::from(&**s)),
+                Value::Bytes(b) => Frozen::Bytes(std::sync::Arc::from(&**b)),
+                Value::List(l) => Frozen::List(
+                    l.elem,
+                    l.items.iter().map(Value::freeze).collect::<Option<_>>()?,
+                    l.nil,
+                ),
+                Value::Map(m) => Frozen::Map(
+                    m.elem,
+                    m.named,
+                    m.borrow()
+                        .iter()
+                        .map(|(k, v)| Some((std::sync::Arc::from(&**k), v.freeze()?)))
+                        .collect::<Option<_>>()?,
+                ),
+                Value::Object(_) => return None,
+            })
+        })
+    }
+}
+
+impl Frozen {
+    /// A fresh value with this content: maps are new Go maps, owned by
+    /// the caller's render.
+    pub fn thaw(&self) -> Value {
+        stacker::maybe_grow(RED_ZONE, NEW_STACK, || match self {
+            Frozen::Nil => Value::Nil,
+            Frozen::Bool(b) => Value::Bool(*b),
+            Frozen::Int(i) => Value::Int(*i),
+            Frozen::Int64(i) => Value::Int64(*i),
+            Frozen::Float(f) => Value::Float(*f),
+            Frozen::String(s) => Value::String(Rc::from(&**s)),
+            Frozen::Bytes(b) => Value::Bytes(Rc::from(&**b)),
+            Frozen::List(elem, items, nil) => Value::List(List {
+                elem: *elem,
+                items: Rc::new(items.iter().map(Frozen::thaw).collect()),
+                nil: *nil,
+            }),
+            Frozen::Map(elem, named, entries) => {
+                let mut map = Map::from_entries(
+                    *elem,
+                    entries
+                        .iter()
+                        .map(|(k, v)| (Rc::from(&**k), v.thaw()))
+                        .collect(),
+                );
+                map.named = *named;
+                Value::Map(map)
+            }
+        })
+    }
+}
+
+impl Drop for Frozen {
+    /// Iteratively, as for [`Value`]: deep YAML must not overflow the
+    /// stack when a chart is dropped.
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        match self {
+            Frozen::List(_, items, _) => stack.append(items),
+            Frozen::Map(_, _, entries) => stack.extend(entries.drain(..).map(|(_, v)| v)),
+            _ => return,
+        }
+        while let Some(mut v) = stack.pop() {
+            match &mut v {
+                Frozen::List(_, items, _) => stack.append(items),
+                Frozen::Map(_, _, entries) => stack.extend(entries.drain(..).map(|(_, v)| v)),
+                _ => {}
+            }
+        }
+    }
+}
+
 impl Default for Map {
     fn default() -> Self {
         Map::new()
@@ -571,6 +689,69 @@ mod tests {
                     };
                 }
                 drop(v);
+            })
+            .expect("thread starts");
+        assert!(handle.join().is_ok());
+    }
+
+    #[test]
+    fn frozen_values_thaw_into_independent_copies() {
+        fn assert_shareable<T: Send + Sync>() {}
+        assert_shareable::<Frozen>();
+
+        let inner = Value::map(BTreeMap::from([(Str::from("port"), Value::Float(80.0))]));
+        let mut top = BTreeMap::new();
+        top.insert(Str::from("service"), inner);
+        top.insert(
+            Str::from("list"),
+            Value::list(vec![Value::Int(1), Value::Nil, Value::str("x")]),
+        );
+        top.insert(Str::from("on"), Value::Bool(true));
+        top.insert(Str::from("raw"), Value::Bytes(Rc::from(&b"\x00\xff"[..])));
+        let original = Value::map(top);
+        let frozen = original.freeze().expect("plain data freezes");
+
+        let first = frozen.thaw();
+        let second = frozen.thaw();
+        // A render's `set` on its copy must not reach the next render's.
+        let Value::Map(first_map) = &first else {
+            panic!("a map thaws as a map")
+        };
+        let Some(Value::Map(service)) = first_map.get("service") else {
+            panic!("nested map thaws as a map")
+        };
+        service.insert("port", Value::Float(8080.0));
+        first_map.insert("added", Value::Int(2));
+
+        assert_eq!(second.freeze(), Some(frozen.clone()));
+        assert_ne!(first.freeze(), Some(frozen.clone()));
+        assert_eq!(original.freeze(), Some(frozen));
+    }
+
+    #[test]
+    fn deeply_nested_values_freeze_and_thaw_on_a_small_stack() {
+        let handle = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let mut v = Value::str("leaf");
+                for i in 0..20_000 {
+                    v = if i % 2 == 0 {
+                        Value::list(vec![v])
+                    } else {
+                        Value::map(BTreeMap::from([(Str::from("k"), v)]))
+                    };
+                }
+                let frozen = v.freeze().expect("plain data freezes");
+                // Walk down iteratively: every level came back, in order.
+                let mut level = frozen.thaw();
+                for i in (0..20_000).rev() {
+                    level = match (i % 2, &level) {
+                        (0, Value::List(l)) => l.items[0].clone(),
+                        (1, Value::Map(m)) => m.get("k").expect("key k survives"),
+                        _ => panic!("level {i} changed shape"),
+                    };
+                }
+                assert!(matches!(&level, Value::String(s) if &**s == "leaf"));
             })
             .expect("thread starts");
         assert!(handle.join().is_ok());

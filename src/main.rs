@@ -141,6 +141,13 @@ enum Command {
 /// Exit code for usage and configuration errors, and for unbuilt commands.
 const EXIT_USAGE: u8 = 2;
 
+/// [`plumb::tune_allocator`], run by the loader before Rust's runtime
+/// allocates (priority 100: before mimalloc's own constructor at 101).
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array.00100"]
+static TUNE_ALLOCATOR: extern "C" fn() = plumb::tune_allocator;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

@@ -212,10 +212,14 @@ fn peer(cases: &[Case]) -> BTreeMap<String, f64> {
     out
 }
 
-/// Runs `plumb template` for a case as a whole process: wall ms and the
-/// child's peak RSS in MB.
+/// `plumb template` of a case as a whole process: wall time and peak RSS.
+/// Measured by this bench binary re-run as a small fresh process
+/// ([`measure_child`]): Linux counts a spawned child's peak RSS from the
+/// address space it was forked from, so a child spawned straight from this
+/// bench would report the bench's own peak, not plumb's.
 fn process(c: &Case) -> Option<(f64, f64)> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumb"));
+    let mut cmd = Command::new(std::env::current_exe().ok()?);
+    cmd.arg(MEASURE_CHILD).arg(env!("CARGO_BIN_EXE_plumb"));
     cmd.arg("template").args(&c.args.positionals);
     for f in &c.args.values_files {
         cmd.arg("-f").arg(f);
@@ -226,9 +230,29 @@ fn process(c: &Case) -> Option<(f64, f64)> {
     if let Some(ns) = &c.args.namespace {
         cmd.arg("--namespace").arg(ns);
     }
-    cmd.stdout(std::process::Stdio::null());
+    let out = cmd.output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace().map(str::parse::<f64>);
+    match (fields.next(), fields.next()) {
+        (Some(Ok(ms)), Some(Ok(rss))) => Some((ms, rss)),
+        _ => None,
+    }
+}
+
+const MEASURE_CHILD: &str = "--measure-child";
+
+/// Runs `argv` (output discarded) and prints its wall time in ms and its
+/// peak RSS in MB, or nothing if it fails to start.
+fn measure_child(argv: &[String]) {
+    let Some((program, args)) = argv.split_first() else {
+        return;
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args).stdout(std::process::Stdio::null());
     let t = Instant::now();
-    let mut child = cmd.spawn().ok()?;
+    let Ok(mut child) = cmd.spawn() else {
+        return;
+    };
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
@@ -238,13 +262,18 @@ fn process(c: &Case) -> Option<(f64, f64)> {
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     if r != pid {
         let _ = child.wait();
-        return None;
+        return;
     }
-    Some((ms, usage.ru_maxrss as f64 / 1024.0))
+    println!("{ms} {}", usage.ru_maxrss as f64 / 1024.0);
 }
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(MEASURE_CHILD) {
+        measure_child(&args[2..]);
+        return;
+    }
+    if !args.iter().any(|a| a == "--bench") {
         println!("render bench: skipped in test mode (run scripts/bench render)");
         return;
     }
@@ -259,6 +288,15 @@ fn main() {
     cases.extend(real.iter().filter_map(|d| case(d)));
     cases.extend(example_case(root, &tmp));
     cases.extend(generated_case(&tmp));
+    // `scripts/bench render -- NAME...` (or `cargo bench --bench render --
+    // NAME`) times only the charts whose name contains one of the NAMEs.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if !only.is_empty() {
+        cases.retain(|c| only.iter().any(|o| c.name.contains(o.as_str())));
+    }
     let peers = peer(&cases);
     println!(
         "{:<28} {:>9} {:>9} {:>9} {:>9} {:>8}",

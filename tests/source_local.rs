@@ -213,6 +213,10 @@ fn a_missing_object_is_reported_and_the_last_good_revision_stays() {
     let good = head(repo.path());
     let daemon = follow(repo.path(), "main");
     daemon.wait_revision(&good, "the first revision");
+    // The commit is made on a side branch and main moves to it only once
+    // its blob is gone: a read in between would find the blob and never
+    // see it missing (this failed at random under full-suite load).
+    git(repo.path(), &["checkout", "-q", "-b", "side"]);
     repo.write(
         "deploy/plumb.yaml",
         "apps:\n  - name: demo\n    namespace: demo\n    path: manifests\n    prune: false\n",
@@ -220,6 +224,7 @@ fn a_missing_object_is_reported_and_the_last_good_revision_stays() {
     let broken = repo.commit("manifest whose blob goes missing");
     let object = repo.loose_object(&broken, "deploy/plumb.yaml");
     std::fs::remove_file(&object).expect("the blob is a loose object");
+    git(repo.path(), &["update-ref", "refs/heads/main", &broken]);
     let status = daemon.wait_source_error(Duration::from_secs(20), "the read error");
     assert_eq!(status["source"]["revision"], good.as_str());
     let error = status["source"]["error"].as_str().unwrap();

@@ -19,7 +19,7 @@ use serde_json::Value;
 pub use self::chart::{CacheUse, ChartUse, ReleaseRecord, RenderCache};
 use crate::manifest::{AppSource, AppSpec};
 pub use crate::object::{Object, Origin};
-use crate::tree::TreeFile;
+use crate::tree::{FileMode, TreeFile};
 
 /// Where a renderer reads an app's files: a git revision in the daemon, the
 /// working tree for `plumb render --worktree`, a fixture in tests.
@@ -39,6 +39,23 @@ pub trait FileSource {
     /// Whatever kept the file from being read (a directory is an error).
     fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError>;
 
+    /// What is at `path`: a file with its mode (a symlink's content is its
+    /// target), a directory, or nothing; chart loading follows symlinks
+    /// with it. The default reads through [`read_file`](Self::read_file),
+    /// so it sees every file as regular.
+    ///
+    /// # Errors
+    /// Whatever kept the path from being read.
+    fn entry(&self, path: &str) -> Result<PathEntry, ReadError> {
+        match self.read_file(path) {
+            Ok(Some(content)) => Ok(PathEntry::File(FileMode::Regular, content)),
+            Ok(None) if self.files_under(path)?.is_empty() => Ok(PathEntry::Missing),
+            Ok(None) => Ok(PathEntry::Dir),
+            Err(_) if self.files_under(path).is_ok_and(|f| !f.is_empty()) => Ok(PathEntry::Dir),
+            Err(e) => Err(e),
+        }
+    }
+
     /// An id of the file or directory at `path` that changes exactly when
     /// its content does (git's blob or tree id), for caches; `None` when
     /// the source has no such id (a working tree) or nothing is there.
@@ -48,6 +65,17 @@ pub trait FileSource {
 
     /// How messages show `dir` (e.g. `gitops-repo/manifests`).
     fn shown(&self, dir: &str) -> String;
+}
+
+/// What a [`FileSource`] holds at a path ([`FileSource::entry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathEntry {
+    /// Nothing is there.
+    Missing,
+    /// A directory: read it with [`FileSource::files_under`].
+    Dir,
+    /// A file, its mode and bytes (a symlink's target text).
+    File(FileMode, Vec<u8>),
 }
 
 /// Why a [`FileSource`] could not read a directory.

@@ -480,6 +480,82 @@ fn check_and_render_handle_chart_apps() {
 }
 
 #[test]
+fn chart_symlinks_load_their_targets_as_helm_follows_them() {
+    use std::os::unix::fs::symlink;
+    let repo = TestRepo::with_chart_app();
+    let cm = |name: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  greeting: {{{{ .Values.greeting | quote }}}}\n")
+    };
+    repo.write("deploy/shared/cm.yaml", &cm("linked-file"));
+    repo.write("deploy/shared/extra/one.yaml", &cm("linked-dir"));
+    repo.write("deploy/shared/chained/three.yaml", &cm("linked-chain"));
+    let templates = repo.path().join("deploy/charts/shop/templates");
+    let shared = repo.path().join("deploy/shared");
+    symlink("../../../shared/cm.yaml", templates.join("shared.yaml")).expect("symlink");
+    symlink("../../../shared/extra", templates.join("extra")).expect("symlink");
+    // A link to a link: the second resolves from where it sits.
+    symlink("chained/three.yaml", shared.join("to-three.yaml")).expect("symlink");
+    symlink(
+        "../../../shared/to-three.yaml",
+        templates.join("chain.yaml"),
+    )
+    .expect("symlink");
+    repo.commit("templates shared through symlinks");
+    let (_dir, config) = agent_config(repo.path(), "");
+
+    for args in [
+        &["render", "chart-shop"][..],
+        &["render", "chart-shop", "--worktree"],
+    ] {
+        let out = plumb(args, Some(&config));
+        let rendered = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {rendered}");
+        for (source, name) in [
+            ("shop/templates/shared.yaml", "linked-file"),
+            ("shop/templates/extra/one.yaml", "linked-dir"),
+            ("shop/templates/chain.yaml", "linked-chain"),
+        ] {
+            assert!(
+                rendered.contains(&format!("# Source: {source}:1 (document 1)\n")),
+                "{args:?}: {source} is rendered: {rendered}"
+            );
+            assert!(rendered.contains(&format!("name: {name}")), "{rendered}");
+        }
+        assert!(
+            rendered.contains("greeting: hello from the test environment"),
+            "linked templates are templates: {rendered}"
+        );
+        assert!(
+            !rendered.contains("../../../shared"),
+            "no link text is loaded as content: {rendered}"
+        );
+    }
+
+    for (link, target, want) in [
+        (
+            "escape.yaml",
+            "../../../../etc/hostname",
+            "symlink templates/escape.yaml -> ../../../../etc/hostname points outside the watched directory",
+        ),
+        (
+            "gone.yaml",
+            "../../../shared/nope.yaml",
+            "error evaluating symlink templates/gone.yaml: ../../../shared/nope.yaml: no such file or directory",
+        ),
+    ] {
+        symlink(target, templates.join(link)).expect("symlink");
+        repo.commit("a bad link");
+        let out = plumb(&["render", "chart-shop"], Some(&config));
+        let rendered = text(&out);
+        assert_ne!(out.status.code(), Some(0), "{rendered}");
+        assert!(rendered.contains(want), "{rendered}");
+        assert!(rendered.contains("inside the watched directory"), "the hint: {rendered}");
+        std::fs::remove_file(templates.join(link)).expect("rm link");
+        repo.commit("link dropped");
+    }
+}
+
+#[test]
 fn check_lists_every_bad_values_file_of_a_chart_app() {
     let repo = TestRepo::with_chart_app();
     repo.write("deploy/environments/test.yaml", "greeting: [unclosed\n");

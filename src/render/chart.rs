@@ -22,13 +22,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{check_duplicates, parse_documents, push_object, FileSource, Object, Origin};
-use super::{RenderEnv, RenderError, Rendered};
+use super::{PathEntry, RenderEnv, RenderError, Rendered};
 use crate::chart::engine::ReleaseInfo;
 use crate::chart::objects::{Capabilities, KubeVersion};
 use crate::chart::values::{self, ValueOptions};
 use crate::chart::{load, render_chart, Chart, ChartError, RenderOptions};
 use crate::manifest::AppSpec;
 use crate::object::PRUNE_ANNOTATION;
+use crate::tree::{FileMode, TreeFile};
 
 /// How many loaded charts and how many rendered results an app's cache
 /// keeps: the current revision, the one before (a rollback) and one more.
@@ -277,6 +278,7 @@ fn load_chart(dir: &str, shown: &str, files: &dyn FileSource) -> Result<Loaded, 
             hint: "`chart:` names a chart directory (holding Chart.yaml), relative to plumb.yaml",
         });
     }
+    let tree = follow_symlinks(dir, shown, tree, files)?;
     let digest = fingerprint_files(tree.iter().map(|f| (f.path.as_str(), f.content.as_slice())));
     let chart = load::load_tree(tree.into_iter().map(|f| (f.path, f.content)).collect())
         .map_err(|e| RenderError::Chart {
@@ -299,6 +301,131 @@ fn load_chart(dir: &str, shown: &str, files: &dyn FileSource) -> Result<Loaded, 
         chart: Arc::new(chart),
         digest,
     })
+}
+
+/// Links one chart file may go through (Linux's MAXSYMLINKS).
+const MAX_LINK_HOPS: usize = 40;
+/// Files a chart may hold once its directory links are followed: a bound
+/// for link loops (`templates/all -> ..`).
+const MAX_LINKED_FILES: usize = 100_000;
+
+/// Follows the symlinks among a chart's files as Helm's loader does
+/// (`sympath.Walk`): a link to a file loads that file's bytes under the
+/// link's name, a link to a directory loads the directory's files below the
+/// link. Git stores a link as its target text, so without this a chart with
+/// `values.yaml -> ../common/values.yaml` would load that path as its
+/// values. Targets resolve inside the watched directory (plumb reads
+/// nothing else of the repo, and never the disk outside it); a target that
+/// leaves it or that does not exist is an error naming the link.
+fn follow_symlinks(
+    dir: &str,
+    shown: &str,
+    tree: Vec<TreeFile>,
+    files: &dyn FileSource,
+) -> Result<Vec<TreeFile>, RenderError> {
+    let error = |message: String| {
+        RenderError::Chart {
+        chart: shown.to_string(),
+        message,
+        hint: "chart symlinks must point to files or directories inside the watched directory, by a relative path; commit the target or copy the file into the chart",
+    }
+    };
+    let read_error = |source| RenderError::Read {
+        dir: shown.to_string(),
+        source,
+    };
+    let mut out = Vec::with_capacity(tree.len());
+    // (the file as the chart sees it, where its content sits in the
+    // watched directory, links followed to reach it)
+    let mut todo: Vec<(TreeFile, String, usize)> = tree
+        .into_iter()
+        .rev()
+        .map(|f| {
+            let at = join_path(dir, &f.path);
+            (f, at, 0)
+        })
+        .collect();
+    while let Some((file, at, hops)) = todo.pop() {
+        if file.mode != FileMode::Symlink {
+            out.push(file);
+            continue;
+        }
+        let target_text = String::from_utf8_lossy(&file.content).into_owned();
+        if hops >= MAX_LINK_HOPS {
+            return Err(error(format!(
+                "symlink {}: too many levels of symbolic links",
+                file.path
+            )));
+        }
+        let Some(target) = resolve_link(&at, &target_text) else {
+            return Err(error(format!(
+                "symlink {} -> {target_text} points outside the watched directory",
+                file.path
+            )));
+        };
+        match files.entry(&target).map_err(read_error)? {
+            PathEntry::File(mode, content) => {
+                let linked = TreeFile {
+                    path: file.path,
+                    mode,
+                    content,
+                };
+                todo.push((linked, target, hops + 1));
+            }
+            PathEntry::Dir => {
+                let below = files.files_under(&target).map_err(read_error)?;
+                if out.len() + todo.len() + below.len() > MAX_LINKED_FILES {
+                    return Err(error(format!(
+                        "symlink {} -> {target_text}: more than {MAX_LINKED_FILES} files below it (a link loop?)",
+                        file.path
+                    )));
+                }
+                for f in below.into_iter().rev() {
+                    let at = join_path(&target, &f.path);
+                    let path = format!("{}/{}", file.path, f.path);
+                    todo.push((TreeFile { path, ..f }, at, hops + 1));
+                }
+            }
+            PathEntry::Missing => {
+                return Err(error(format!(
+                    "error evaluating symlink {}: {target_text}: no such file or directory",
+                    file.path
+                )))
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// `a/b`, or `b` when `a` is empty.
+fn join_path(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}/{b}")
+    }
+}
+
+/// Where the link at `link` (a path in the watched directory) points, as a
+/// clean path in the watched directory; `None` for an absolute target or
+/// one that climbs out.
+fn resolve_link(link: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link.split('/').filter(|p| !p.is_empty()).collect();
+    parts.pop(); // the link's own name
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// The values files' shown names and texts, in order.
@@ -876,6 +1003,35 @@ mod tests {
         lru.put(5, 50);
         assert_eq!(lru.get(&2), Some(20), "a used entry stays");
         assert_eq!(lru.get(&3), None);
+    }
+
+    #[test]
+    fn symlink_targets_resolve_inside_the_watched_directory() {
+        let cases = [
+            (
+                "charts/a/values.yaml",
+                "../../common/values.yaml",
+                Some("common/values.yaml"),
+            ),
+            (
+                "charts/a/templates/x.yaml",
+                "./y.yaml",
+                Some("charts/a/templates/y.yaml"),
+            ),
+            ("charts/a/t", "../b//c/./d", Some("charts/b/c/d")),
+            ("charts/a/t", "../../..", None),
+            ("charts/a/t", "../../../etc/passwd", None),
+            ("charts/a/t", "/etc/passwd", None),
+            ("top", "..", None),
+            ("charts/a/t", "../..", Some("")),
+        ];
+        for (link, target, want) in cases {
+            assert_eq!(
+                resolve_link(link, target).as_deref(),
+                want,
+                "{link} -> {target}"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Oid, Repository};
 
 use crate::config::{repo_path, RepoLocation, SourceConfig};
+use crate::render::PathEntry;
 use crate::tree::{FileMode, TreeFile};
 
 /// Errors from reading the source. Each names the repository and what was asked.
@@ -216,6 +217,43 @@ impl Source {
         Ok(Some(blob.content().to_vec()))
     }
 
+    /// What the revision holds at `rel` (relative to the followed
+    /// sub-path): a blob with its mode, a tree, or nothing (a submodule
+    /// counts as nothing: its files are not in this repo).
+    ///
+    /// # Errors
+    /// [`SourceError::Object`] for an unreadable revision or object.
+    pub fn entry(&self, revision: &str, rel: &str) -> Result<PathEntry, SourceError> {
+        let full = self.full_path(rel);
+        let object_error = |source| SourceError::Object {
+            repo: self.name.clone(),
+            what: full.clone(),
+            revision: short_id(revision).to_string(),
+            source,
+        };
+        let tree = Oid::from_str(revision)
+            .and_then(|oid| self.repo.find_commit(oid))
+            .and_then(|c| c.tree())
+            .map_err(object_error)?;
+        if full.is_empty() {
+            return Ok(PathEntry::Dir);
+        }
+        let entry = match tree.get_path(Path::new(&full)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(PathEntry::Missing),
+            Err(e) => return Err(object_error(e)),
+        };
+        match entry.kind() {
+            Some(ObjectType::Tree) => Ok(PathEntry::Dir),
+            Some(ObjectType::Blob) => {
+                let mode = FileMode::from_git(entry.filemode()).unwrap_or(FileMode::Regular);
+                let blob = self.repo.find_blob(entry.id()).map_err(object_error)?;
+                Ok(PathEntry::File(mode, blob.content().to_vec()))
+            }
+            _ => Ok(PathEntry::Missing),
+        }
+    }
+
     /// Git's id of the blob or tree at `rel` (relative to the followed
     /// sub-path) at a revision: it changes exactly when the content below
     /// `rel` does. `Ok(None)` when nothing is there.
@@ -394,6 +432,12 @@ impl crate::render::FileSource for RevisionFiles<'_> {
             .map_err(|e| Box::new(e) as crate::render::ReadError)
     }
 
+    fn entry(&self, path: &str) -> Result<PathEntry, crate::render::ReadError> {
+        self.source
+            .entry(self.revision, path)
+            .map_err(|e| Box::new(e) as crate::render::ReadError)
+    }
+
     fn content_id(&self, path: &str) -> Option<String> {
         self.source.object_id(self.revision, path).ok().flatten()
     }
@@ -458,6 +502,27 @@ impl crate::render::FileSource for WorktreeFiles {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Box::new(e)),
         }
+    }
+
+    fn entry(&self, path: &str) -> Result<PathEntry, crate::render::ReadError> {
+        let full = self.root.join(path);
+        let meta = match std::fs::symlink_metadata(&full) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PathEntry::Missing),
+            Err(e) => return Err(Box::new(e)),
+        };
+        if meta.is_dir() {
+            return Ok(PathEntry::Dir);
+        }
+        let mode = FileMode::from_metadata(&meta);
+        let content = match mode {
+            FileMode::Symlink => std::fs::read_link(&full)?
+                .to_string_lossy()
+                .into_owned()
+                .into_bytes(),
+            _ => std::fs::read(&full)?,
+        };
+        Ok(PathEntry::File(mode, content))
     }
 
     fn shown(&self, dir: &str) -> String {

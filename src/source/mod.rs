@@ -188,33 +188,15 @@ impl Source {
     /// [`SourceError::Object`] for an unreadable object,
     /// [`SourceError::NotAFile`] when the path is a directory.
     pub fn read_file(&self, revision: &str, rel: &str) -> Result<Option<Vec<u8>>, SourceError> {
-        let full = self.full_path(rel);
-        let object_error = |source| SourceError::Object {
-            repo: self.name.clone(),
-            what: full.clone(),
-            revision: short_id(revision).to_string(),
-            source,
-        };
-        let oid = Oid::from_str(revision).map_err(object_error)?;
-        let tree = self
-            .repo
-            .find_commit(oid)
-            .and_then(|c| c.tree())
-            .map_err(object_error)?;
-        let entry = match tree.get_path(Path::new(&full)) {
-            Ok(entry) => entry,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(object_error(e)),
-        };
-        if entry.kind() != Some(ObjectType::Blob) {
-            return Err(SourceError::NotAFile {
+        match self.entry(revision, rel)? {
+            PathEntry::File(_, content) => Ok(Some(content)),
+            PathEntry::Missing => Ok(None),
+            PathEntry::Dir => Err(SourceError::NotAFile {
                 repo: self.name.clone(),
-                path: full,
+                path: self.full_path(rel),
                 revision: short_id(revision).to_string(),
-            });
+            }),
         }
-        let blob = self.repo.find_blob(entry.id()).map_err(object_error)?;
-        Ok(Some(blob.content().to_vec()))
     }
 
     /// What the revision holds at `rel` (relative to the followed
@@ -225,16 +207,8 @@ impl Source {
     /// [`SourceError::Object`] for an unreadable revision or object.
     pub fn entry(&self, revision: &str, rel: &str) -> Result<PathEntry, SourceError> {
         let full = self.full_path(rel);
-        let object_error = |source| SourceError::Object {
-            repo: self.name.clone(),
-            what: full.clone(),
-            revision: short_id(revision).to_string(),
-            source,
-        };
-        let tree = Oid::from_str(revision)
-            .and_then(|oid| self.repo.find_commit(oid))
-            .and_then(|c| c.tree())
-            .map_err(object_error)?;
+        let object_error = self.object_error(revision, &full);
+        let tree = self.root_tree(revision, &full)?;
         if full.is_empty() {
             return Ok(PathEntry::Dir);
         }
@@ -262,23 +236,36 @@ impl Source {
     /// [`SourceError::Object`] for an unreadable revision.
     pub fn object_id(&self, revision: &str, rel: &str) -> Result<Option<String>, SourceError> {
         let full = self.full_path(rel);
-        let object_error = |source| SourceError::Object {
-            repo: self.name.clone(),
-            what: full.clone(),
-            revision: short_id(revision).to_string(),
-            source,
-        };
-        let tree = Oid::from_str(revision)
-            .and_then(|oid| self.repo.find_commit(oid))
-            .and_then(|c| c.tree())
-            .map_err(object_error)?;
+        let tree = self.root_tree(revision, &full)?;
         if full.is_empty() {
             return Ok(Some(tree.id().to_string()));
         }
         match tree.get_path(Path::new(&full)) {
             Ok(entry) => Ok(Some(entry.id().to_string())),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(object_error(e)),
+            Err(e) => Err(self.object_error(revision, &full)(e)),
+        }
+    }
+
+    /// The root tree of `revision`; errors name `full`, the path wanted.
+    fn root_tree(&self, revision: &str, full: &str) -> Result<git2::Tree<'_>, SourceError> {
+        Oid::from_str(revision)
+            .and_then(|oid| self.repo.find_commit(oid))
+            .and_then(|c| c.tree())
+            .map_err(self.object_error(revision, full))
+    }
+
+    /// Wraps a git error in reading `full` at `revision`.
+    fn object_error<'s>(
+        &'s self,
+        revision: &'s str,
+        full: &'s str,
+    ) -> impl Fn(git2::Error) -> SourceError + Copy + 's {
+        move |source| SourceError::Object {
+            repo: self.name.clone(),
+            what: full.to_string(),
+            revision: short_id(revision).to_string(),
+            source,
         }
     }
 
@@ -299,16 +286,8 @@ impl Source {
     /// [`SourceError::NotAFile`] when `rel` is a file.
     pub fn files_under(&self, revision: &str, rel: &str) -> Result<Vec<TreeFile>, SourceError> {
         let full = self.full_path(rel);
-        let object_error = |source| SourceError::Object {
-            repo: self.name.clone(),
-            what: full.clone(),
-            revision: short_id(revision).to_string(),
-            source,
-        };
-        let root = Oid::from_str(revision)
-            .and_then(|oid| self.repo.find_commit(oid))
-            .and_then(|c| c.tree())
-            .map_err(object_error)?;
+        let object_error = self.object_error(revision, &full);
+        let root = self.root_tree(revision, &full)?;
         let tree = if full.is_empty() {
             root
         } else {
@@ -319,7 +298,7 @@ impl Source {
                 Ok(_) => {
                     return Err(SourceError::NotAFile {
                         repo: self.name.clone(),
-                        path: full,
+                        path: full.clone(),
                         revision: short_id(revision).to_string(),
                     })
                 }

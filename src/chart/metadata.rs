@@ -129,38 +129,44 @@ impl Metadata {
             Value::Map(m) => m,
             Value::Nil => return Ok(()),
             other => {
+                // Chart.yaml is first read for its apiVersion alone.
+                let go_type = if file == "Chart.yaml" {
+                    "loader.chartBase"
+                } else {
+                    "v2.Metadata"
+                };
                 return Err(MetadataError(format!(
-                    "cannot load {file}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type chart.Metadata",
+                    "cannot load {file}: {DECODING}cannot unmarshal {} into Go value of type {go_type}",
                     json_kind(&other)
-                )))
+                )));
             }
         };
-        let ctx = |field: &str| {
-            format!("cannot load {file}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {{}} into Go struct field Metadata.{field} of type {{}}")
+        let top = Field {
+            file,
+            path: String::new(),
+            at_key: true,
+            value: &Value::Nil,
         };
         for (key, v) in map.entries() {
-            let f = |name: &str| Field {
-                ctx: ctx(name),
-                value: &v,
-            };
+            let f = top.key(&key, &v);
             match &*key {
-                "name" => self.name = f("name").string()?,
-                "home" => self.home = f("home").string()?,
-                "sources" => self.sources = f("sources").strings()?,
-                "version" => self.version = f("version").string()?,
-                "description" => self.description = f("description").string()?,
-                "keywords" => self.keywords = f("keywords").strings()?,
-                "maintainers" => self.maintainers = maintainers(&v, &ctx("maintainers"))?,
-                "icon" => self.icon = f("icon").string()?,
-                "apiVersion" => self.api_version = f("apiVersion").string()?,
-                "condition" => self.condition = f("condition").string()?,
-                "tags" => self.tags = f("tags").string()?,
-                "appVersion" => self.app_version = f("appVersion").string()?,
-                "deprecated" => self.deprecated = f("deprecated").boolean()?,
-                "annotations" => self.annotations = f("annotations").string_map()?,
-                "kubeVersion" => self.kube_version = f("kubeVersion").string()?,
-                "dependencies" => self.dependencies = dependencies(&v, &ctx("dependencies"))?,
-                "type" => self.chart_type = f("type").string()?,
+                "name" => self.name = f.string()?,
+                "home" => self.home = f.string()?,
+                "sources" => self.sources = f.strings()?,
+                "version" => self.version = f.string()?,
+                "description" => self.description = f.string()?,
+                "keywords" => self.keywords = f.strings()?,
+                "maintainers" => self.maintainers = maintainers(&f)?,
+                "icon" => self.icon = f.string()?,
+                "apiVersion" => self.api_version = f.string()?,
+                "condition" => self.condition = f.string()?,
+                "tags" => self.tags = f.string()?,
+                "appVersion" => self.app_version = f.string()?,
+                "deprecated" => self.deprecated = f.boolean()?,
+                "annotations" => self.annotations = f.string_map()?,
+                "kubeVersion" => self.kube_version = f.string()?,
+                "dependencies" => self.dependencies = dependencies(&f)?,
+                "type" => self.chart_type = f.string()?,
                 _ => {}
             }
         }
@@ -351,19 +357,53 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-/// A field being read: its error context and value.
+/// What sigs.k8s.io/yaml's errors say before Go's decoder speaks.
+const DECODING: &str = "error unmarshaling JSON: while decoding JSON: json: ";
+
+/// A field being read, with where it is as Go's JSON decoder names it in
+/// its errors: `Go struct field .dependencies.0.enabled` when the path ends
+/// in a field or key, `.keywords.0` when it ends in a list index.
 struct Field<'a> {
-    ctx: String,
+    file: &'a str,
+    /// `.dependencies.0.tags`: keys escaped as in a JSON pointer.
+    path: String,
+    at_key: bool,
     value: &'a Value,
 }
 
 impl Field<'_> {
+    /// The field or map entry `key` below this one.
+    fn key<'b>(&'b self, key: &str, value: &'b Value) -> Field<'b> {
+        Field {
+            file: self.file,
+            path: format!(
+                "{}.{}",
+                self.path,
+                key.replace('~', "~0").replace('/', "~1")
+            ),
+            at_key: true,
+            value,
+        }
+    }
+
+    /// The list item `index` below this one.
+    fn index<'b>(&'b self, index: usize, value: &'b Value) -> Field<'b> {
+        Field {
+            file: self.file,
+            path: format!("{}.{index}", self.path),
+            at_key: false,
+            value,
+        }
+    }
+
     fn err(&self, go_type: &str) -> MetadataError {
-        MetadataError(
-            self.ctx
-                .replacen("{}", json_kind(self.value), 1)
-                .replacen("{}", go_type, 1),
-        )
+        let struct_field = if self.at_key { "Go struct field " } else { "" };
+        MetadataError(format!(
+            "cannot load {}: {DECODING}cannot unmarshal {} into {struct_field}{} of type {go_type}",
+            self.file,
+            json_kind(self.value),
+            self.path
+        ))
     }
 
     /// A string field: sigs.k8s.io/yaml turns YAML numbers and bools
@@ -378,7 +418,8 @@ impl Field<'_> {
             Value::List(l) => l
                 .items
                 .iter()
-                .map(|v| scalar_string(v).ok_or_else(|| self.err("string")))
+                .enumerate()
+                .map(|(i, v)| self.index(i, v).string())
                 .collect(),
             _ => Err(self.err("[]string")),
         }
@@ -398,11 +439,7 @@ impl Field<'_> {
             Value::Map(m) => m
                 .entries()
                 .into_iter()
-                .map(|(k, v)| {
-                    scalar_string(&v)
-                        .map(|s| (k.to_string(), s))
-                        .ok_or_else(|| self.err("string"))
-                })
+                .map(|(k, v)| Ok((k.to_string(), self.key(&k, &v).string()?)))
                 .collect::<Result<_, _>>()
                 .map(Some),
             _ => Err(self.err("map[string]string")),
@@ -434,65 +471,63 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-fn maintainers(v: &Value, ctx: &str) -> Result<Vec<Maintainer>, MetadataError> {
-    let Value::List(l) = v else {
-        if v.is_nil() {
+fn maintainers(field: &Field) -> Result<Vec<Maintainer>, MetadataError> {
+    let Value::List(l) = field.value else {
+        if field.value.is_nil() {
             return Ok(Vec::new());
         }
-        return Err(Field {
-            ctx: ctx.into(),
-            value: v,
-        }
-        .err("[]*chart.Maintainer"));
+        return Err(field.err("[]*v2.Maintainer"));
     };
     l.items
         .iter()
-        .map(|item| {
+        .enumerate()
+        .map(|(i, item)| {
             let mut m = Maintainer::default();
-            if let Value::Map(map) = item {
-                for (k, v) in map.entries() {
-                    let f = Field {
-                        ctx: ctx.into(),
-                        value: &v,
-                    };
-                    match &*k {
-                        "name" => m.name = f.string()?,
-                        "email" => m.email = f.string()?,
-                        "url" => m.url = f.string()?,
-                        _ => {}
+            let item_field = field.index(i, item);
+            match item {
+                Value::Map(map) => {
+                    for (k, v) in map.entries() {
+                        let f = item_field.key(&k, &v);
+                        match &*k {
+                            "name" => m.name = f.string()?,
+                            "email" => m.email = f.string()?,
+                            "url" => m.url = f.string()?,
+                            _ => {}
+                        }
                     }
                 }
+                Value::Nil => {}
+                _ => return Err(item_field.err("v2.Maintainer")),
             }
             Ok(m)
         })
         .collect()
 }
 
-fn dependencies(v: &Value, ctx: &str) -> Result<Vec<Dependency>, MetadataError> {
-    let Value::List(l) = v else {
-        if v.is_nil() {
+fn dependencies(field: &Field) -> Result<Vec<Dependency>, MetadataError> {
+    let Value::List(l) = field.value else {
+        if field.value.is_nil() {
             return Ok(Vec::new());
         }
-        return Err(Field {
-            ctx: ctx.into(),
-            value: v,
-        }
-        .err("[]*chart.Dependency"));
+        return Err(field.err("[]*v2.Dependency"));
     };
     l.items
         .iter()
-        .map(|item| {
-            let Value::Map(map) = item else {
-                return Err(MetadataError(
-                    "validation: dependencies must not contain empty or null nodes".into(),
-                ));
+        .enumerate()
+        .map(|(i, item)| {
+            let item_field = field.index(i, item);
+            let map = match item {
+                Value::Map(map) => map,
+                Value::Nil => {
+                    return Err(MetadataError(
+                        "validation: dependencies must not contain empty or null nodes".into(),
+                    ))
+                }
+                _ => return Err(item_field.err("v2.Dependency")),
             };
             let mut d = Dependency::default();
             for (k, v) in map.entries() {
-                let f = Field {
-                    ctx: ctx.into(),
-                    value: &v,
-                };
+                let f = item_field.key(&k, &v);
                 match &*k {
                     "name" => d.name = f.string()?,
                     "version" => d.version = f.string()?,
@@ -556,6 +591,89 @@ mod tests {
                     parent: "b".into()
                 }
             ]
+        );
+    }
+
+    #[test]
+    fn wrong_field_types_are_named_as_helm_names_them() {
+        // Each message as Helm v4.3.0 prints it (../shared/helm-conformance
+        // /oracle.py on a chart with this Chart.yaml), after
+        // "cannot load Chart.yaml: error unmarshaling JSON: while decoding
+        // JSON: json: cannot unmarshal ".
+        let cases = [
+            (
+                "name: [1]",
+                "array into Go struct field .name of type string",
+            ),
+            (
+                "keywords: 5",
+                "number into Go struct field .keywords of type []string",
+            ),
+            ("keywords: [[1]]", "array into .keywords.0 of type string"),
+            ("sources: [{a: 1}]", "object into .sources.0 of type string"),
+            (
+                "maintainers: 5",
+                "number into Go struct field .maintainers of type []*v2.Maintainer",
+            ),
+            (
+                "maintainers: [5]",
+                "number into .maintainers.0 of type v2.Maintainer",
+            ),
+            (
+                "maintainers:\n  - name: [1]",
+                "array into Go struct field .maintainers.0.name of type string",
+            ),
+            (
+                "dependencies: 5",
+                "number into Go struct field .dependencies of type []*v2.Dependency",
+            ),
+            (
+                "dependencies: [5]",
+                "number into .dependencies.0 of type v2.Dependency",
+            ),
+            (
+                "dependencies:\n  - tags: [[1]]",
+                "array into .dependencies.0.tags.0 of type string",
+            ),
+            (
+                "dependencies:\n  - enabled: \"x\"",
+                "string into Go struct field .dependencies.0.enabled of type bool",
+            ),
+            (
+                "annotations: 5",
+                "number into Go struct field .annotations of type map[string]string",
+            ),
+            (
+                "annotations: {\"a/b~c\": [1]}",
+                "array into Go struct field .annotations.a~1b~0c of type string",
+            ),
+            (
+                "deprecated: \"x\"",
+                "string into Go struct field .deprecated of type bool",
+            ),
+        ];
+        for (field, want) in cases {
+            let text = format!("apiVersion: v2\nname: ok\nversion: 0.1.0\n{field}\n");
+            let err = Metadata::parse(&text).expect_err(field).0;
+            assert_eq!(
+                err,
+                format!("cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {want}"),
+                "{field}"
+            );
+        }
+        let err = Metadata::parse("5\n").expect_err("a number").0;
+        assert!(
+            err.ends_with("cannot unmarshal number into Go value of type loader.chartBase"),
+            "{err}"
+        );
+        let mut md = Metadata::default();
+        let err = md
+            .merge_yaml("- a\n", "requirements.yaml")
+            .expect_err("a list")
+            .0;
+        assert!(
+            err.ends_with("cannot unmarshal array into Go value of type v2.Metadata"),
+            "{err}"
         );
     }
 

@@ -408,24 +408,20 @@ fn join_path(a: &str, b: &str) -> String {
 }
 
 /// Where the link at `link` (a path in the watched directory) points, as a
-/// clean path in the watched directory; `None` for an absolute target or
-/// one that climbs out.
+/// clean path in the watched directory (`""` for the directory itself);
+/// `None` for an absolute target or one that climbs out.
 fn resolve_link(link: &str, target: &str) -> Option<String> {
     if target.starts_with('/') {
         return None;
     }
-    let mut parts: Vec<&str> = link.split('/').filter(|p| !p.is_empty()).collect();
-    parts.pop(); // the link's own name
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            name => parts.push(name),
-        }
+    let parent = link.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let clean = crate::template::funcs::strings::path_clean(&join_path(parent, target));
+    match clean.as_str() {
+        "." => Some(String::new()),
+        ".." => None,
+        c if c.starts_with("../") => None,
+        _ => Some(clean),
     }
-    Some(parts.join("/"))
 }
 
 /// The values files' shown names and texts, in order.

@@ -452,14 +452,8 @@ impl crate::render::FileSource for WorktreeFiles {
                     stack.push(path);
                     continue;
                 }
-                let mode = crate::tree::FileMode::from_metadata(&meta);
-                let content = match mode {
-                    FileMode::Symlink => std::fs::read_link(&path)?
-                        .to_string_lossy()
-                        .into_owned()
-                        .into_bytes(),
-                    _ => std::fs::read(&path)?,
-                };
+                let mode = FileMode::from_metadata(&meta);
+                let content = read_worktree_file(&path, mode)?;
                 let rel = path
                     .strip_prefix(&base)
                     .map(|p| p.to_string_lossy().into_owned())
@@ -494,14 +488,7 @@ impl crate::render::FileSource for WorktreeFiles {
             return Ok(PathEntry::Dir);
         }
         let mode = FileMode::from_metadata(&meta);
-        let content = match mode {
-            FileMode::Symlink => std::fs::read_link(&full)?
-                .to_string_lossy()
-                .into_owned()
-                .into_bytes(),
-            _ => std::fs::read(&full)?,
-        };
-        Ok(PathEntry::File(mode, content))
+        Ok(PathEntry::File(mode, read_worktree_file(&full, mode)?))
     }
 
     fn shown(&self, dir: &str) -> String {
@@ -511,6 +498,17 @@ impl crate::render::FileSource for WorktreeFiles {
         } else {
             format!("{root}/{dir}")
         }
+    }
+}
+
+/// A file on disk as git would store it: a symlink's content is its target.
+fn read_worktree_file(path: &Path, mode: FileMode) -> std::io::Result<Vec<u8>> {
+    match mode {
+        FileMode::Symlink => Ok(std::fs::read_link(path)?
+            .to_string_lossy()
+            .into_owned()
+            .into_bytes()),
+        _ => std::fs::read(path),
     }
 }
 

@@ -31,6 +31,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::value::{format_float_g, Str, Value};
 
+mod fast;
+
 /// An error of `sigs.k8s.io/yaml`: its complete text, as Helm puts it in
 /// `fromYaml`'s `Error` key or a values file error.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -569,8 +571,18 @@ fn event_name(e: &clib::Event) -> &'static str {
     }
 }
 
-/// goyaml.v2's `unmarshal` of the first document into an `interface{}`.
+/// goyaml.v2's `unmarshal` of the first document into an `interface{}`:
+/// the fast reader's answer when it has one, else libyaml's.
 fn decode_first_document(text: &str) -> Result<GoVal, String> {
+    match fast::parse(text) {
+        Some(v) => Ok(v),
+        None => decode_with_libyaml(text),
+    }
+}
+
+/// [`decode_first_document`] through libyaml's event parser: every input,
+/// and every error message.
+fn decode_with_libyaml(text: &str) -> Result<GoVal, String> {
     let input: &[u8] = if text.is_empty() {
         b"\n"
     } else {

@@ -76,10 +76,11 @@ pub fn from_str_list(text: &str) -> Result<Value, YamlError> {
 
 /// `sigs.k8s.io/yaml.Unmarshal` into `target`.
 pub fn unmarshal(text: &str, target: Target) -> Result<Value, YamlError> {
-    let converting = |m: String| YamlError(format!("error converting YAML to JSON: {m}"));
-    let go = decode_first_document(text).map_err(converting)?;
-    check_keys(&go).map_err(converting)?;
-    let value = to_json_value(go).map_err(converting)?;
+    let value = match fast::parse(text) {
+        Some(value) => value,
+        None => libyaml_unmarshal(text)
+            .map_err(|m| YamlError(format!("error converting YAML to JSON: {m}")))?,
+    };
     let empty = || match target {
         Target::Any => Value::Nil,
         Target::Map => Value::empty_map(),
@@ -571,18 +572,17 @@ fn event_name(e: &clib::Event) -> &'static str {
     }
 }
 
-/// goyaml.v2's `unmarshal` of the first document into an `interface{}`:
-/// the fast reader's answer when it has one, else libyaml's.
-fn decode_first_document(text: &str) -> Result<GoVal, String> {
-    match fast::parse(text) {
-        Some(v) => Ok(v),
-        None => decode_with_libyaml(text),
-    }
+/// The value sigs.k8s.io/yaml makes of the first document through libyaml's
+/// event parser, goyaml.v2's decoder and the JSON step: every input, and
+/// every error message (without its `error converting YAML to JSON: `).
+fn libyaml_unmarshal(text: &str) -> Result<Value, String> {
+    let go = decode_first_document(text)?;
+    check_keys(&go)?;
+    to_json_value(go)
 }
 
-/// [`decode_first_document`] through libyaml's event parser: every input,
-/// and every error message.
-fn decode_with_libyaml(text: &str) -> Result<GoVal, String> {
+/// goyaml.v2's `unmarshal` of the first document into an `interface{}`.
+fn decode_first_document(text: &str) -> Result<GoVal, String> {
     let input: &[u8] = if text.is_empty() {
         b"\n"
     } else {

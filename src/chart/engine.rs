@@ -142,7 +142,7 @@ pub fn render(
     let set = scope.chart.parsed.get_or_parse(key, || {
         let mut set = Templates::new();
         for r in &renderables {
-            set.parse(&r.name, &String::from_utf8_lossy(&r.text))
+            set.parse(&r.name, &super::utf8_text(&r.text))
                 .map_err(|e| TemplateError {
                     message: e.helm_message(&r.name),
                     file: r.name.clone(),

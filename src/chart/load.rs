@@ -87,21 +87,33 @@ fn walk(
         )));
     }
     let read = std::fs::read_dir(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
-    let mut names: Vec<String> = read
+    // The entry's type comes with the directory listing: only symlinks
+    // (followed, as Helm's sympath.Walk does) cost a stat.
+    let mut entries: Vec<(String, Option<std::fs::FileType>)> = read
         .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.file_type().ok(),
+            )
+        })
         .collect();
-    names.sort();
-    for name in names {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, file_type) in entries {
         let rel = if prefix.is_empty() {
             name.clone()
         } else {
             format!("{prefix}/{name}")
         };
         let full = dir.join(&name);
-        // Follows symlinks, as Helm's sympath.Walk does.
-        let meta = std::fs::metadata(&full).map_err(|e| err(format!("{}: {e}", full.display())))?;
-        if meta.is_dir() {
+        let is_dir = match file_type {
+            Some(t) if t.is_dir() => true,
+            Some(t) if t.is_file() => false,
+            _ => std::fs::metadata(&full)
+                .map_err(|e| err(format!("{}: {e}", full.display())))?
+                .is_dir(),
+        };
+        if is_dir {
             if !rules.ignore(&rel, true) {
                 walk(&full, &rel, rules, out, depth + 1)?;
             }
@@ -110,22 +122,39 @@ fn walk(
         if rules.ignore(&rel, false) {
             continue;
         }
-        if !meta.is_file() {
-            return Err(err(format!(
-                "cannot load irregular file {} as it has file mode type bits set",
-                full.display()
-            )));
-        }
-        if meta.len() > MAX_FILE {
-            return Err(err(format!(
-                "chart file {} is larger than the maximum file size {MAX_FILE}",
-                quote(&name)
-            )));
-        }
-        let data = std::fs::read(&full).map_err(|e| err(format!("error reading {rel}: {e}")))?;
+        let data = read_chart_file(&full, &name, &rel)?;
         out.push(file(rel, data));
     }
     Ok(())
+}
+
+/// Reads a chart file that is no directory: an irregular one (a socket,
+/// a device) or one above Helm's size limit is an error.
+fn read_chart_file(full: &Path, name: &str, rel: &str) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let reading = |e: std::io::Error| err(format!("error reading {rel}: {e}"));
+    let mut f = std::fs::File::open(full).map_err(reading)?;
+    let meta = f.metadata().map_err(reading)?;
+    if !meta.is_file() {
+        return Err(err(format!(
+            "cannot load irregular file {} as it has file mode type bits set",
+            full.display()
+        )));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(err(format!(
+            "chart file {} is larger than the maximum file size {MAX_FILE}",
+            quote(name)
+        )));
+    }
+    // Through `Take`: File's own read_to_end asks for the size and the
+    // position again (two more system calls per file).
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    (&mut f)
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut data)
+        .map_err(reading)?;
+    Ok(data)
 }
 
 /// Loads a chart from the files of a directory held elsewhere (a git
@@ -343,7 +372,7 @@ pub fn load_files(mut files: Vec<File>) -> Result<Chart, LoadError> {
 }
 
 fn text(f: &File) -> String {
-    String::from_utf8_lossy(&f.data).into_owned()
+    super::utf8_text(&f.data).into_owned()
 }
 
 /// Names the dependencies `Chart.yaml` lists that `charts/` does not hold
@@ -388,6 +417,41 @@ struct Pattern {
     /// How the rule is matched: against the path from the root (`/x`),
     /// the whole path (`a/b`), or the base name (`*.txt`).
     scope: Scope,
+    /// The shape of the rule, so that the usual ones (`.git`, `*.bak`)
+    /// skip the glob matcher: every file of a chart meets every rule.
+    shape: Shape,
+}
+
+#[derive(Debug)]
+enum Shape {
+    /// No glob characters: matches itself only.
+    Literal,
+    /// `*` then a literal without `/`: a name (without `/`) ending so.
+    StarSuffix,
+    /// Anything else: filepath.Match.
+    Glob,
+}
+
+impl Shape {
+    fn of(rule: &str) -> Shape {
+        let meta = |s: &str| s.contains(['*', '?', '[', '\\']);
+        match rule.strip_prefix('*') {
+            _ if !meta(rule) => Shape::Literal,
+            Some(rest) if !meta(rest) && !rest.contains('/') => Shape::StarSuffix,
+            _ => Shape::Glob,
+        }
+    }
+}
+
+impl Pattern {
+    /// `filepath.Match(rule, subject)`, a malformed rule matching nothing.
+    fn matches(&self, subject: &str) -> bool {
+        match self.shape {
+            Shape::Literal => self.rule == subject,
+            Shape::StarSuffix => !subject.contains('/') && subject.ends_with(&self.rule[1..]),
+            Shape::Glob => go_match(&self.rule, subject).unwrap_or(false),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -449,6 +513,7 @@ impl Rules {
             must_dir,
             rule: rule.to_string(),
             scope,
+            shape: Shape::of(rule),
         });
         Ok(())
     }
@@ -463,7 +528,7 @@ impl Rules {
                 Scope::Anchored | Scope::Path => path,
                 Scope::Base => path.rsplit('/').next().unwrap_or(path),
             };
-            let matched = go_match(&p.rule, subject).unwrap_or(false);
+            let matched = p.matches(subject);
             if p.negate {
                 if p.must_dir && !is_dir {
                     return true;
@@ -505,6 +570,35 @@ mod tests {
         assert_eq!(go_match("a*b*c", "axxbyyc"), Ok(true));
         assert_eq!(go_match(".?*", ".git"), Ok(true));
         assert_eq!(go_match(".?*", "."), Ok(false));
+    }
+
+    #[test]
+    fn rule_shapes_match_as_filepath_match_does() {
+        let rules = [
+            "*.bak", "*~", ".git", "a/b", "*", "*.b*", "*/x", "a*b", "[ab]", "\\*x",
+        ];
+        let subjects = [
+            "x.bak", ".bak", "a/x.bak", "x~", "~", ".git", ".gitx", "a/b", "ab", "axb", "*x",
+            "a/x", "", "a",
+        ];
+        for rule in rules {
+            let shape = Shape::of(rule);
+            let p = Pattern {
+                negate: false,
+                must_dir: false,
+                rule: rule.to_string(),
+                scope: Scope::Base,
+                shape,
+            };
+            for subject in subjects {
+                assert_eq!(
+                    p.matches(subject),
+                    go_match(rule, subject).unwrap_or(false),
+                    "{rule:?} on {subject:?} ({:?})",
+                    p.shape
+                );
+            }
+        }
     }
 
     #[test]

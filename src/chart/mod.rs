@@ -101,6 +101,16 @@ impl Chart {
     }
 }
 
+/// A file's text as Go's `string(bytes)` then printing sees it: invalid
+/// UTF-8 as U+FFFD. Valid text (nearly all of it) is checked by the fast
+/// validator and borrowed.
+pub(crate) fn utf8_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// `values.yaml` parsed as Helm's `LoadValues` reads it, frozen for
 /// [`Chart::values_parsed`].
 fn parse_values(text: &str) -> Result<Frozen, String> {
@@ -235,7 +245,7 @@ fn collect_crds(scope: &Scope<'_>, path: &str, out: &mut Vec<manifests::CrdFile>
     for f in scope.chart.crd_files() {
         out.push(manifests::CrdFile {
             path: format!("{path}/{}", f.name),
-            content: String::from_utf8_lossy(&f.data).into_owned(),
+            content: utf8_text(&f.data).into_owned(),
         });
     }
     for dep in &scope.dependencies {

@@ -17,7 +17,7 @@
 //! with an error, never a hang or a stack overflow (deep recursion grows
 //! the stack on the heap).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use super::funcs::{registry, Func, FuncError, Host, Imp, Ty};
@@ -153,17 +153,17 @@ pub(super) struct Render<'a> {
     base: &'a Templates,
     /// Templates `tpl` added, innermost last; each lives until its `tpl`
     /// returns. Boxed so references stay valid while the stack grows.
-    overlays: Vec<HashMap<String, Rc<Tree>>>,
+    overlays: Vec<FxHashMap<String, Rc<Tree>>>,
     options: &'a Options<'a>,
     fuel: u64,
     output: usize,
-    included: HashMap<String, usize>,
+    included: FxHashMap<String, usize>,
     /// The structured error of the last failed `include`, so that the
     /// chain Helm walks keeps its links.
     host_error: Option<Error>,
     /// `tpl` texts already parsed in this render (charts call `tpl` with
     /// the same text for every document; parsing is deterministic).
-    tpl_trees: HashMap<String, Vec<Rc<Tree>>>,
+    tpl_trees: FxHashMap<String, Vec<Rc<Tree>>>,
 }
 
 impl<'a> Render<'a> {
@@ -174,9 +174,9 @@ impl<'a> Render<'a> {
             options,
             fuel: options.max_steps,
             output: 0,
-            included: HashMap::new(),
+            included: FxHashMap::default(),
             host_error: None,
-            tpl_trees: HashMap::new(),
+            tpl_trees: FxHashMap::default(),
         }
     }
 
@@ -1245,7 +1245,7 @@ impl Host for HostCall<'_, '_> {
                 }
             },
         };
-        let mut layer: HashMap<String, Rc<Tree>> = HashMap::new();
+        let mut layer: FxHashMap<String, Rc<Tree>> = FxHashMap::default();
         for tree in trees {
             let exists = layer.contains_key(&tree.name) || self.render.lookup(&tree.name).is_some();
             if exists && tree.is_empty() && tree.name != name {

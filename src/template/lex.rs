@@ -168,6 +168,20 @@ fn is_nd(c: char) -> bool {
     STARTS.iter().any(|&s| (s..s + 10).contains(&u))
 }
 
+/// Where the next `{{` starts: memchr for `{`, the common case a single
+/// call.
+fn find_left_delim(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'{', &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 fn has_left_trim_marker(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
@@ -257,6 +271,16 @@ impl<'a> Lexer<'a> {
             self.line += 1;
         }
         c
+    }
+
+    /// Past ASCII letters, digits and `_`: the bulk of identifiers and
+    /// fields, read without decoding characters (no line to count).
+    fn skip_ascii_alphanumeric(&mut self) {
+        let rest = &self.input.as_bytes()[self.pos..];
+        self.pos += rest
+            .iter()
+            .position(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
+            .unwrap_or(rest.len());
     }
 
     fn peek(&mut self) -> char {
@@ -375,7 +399,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_text(&mut self) -> Option<State> {
-        if let Some(x) = self.input[self.pos..].find(LEFT) {
+        if let Some(x) = find_left_delim(&self.input.as_bytes()[self.pos..]) {
             self.pos += x;
             let mut trim = 0;
             if has_left_trim_marker(&self.input[self.pos + LEFT.len()..]) {
@@ -518,6 +542,11 @@ impl<'a> Lexer<'a> {
 
     fn lex_space(&mut self) -> Option<State> {
         let mut spaces = 0;
+        // Plain spaces first (no line to count).
+        while self.input.as_bytes().get(self.pos) == Some(&b' ') {
+            self.pos += 1;
+            spaces += 1;
+        }
         loop {
             let c = self.peek();
             if !is_space(c) {
@@ -538,6 +567,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_identifier(&mut self) -> Option<State> {
+        self.skip_ascii_alphanumeric();
         loop {
             let c = self.next();
             if c != EOF && is_alphanumeric(c) {
@@ -579,6 +609,7 @@ impl<'a> Lexer<'a> {
             });
             return Some(State::InsideAction);
         }
+        self.skip_ascii_alphanumeric();
         let mut c;
         loop {
             c = self.next();
@@ -665,6 +696,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> Option<State> {
+        // Up to the first byte that matters; lines cannot change inside.
+        let rest = &self.input.as_bytes()[self.pos..];
+        self.pos += rest
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
+            .unwrap_or(rest.len());
         loop {
             match self.next() {
                 '\\' => {

@@ -49,7 +49,7 @@ pub mod toml;
 pub mod value;
 pub mod yaml;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 pub use value::{Elem, Frozen, List, Map, Object, Str, Value};
@@ -59,7 +59,7 @@ use parse::Tree;
 /// A set of parsed templates by name (Go's associated templates of one
 /// `template.Template`): files and the `define`s they hold.
 pub struct Templates {
-    trees: HashMap<String, Arc<Tree>>,
+    trees: FxHashMap<String, Arc<Tree>>,
     /// The name of the set's root template (Helm's is `gotpl`): what `tpl`
     /// names its templates and what "no template associated with" says.
     root_name: String,
@@ -75,7 +75,7 @@ impl Templates {
     /// An empty set named `gotpl`, as Helm's engine names it.
     pub fn new() -> Self {
         Templates {
-            trees: HashMap::new(),
+            trees: FxHashMap::default(),
             root_name: "gotpl".into(),
         }
     }

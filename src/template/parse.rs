@@ -1080,6 +1080,10 @@ pub fn unquote(s: &str) -> Result<String, String> {
     if quote != b'"' && quote != b'\'' {
         return Err(bad());
     }
+    // Go's own shortcut: nothing to unescape.
+    if quote == b'"' && !body.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+        return Ok(body.to_string());
+    }
     let mut out = String::new();
     let mut bytes: Vec<u8> = Vec::new();
     let mut rest = body;

@@ -12,7 +12,7 @@
 //! encoding, crypto, dates, reflection/conversion, defaults and flow, and
 //! Helm's own (`helm`).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use super::value::Value;
@@ -152,7 +152,7 @@ pub struct Func {
 /// Functions by name.
 #[derive(Default)]
 pub struct Registry {
-    funcs: HashMap<&'static str, Func>,
+    funcs: FxHashMap<&'static str, Func>,
 }
 
 impl Registry {

@@ -523,10 +523,11 @@ impl Rules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
+        let base = path.rsplit('/').next().unwrap_or(path);
         for p in &self.patterns {
             let subject = match p.scope {
                 Scope::Anchored | Scope::Path => path,
-                Scope::Base => path.rsplit('/').next().unwrap_or(path),
+                Scope::Base => base,
             };
             let matched = p.matches(subject);
             if p.negate {

@@ -1,10 +1,11 @@
-//! The lexer: Go's `text/template/parse/lex.go` state machine, run to
-//! completion into a list of items (the parser reads them in order, so
-//! lexing ahead changes nothing Go would report). Positions are byte
+//! The lexer: Go's `text/template/parse/lex.go` state machine, run on
+//! demand as Go 1.20+ runs it: the parser pulls one item at a time, so no
+//! list of a template's items is ever built. Positions are byte
 //! offsets and lines are 1-based, as Go counts them, because error
 //! messages print both.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 /// What an item is (Go's `itemType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,7 +218,9 @@ enum State {
     RawQuote,
 }
 
-struct Lexer<'a> {
+/// Go's `lexer`: the items of one template text, in order (an
+/// [`Iterator`]: after EOF or an error it yields nothing more).
+pub struct Lexer<'a> {
     input: &'a str,
     pos: usize,
     start: usize,
@@ -227,35 +230,56 @@ struct Lexer<'a> {
     start_line: usize,
     break_ok: bool,
     continue_ok: bool,
-    items: Vec<Item<'a>>,
+    state: Option<State>,
+    /// Emitted and not yet taken (a state emits at most a few).
+    items: VecDeque<Item<'a>>,
 }
 
 const EOF: char = '\u{FFFF}';
 
-/// Lexes `input` completely. `break_ok`/`continue_ok` say whether those
-/// words are keywords (they are not when a function of that name exists).
-pub fn lex(input: &str, break_ok: bool, continue_ok: bool) -> Vec<Item<'_>> {
-    let mut l = Lexer {
-        input,
-        pos: 0,
-        start: 0,
-        at_eof: false,
-        paren_depth: 0,
-        line: 1,
-        start_line: 1,
-        break_ok,
-        continue_ok,
-        items: Vec::new(),
-    };
-    let mut state = Some(State::Text);
-    while let Some(s) = state {
-        state = l.step(s);
+impl<'a> Lexer<'a> {
+    /// A lexer of `input`. `break_ok`/`continue_ok` say whether those
+    /// words are keywords (they are not when a function of that name
+    /// exists).
+    pub fn new(input: &'a str, break_ok: bool, continue_ok: bool) -> Self {
+        Lexer {
+            input,
+            pos: 0,
+            start: 0,
+            at_eof: false,
+            paren_depth: 0,
+            line: 1,
+            start_line: 1,
+            break_ok,
+            continue_ok,
+            state: Some(State::Text),
+            items: VecDeque::with_capacity(4),
+        }
     }
-    l.items
+}
+
+impl<'a> Iterator for Lexer<'a> {
+    type Item = Item<'a>;
+
+    /// Go's `nextItem`: runs the state machine until it emits.
+    fn next(&mut self) -> Option<Item<'a>> {
+        loop {
+            if let Some(item) = self.items.pop_front() {
+                return Some(item);
+            }
+            let state = self.state?;
+            self.state = self.step(state);
+        }
+    }
+}
+
+/// Lexes `input` completely (for tests and tools; the parser pulls).
+pub fn lex(input: &str, break_ok: bool, continue_ok: bool) -> Vec<Item<'_>> {
+    Lexer::new(input, break_ok, continue_ok).collect()
 }
 
 impl<'a> Lexer<'a> {
-    fn next(&mut self) -> char {
+    fn next_char(&mut self) -> char {
         if self.pos >= self.input.len() {
             self.at_eof = true;
             return EOF;
@@ -284,7 +308,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&mut self) -> char {
-        let c = self.next();
+        let c = self.next_char();
         self.backup();
         c
     }
@@ -307,7 +331,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn emit(&mut self, typ: ItemType) {
-        self.items.push(Item {
+        self.items.push_back(Item {
             typ,
             pos: self.start,
             val: Cow::Borrowed(&self.input[self.start..self.pos]),
@@ -324,7 +348,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn accept(&mut self, valid: &str) -> bool {
-        let c = self.next();
+        let c = self.next_char();
         if c.is_ascii() && valid.as_bytes().contains(&(c as u8)) {
             return true;
         }
@@ -334,7 +358,7 @@ impl<'a> Lexer<'a> {
 
     fn accept_run(&mut self, valid: &str) {
         loop {
-            let c = self.next();
+            let c = self.next_char();
             if !c.is_ascii() || !valid.as_bytes().contains(&(c as u8)) {
                 break;
             }
@@ -343,7 +367,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&mut self, message: String) -> Option<State> {
-        self.items.push(Item {
+        self.items.push_back(Item {
             typ: ItemType::Error,
             pos: self.start,
             val: Cow::Owned(message),
@@ -483,7 +507,7 @@ impl<'a> Lexer<'a> {
             }
             return self.error("unclosed left paren".into());
         }
-        let c = self.next();
+        let c = self.next_char();
         match c {
             EOF => return self.error("unclosed action".into()),
             c if is_space(c) => {
@@ -492,7 +516,7 @@ impl<'a> Lexer<'a> {
             }
             '=' => self.emit(ItemType::Assign),
             ':' => {
-                if self.next() != '=' {
+                if self.next_char() != '=' {
                     return self.error("expected :=".into());
                 }
                 self.emit(ItemType::Declare);
@@ -552,7 +576,7 @@ impl<'a> Lexer<'a> {
             if !is_space(c) {
                 break;
             }
-            self.next();
+            self.next_char();
             spaces += 1;
         }
         let rest = &self.input[self.pos - 1..];
@@ -569,7 +593,7 @@ impl<'a> Lexer<'a> {
     fn lex_identifier(&mut self) -> Option<State> {
         self.skip_ascii_alphanumeric();
         loop {
-            let c = self.next();
+            let c = self.next_char();
             if c != EOF && is_alphanumeric(c) {
                 continue;
             }
@@ -612,7 +636,7 @@ impl<'a> Lexer<'a> {
         self.skip_ascii_alphanumeric();
         let mut c;
         loop {
-            c = self.next();
+            c = self.next_char();
             if c == EOF || !is_alphanumeric(c) {
                 self.backup();
                 break;
@@ -627,9 +651,9 @@ impl<'a> Lexer<'a> {
 
     fn lex_char(&mut self) -> Option<State> {
         loop {
-            match self.next() {
+            match self.next_char() {
                 '\\' => {
-                    let c = self.next();
+                    let c = self.next_char();
                     if c != EOF && c != '\n' {
                         continue;
                     }
@@ -689,7 +713,7 @@ impl<'a> Lexer<'a> {
         self.accept("i");
         let c = self.peek();
         if c != EOF && is_alphanumeric(c) {
-            self.next();
+            self.next_char();
             return false;
         }
         true
@@ -703,9 +727,9 @@ impl<'a> Lexer<'a> {
             .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
             .unwrap_or(rest.len());
         loop {
-            match self.next() {
+            match self.next_char() {
                 '\\' => {
-                    let c = self.next();
+                    let c = self.next_char();
                     if c != EOF && c != '\n' {
                         continue;
                     }
@@ -722,7 +746,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_raw_quote(&mut self) -> Option<State> {
         loop {
-            match self.next() {
+            match self.next_char() {
                 EOF => return self.error("unterminated raw quoted string".into()),
                 '`' => break,
                 _ => {}

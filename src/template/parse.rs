@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
-use super::lex::{lex, Item, ItemType};
+use super::lex::{Item, ItemType, Lexer};
 
 /// A parsed template: its name and body, and where it came from (for
 /// error locations).
@@ -386,7 +386,7 @@ enum End {
 }
 
 struct Parser<'f, 'a> {
-    items: std::vec::IntoIter<Item<'a>>,
+    items: Lexer<'a>,
     token: [Item<'a>; 3],
     peek_count: usize,
     /// The line of the last item read from the lexer (Go's token[0]).
@@ -421,11 +421,11 @@ fn eof_item() -> Item<'static> {
 pub fn parse(name: &str, text: &str, has_function: &dyn Fn(&str) -> bool) -> PResult<Vec<Tree>> {
     let break_ok = !has_function("break");
     let continue_ok = !has_function("continue");
-    let items = lex(text, break_ok, continue_ok);
+    let items = Lexer::new(text, break_ok, continue_ok);
     let parse_name: Arc<str> = Arc::from(name);
     let text: Arc<str> = Arc::from(text);
     let mut p = Parser {
-        items: items.into_iter(),
+        items,
         token: [eof_item(), eof_item(), eof_item()],
         peek_count: 0,
         vars: vec!["$".into()],

@@ -143,25 +143,95 @@ fn group<'t>(caps: &regex::Captures<'t>, i: usize) -> &'t str {
     caps.get(i).map_or("", |m| m.as_str())
 }
 
+/// The groups of the loose version expression, read by hand: the
+/// expression is deterministic (greedy digits, then `-` and `+` parts of
+/// dot-separated non-empty identifiers), and the regex engine cost more
+/// than the rest of a chart's metadata check.
+struct LooseParts<'a> {
+    major: &'a str,
+    /// `.N` or empty.
+    minor: &'a str,
+    /// `.N` or empty.
+    patch: &'a str,
+    pre: &'a str,
+    metadata: &'a str,
+}
+
+impl<'a> LooseParts<'a> {
+    fn scan(v: &'a str) -> Option<LooseParts<'a>> {
+        let b = v.as_bytes();
+        let digits =
+            |from: usize| from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let mut i = usize::from(b.first() == Some(&b'v'));
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        let major = &v[i..end];
+        i = end;
+        let mut dotted = || {
+            if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                let end = digits(i + 1);
+                let part = &v[i..end];
+                i = end;
+                part
+            } else {
+                ""
+            }
+        };
+        let minor = dotted();
+        let patch = dotted();
+        // Dot-separated identifiers of [0-9A-Za-z-] after `sign`, up to `stop`.
+        let idents = |i: &mut usize, sign: u8, stop: Option<u8>| -> Option<&'a str> {
+            if b.get(*i) != Some(&sign) {
+                return Some("");
+            }
+            let start = *i + 1;
+            let mut j = start;
+            let mut segment = 0;
+            loop {
+                match b.get(j).copied() {
+                    Some(c) if c.is_ascii_alphanumeric() || c == b'-' => segment += 1,
+                    Some(b'.') if segment > 0 => segment = 0,
+                    c if (c.is_none() || c == stop) && segment > 0 => break,
+                    _ => return None,
+                }
+                j += 1;
+            }
+            *i = j;
+            Some(&v[start..j])
+        };
+        let pre = idents(&mut i, b'-', Some(b'+'))?;
+        let metadata = idents(&mut i, b'+', None)?;
+        (i == b.len()).then_some(LooseParts {
+            major,
+            minor,
+            patch,
+            pre,
+            metadata,
+        })
+    }
+}
+
 impl Version {
     /// `semver.NewVersion` as v3.5.0 runs it (`CoerceNewVersion` true):
     /// `v` prefix, missing minor/patch and leading zeros accepted.
     pub fn parse(v: &str) -> Result<Version, Error> {
-        let caps = regexes().loose.captures(v).ok_or(Error::InvalidSemVer)?;
+        let parts = LooseParts::scan(v).ok_or(Error::InvalidSemVer)?;
         let mut sv = Version {
             major: 0,
             minor: 0,
             patch: 0,
-            pre: group(&caps, 5).to_string(),
-            metadata: group(&caps, 8).to_string(),
+            pre: parts.pre.to_string(),
+            metadata: parts.metadata.to_string(),
             original: v.to_string(),
         };
-        sv.major = parse_u64(group(&caps, 1)).map_err(Error::Segment)?;
-        let minor = group(&caps, 2);
+        sv.major = parse_u64(parts.major).map_err(Error::Segment)?;
+        let minor = parts.minor;
         if !minor.is_empty() {
             sv.minor = parse_u64(&minor[1..]).map_err(Error::Segment)?;
         }
-        let patch = group(&caps, 3);
+        let patch = parts.patch;
         if !patch.is_empty() {
             sv.patch = parse_u64(&patch[1..]).map_err(Error::Segment)?;
         }
@@ -783,6 +853,51 @@ impl Constraint {
 
 #[cfg(test)]
 mod tests {
+    /// The hand scanner reads every string as the loose expression does.
+    #[test]
+    fn loose_scanner_is_the_loose_expression() {
+        let pieces = [
+            "v", "1", "0", "12", ".", "-", "+", "a", "Z", "-rc", ".1", "..", "x", "é", " ",
+        ];
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for s in &inputs {
+                for p in pieces {
+                    next.push(format!("{s}{p}"));
+                }
+            }
+            inputs.extend(next);
+        }
+        inputs.extend(
+            [
+                "1.2.3",
+                "v1.2.3-rc.1+build.5",
+                "1.2.3-a-b.c",
+                "1.2.3+",
+                "1.2.3-",
+                "1.2.3-a..b",
+                "1.2.3.4",
+                "01.02",
+            ]
+            .map(String::from),
+        );
+        let re = &super::regexes().loose;
+        for v in &inputs {
+            let caps = re.captures(v);
+            let scanned = super::LooseParts::scan(v);
+            assert_eq!(caps.is_some(), scanned.is_some(), "{v:?}");
+            if let (Some(c), Some(p)) = (caps, scanned) {
+                let g = |i| super::group(&c, i);
+                assert_eq!(
+                    (g(1), g(2), g(3), g(5), g(8)),
+                    (p.major, p.minor, p.patch, p.pre, p.metadata),
+                    "{v:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     fn cmp(c: &str, v: &str) -> bool {

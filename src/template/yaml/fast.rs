@@ -44,39 +44,76 @@ pub(super) fn parse(text: &str) -> Option<Value> {
 /// no Unicode line separator; and no line that starts a directive or a
 /// document marker.
 fn plain_input(s: &[u8]) -> bool {
+    if !line_start_ok(s) {
+        return false;
+    }
     let mut i = 0;
-    let mut line_start = true;
     while i < s.len() {
-        let b = s[i];
-        if line_start {
-            let rest = &s[i..];
-            if rest.first() == Some(&b'%')
-                || ((rest.starts_with(b"---") || rest.starts_with(b"..."))
-                    && matches!(rest.get(3), None | Some(b' ' | b'\n')))
-            {
-                return false;
+        match BYTE_CLASS[usize::from(s[i])] {
+            PLAIN => i += 1,
+            NEWLINE => {
+                i += 1;
+                if !line_start_ok(&s[i..]) {
+                    return false;
+                }
             }
-        }
-        line_start = b == b'\n';
-        match b {
-            b'\n' | b' '..=b'~' => i += 1,
-            0x00..=0x1F | 0x7F => return false,
-            // C1 controls (NEL among them, a line break for libyaml).
-            0xC2 if matches!(s.get(i + 1), Some(0x80..=0x9F)) => return false,
-            // U+2028, U+2029 (line breaks), U+FEFF (BOM), U+FFFE, U+FFFF.
-            0xE2 if s.get(i + 1) == Some(&0x80) && matches!(s.get(i + 2), Some(0xA8 | 0xA9)) => {
-                return false
+            CONTROL => return false,
+            _ => {
+                // A lead byte of a multi-byte character.
+                let (b1, b2) = (s.get(i + 1).copied(), s.get(i + 2).copied());
+                let refused = match s[i] {
+                    // C1 controls (NEL among them, a line break for libyaml).
+                    0xC2 => matches!(b1, Some(0x80..=0x9F)),
+                    // U+2028, U+2029 (line breaks).
+                    0xE2 => b1 == Some(0x80) && matches!(b2, Some(0xA8 | 0xA9)),
+                    // U+FEFF (BOM), U+FFFE, U+FFFF.
+                    0xEF => {
+                        (b1 == Some(0xBB) && b2 == Some(0xBF))
+                            || (b1 == Some(0xBF) && matches!(b2, Some(0xBE | 0xBF)))
+                    }
+                    _ => false,
+                };
+                if refused {
+                    return false;
+                }
+                i += 1;
             }
-            0xEF if (s.get(i + 1) == Some(&0xBB) && s.get(i + 2) == Some(&0xBF))
-                || (s.get(i + 1) == Some(&0xBF) && matches!(s.get(i + 2), Some(0xBE | 0xBF))) =>
-            {
-                return false
-            }
-            _ => i += 1,
         }
     }
     true
 }
+
+/// Whether a line may start with these bytes: no directive, no document
+/// marker.
+fn line_start_ok(rest: &[u8]) -> bool {
+    !(rest.first() == Some(&b'%')
+        || ((rest.starts_with(b"---") || rest.starts_with(b"..."))
+            && matches!(rest.get(3), None | Some(b' ' | b'\n'))))
+}
+
+const PLAIN: u8 = 0;
+const NEWLINE: u8 = 1;
+const CONTROL: u8 = 2;
+const LEAD: u8 = 3;
+
+/// What [`plain_input`] makes of each byte: printable ASCII and
+/// continuation bytes pass, control characters (tab and CR among them)
+/// and DEL refuse, lead bytes of the characters libyaml treats specially
+/// are looked at.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b {
+            0x0A => NEWLINE,
+            0x00..=0x1F | 0x7F => CONTROL,
+            0xC2 | 0xE2 | 0xEF => LEAD,
+            _ => PLAIN,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Deeper than this, libyaml decides (it has its own limit and message).
 const MAX_DEPTH: usize = 200;

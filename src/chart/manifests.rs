@@ -447,7 +447,7 @@ pub fn parse_head(doc: &str) -> Result<Head, String> {
 }
 
 fn decode_head(doc: &str) -> Result<SimpleHead, String> {
-    let value = yaml::from_str(doc).map_err(|e| e.0)?;
+    let value = yaml::from_str_head(doc).map_err(|e| e.0)?;
     let mut head = SimpleHead::default();
     let mut err: Option<String> = None;
     match &value {

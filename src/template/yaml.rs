@@ -74,6 +74,17 @@ pub fn from_str_list(text: &str) -> Result<Value, YamlError> {
     unmarshal(text, Target::List)
 }
 
+/// `yaml.Unmarshal(text, &head)` for a struct that reads `apiVersion`,
+/// `kind` and `metadata` only (Helm's `SimpleHead`, once per rendered
+/// document): the same value and errors as [`from_str`], but the fast
+/// reader builds just the top-level keys that may fill those fields.
+pub fn from_str_head(text: &str) -> Result<Value, YamlError> {
+    match fast::parse_head(text) {
+        Some(value) => Ok(value),
+        None => from_str(text),
+    }
+}
+
 /// `sigs.k8s.io/yaml.Unmarshal` into `target`.
 pub fn unmarshal(text: &str, target: Target) -> Result<Value, YamlError> {
     let value = match fast::parse(text) {

@@ -21,6 +21,18 @@ use super::{key_string, resolve_plain, GoVal, Str, Value};
 /// The first document of `text` as `sigs.k8s.io/yaml.Unmarshal` decodes it
 /// into an `interface{}`, or `None` when only libyaml can tell.
 pub(super) fn parse(text: &str) -> Option<Value> {
+    parse_with(text, false)
+}
+
+/// [`parse`] for a reader of the head only: a top-level mapping keeps just
+/// the keys that may be `apiVersion`, `kind` or `metadata` (in any case);
+/// the rest is read, and checked for what would fail the JSON step, but
+/// not built.
+pub(super) fn parse_head(text: &str) -> Option<Value> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, head: bool) -> Option<Value> {
     if !plain_input(text.as_bytes()) {
         return None;
     }
@@ -29,11 +41,15 @@ pub(super) fn parse(text: &str) -> Option<Value> {
         pos: 0,
         line_start: 0,
         depth: 0,
+        keep: true,
+        head: false,
     };
     r.next_content_line();
     let Some(col) = r.col() else {
         return Some(Value::Nil);
     };
+    // Only a top-level mapping is a head reader's.
+    r.head = head && !r.at_entry();
     let root = r.block_node(col)?;
     // One node only: anything left over is for libyaml to judge.
     r.col().is_none().then_some(root)
@@ -134,6 +150,10 @@ struct Reader<'a> {
     pos: usize,
     line_start: usize,
     depth: usize,
+    /// Whether values are built (else only checked).
+    keep: bool,
+    /// Whether the next block mapping is a head reader's top level.
+    head: bool,
 }
 
 /// Characters that cannot start a plain scalar.
@@ -258,11 +278,26 @@ impl<'a> Reader<'a> {
     }
 
     fn block_map(&mut self, col: usize) -> Option<Value> {
+        let head = std::mem::take(&mut self.head);
+        let keep = self.keep;
         let mut map = BTreeMap::new();
         loop {
-            let key = self.key()?;
-            let value = self.map_value(col)?;
-            insert(&mut map, key, value)?;
+            let (key, end) = self.scan_key()?;
+            self.pos = end;
+            let keep_entry = keep && (!head || key.may_be_head_field());
+            let key = if keep_entry {
+                Some(key.into_key()?)
+            } else {
+                key.check_key()?;
+                None
+            };
+            self.keep = keep_entry;
+            let value = self.map_value(col);
+            self.keep = keep;
+            let value = value?;
+            if let Some(key) = key {
+                insert(&mut map, key, value)?;
+            }
             match self.col() {
                 None => break,
                 Some(c) if c < col => break,
@@ -270,24 +305,36 @@ impl<'a> Reader<'a> {
                 Some(_) => return None,
             }
         }
-        Some(Value::map(map))
+        Some(if keep { Value::map(map) } else { Value::Nil })
     }
 
-    /// The key of a mapping entry, through its `:`.
-    fn key(&mut self) -> Option<Str> {
-        let (key, end) = self.scan_key()?;
-        self.pos = end;
-        Some(key)
+    /// A plain scalar's value, or (when values are not kept) `Nil` once it
+    /// is known to pass the JSON step.
+    fn plain_value(&self, text: &str) -> Option<Value> {
+        if self.keep {
+            plain_value(text)
+        } else {
+            plain_check(text).then_some(Value::Nil)
+        }
+    }
+
+    /// A string's value, unless values are not kept.
+    fn string(&self, s: String) -> Value {
+        if self.keep {
+            Value::String(s.into())
+        } else {
+            Value::Nil
+        }
     }
 
     /// A simple key starting here, and where its `:` ends; `None` when the
     /// line does not start with one.
-    fn scan_key(&self) -> Option<(Str, usize)> {
+    fn scan_key(&self) -> Option<(Scalar<'a>, usize)> {
         let start = self.pos;
         let (key, mut i) = match self.cur()? {
             q @ (b'"' | b'\'') => {
                 let quoted = self.scan_quoted(start, q, None)?;
-                (Str::from(quoted.value), quoted.end)
+                (Scalar::Quoted(quoted.value), quoted.end)
             }
             b => {
                 if indicator(b) || (matches!(b, b'-' | b'?' | b':') && self.blankz(start + 1)) {
@@ -306,7 +353,7 @@ impl<'a> Reader<'a> {
                 if text == "<<" {
                     return None;
                 }
-                (plain_key(text)?, i)
+                (Scalar::Plain(text), i)
             }
         };
         while self.at(i) == Some(b' ') {
@@ -363,7 +410,7 @@ impl<'a> Reader<'a> {
                 let quoted = self.scan_quoted(self.pos, q, Some(col))?;
                 self.pos = quoted.end;
                 self.line_start = quoted.line_start;
-                Value::String(quoted.value.into())
+                self.string(quoted.value)
             }
             _ => self.block_plain(col)?,
         };
@@ -388,7 +435,7 @@ impl<'a> Reader<'a> {
         }
         let (start, end, comment) = self.plain_line()?;
         if comment || self.continuation(col).is_none() {
-            return plain_value(self.str(start, end)?);
+            return self.plain_value(self.str(start, end)?);
         }
         let mut text = self.str(start, end)?.to_string();
         while let Some(breaks) = self.continuation(col) {
@@ -406,7 +453,7 @@ impl<'a> Reader<'a> {
                 break;
             }
         }
-        plain_value(&text)
+        self.plain_value(&text)
     }
 
     /// One line of a plain scalar from here: its start, its end (trailing
@@ -497,14 +544,20 @@ impl<'a> Reader<'a> {
                     self.inline_value(col)?
                 }
             };
-            items.push(item);
+            if self.keep {
+                items.push(item);
+            }
             match self.col() {
                 Some(c) if c == col && self.at_entry() => {}
                 Some(c) if c > col => return None,
                 _ => break,
             }
         }
-        Some(Value::list(items))
+        Some(if self.keep {
+            Value::list(items)
+        } else {
+            Value::Nil
+        })
     }
 
     /// A quoted scalar starting at `start` (its quote `q`), as libyaml's
@@ -709,7 +762,7 @@ impl<'a> Reader<'a> {
         if self.col().is_some_and(|c| c > parent) {
             return None;
         }
-        Some(Value::String(out.into()))
+        Some(self.string(out))
     }
 
     /// libyaml's `yaml_parser_scan_block_scalar_breaks`: the indentation
@@ -825,7 +878,7 @@ impl<'a> Reader<'a> {
             b'[' | b'{' => self.flow_node()?,
             _ => match self.flow_scalar()? {
                 Scalar::Quoted(s) => Value::String(s.into()),
-                Scalar::Plain(text) => plain_value(text)?,
+                Scalar::Plain(text) => self.plain_value(text)?,
             },
         };
         // `[a: b]` is a one-pair mapping: libyaml's.
@@ -891,27 +944,47 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A scalar of a flow collection, before it is a key or a value.
+/// A scalar before it is a key or a value.
 enum Scalar<'a> {
     Quoted(String),
     Plain(&'a str),
 }
 
-/// Adds a key, or `None` when the mapping has it already: goyaml keeps
-/// the first key's place and the JSON step may then merge it with another
-/// key of the same text (`1` and `"1"`), which libyaml's path gets right.
-fn insert(map: &mut BTreeMap<Str, Value>, key: Str, value: Value) -> Option<()> {
-    match map.insert(key, value) {
-        None => Some(()),
-        Some(_) => None,
+impl Scalar<'_> {
+    /// The key as the JSON step names it; `None` for one it refuses.
+    fn into_key(self) -> Option<Str> {
+        match self {
+            Scalar::Quoted(s) => Some(s.into()),
+            Scalar::Plain(text) => plain_key(text),
+        }
+    }
+
+    /// Whether the JSON step takes the key, without building it.
+    fn check_key(&self) -> Option<()> {
+        match self {
+            Scalar::Plain(text) if !string_hint(text) => plain_key(text).map(drop),
+            _ => Some(()),
+        }
+    }
+
+    /// Whether the key may name a head field: ASCII case folding of
+    /// `apiVersion`, `kind` or `metadata`, or any non-ASCII key (Go's
+    /// folding knows the Kelvin sign and the long s; decode_head decides).
+    fn may_be_head_field(&self) -> bool {
+        let text = match self {
+            Scalar::Quoted(s) => s.as_str(),
+            Scalar::Plain(t) => t,
+        };
+        !text.is_ascii()
+            || ["apiVersion", "kind", "metadata"]
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(text))
     }
 }
 
-/// A plain scalar's value after the JSON step: numbers are `float64`;
-/// infinities and NaN fail `json.Marshal` (libyaml's path says how).
-fn plain_value(text: &str) -> Option<Value> {
-    // What resolve's hint table sends straight to a string.
-    let string = match text.as_bytes().first() {
+/// Whether resolve's hint table sends a plain scalar straight to a string.
+fn string_hint(text: &str) -> bool {
+    match text.as_bytes().first() {
         None => false,
         Some(b) => !matches!(
             b,
@@ -930,8 +1003,28 @@ fn plain_value(text: &str) -> Option<Value> {
                     | b'O'
                     | b'~'
         ),
-    };
-    if string {
+    }
+}
+
+/// Whether a plain scalar passes the JSON step (no infinity or NaN).
+fn plain_check(text: &str) -> bool {
+    string_hint(text) || !matches!(resolve_plain("", text).1, GoVal::Float(f) if !f.is_finite())
+}
+
+/// Adds a key, or `None` when the mapping has it already: goyaml keeps
+/// the first key's place and the JSON step may then merge it with another
+/// key of the same text (`1` and `"1"`), which libyaml's path gets right.
+fn insert(map: &mut BTreeMap<Str, Value>, key: Str, value: Value) -> Option<()> {
+    match map.insert(key, value) {
+        None => Some(()),
+        Some(_) => None,
+    }
+}
+
+/// A plain scalar's value after the JSON step: numbers are `float64`;
+/// infinities and NaN fail `json.Marshal` (libyaml's path says how).
+fn plain_value(text: &str) -> Option<Value> {
+    if string_hint(text) {
         return Some(Value::String(Rc::from(text)));
     }
     Some(match resolve_plain("", text).1 {
@@ -967,9 +1060,39 @@ mod tests {
     use super::super::{super::json, libyaml_unmarshal, Value};
     use super::parse;
 
+    /// The head reader's answer, checked against libyaml's whole value
+    /// (its head fields) whenever it gives one.
+    fn same_head(text: &str) {
+        let Some(head) = super::parse_head(text) else {
+            return;
+        };
+        let print = |v: &Value| json::marshal(v).map_err(|e| e.to_string());
+        let whole = libyaml_unmarshal(text).map(|v| match v {
+            Value::Map(m) => {
+                let kept = m
+                    .entries()
+                    .into_iter()
+                    .filter(|(k, _)| {
+                        !k.is_ascii()
+                            || ["apiversion", "kind", "metadata"]
+                                .contains(&&*k.to_ascii_lowercase())
+                    })
+                    .collect();
+                Value::map(kept)
+            }
+            other => other,
+        });
+        assert_eq!(
+            Ok(print(&head)),
+            whole.map(|v| print(&v)),
+            "head reader differs from libyaml on {text:?}"
+        );
+    }
+
     /// The fast reader's answer, checked against libyaml's whenever it
     /// gives one.
     fn same(text: &str) -> Option<Value> {
+        same_head(text);
         let fast = parse(text)?;
         let slow = libyaml_unmarshal(text);
         let print = |v: &Value| json::marshal(v).map_err(|e| e.to_string());
@@ -1239,8 +1362,27 @@ mod tests {
     ];
 
     const KEYS: &[&str] = &[
-        "a", "b", "key", "on", "1", "1.5", "~", "'q k'", "\"d\"", "x y", "-k", "a:b", "<<", "?",
-        "é", "true", "null", "[k]",
+        "a",
+        "b",
+        "key",
+        "on",
+        "1",
+        "1.5",
+        "~",
+        "'q k'",
+        "\"d\"",
+        "x y",
+        "-k",
+        "a:b",
+        "<<",
+        "?",
+        "é",
+        "true",
+        "null",
+        "[k]",
+        "kind",
+        "Metadata",
+        "apiVersion",
     ];
 
     fn indent(text: &mut String, n: usize) {

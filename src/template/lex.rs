@@ -377,6 +377,13 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_right_delim(&self) -> (bool, bool) {
+        // Only a space (of a trim marker) or `}` can start one.
+        if !matches!(
+            self.input.as_bytes().get(self.pos),
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'}')
+        ) {
+            return (false, false);
+        }
         let rest = &self.input[self.pos..];
         if has_right_trim_marker(rest) && rest[2..].starts_with(RIGHT) {
             return (true, true);
@@ -387,14 +394,32 @@ impl<'a> Lexer<'a> {
         (false, false)
     }
 
+    /// Go's `atTerminator`, on the byte ahead: no character to decode,
+    /// since every terminator is ASCII.
     fn at_terminator(&mut self) -> bool {
-        let c = self.peek();
-        if is_space(c) {
-            return true;
+        let rest = &self.input.as_bytes()[self.pos..];
+        match rest.first() {
+            None => {
+                // As Go's peek at the end leaves it.
+                self.at_eof = true;
+                true
+            }
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            Some(_) => rest.starts_with(RIGHT.as_bytes()),
         }
-        match c {
-            EOF | '.' | ',' | '|' | ':' | ')' | '(' => true,
-            _ => self.input[self.pos..].starts_with(RIGHT),
+    }
+
+    /// After a run of ASCII letters and digits: the character that ends
+    /// it, left unread, when it is ASCII or the end; `None` when it needs
+    /// decoding (the slow path reads on).
+    fn ascii_end(&mut self) -> Option<char> {
+        match self.input.as_bytes().get(self.pos) {
+            None => {
+                self.at_eof = true;
+                Some(EOF)
+            }
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => None,
         }
     }
 
@@ -592,36 +617,40 @@ impl<'a> Lexer<'a> {
 
     fn lex_identifier(&mut self) -> Option<State> {
         self.skip_ascii_alphanumeric();
-        loop {
-            let c = self.next_char();
-            if c != EOF && is_alphanumeric(c) {
-                continue;
-            }
-            self.backup();
-            let word = &self.input[self.start..self.pos];
-            if !self.at_terminator() {
-                return self.error(format!("bad character {}", unicode_hash_u(c)));
-            }
-            let typ = match word {
-                "." => ItemType::Dot,
-                "block" => ItemType::Block,
-                "break" if self.break_ok => ItemType::Break,
-                "continue" if self.continue_ok => ItemType::Continue,
-                "define" => ItemType::Define,
-                "else" => ItemType::Else,
-                "end" => ItemType::End,
-                "if" => ItemType::If,
-                "range" => ItemType::Range,
-                "nil" => ItemType::Nil,
-                "template" => ItemType::Template,
-                "with" => ItemType::With,
-                "true" | "false" => ItemType::Bool,
-                _ if word.starts_with('.') => ItemType::Field,
-                _ => ItemType::Identifier,
-            };
-            self.emit(typ);
-            return Some(State::InsideAction);
+        let c = match self.ascii_end() {
+            Some(c) => c,
+            None => loop {
+                let c = self.next_char();
+                if c != EOF && is_alphanumeric(c) {
+                    continue;
+                }
+                self.backup();
+                break c;
+            },
+        };
+        let word = &self.input[self.start..self.pos];
+        if !self.at_terminator() {
+            return self.error(format!("bad character {}", unicode_hash_u(c)));
         }
+        let typ = match word {
+            "." => ItemType::Dot,
+            "block" => ItemType::Block,
+            "break" if self.break_ok => ItemType::Break,
+            "continue" if self.continue_ok => ItemType::Continue,
+            "define" => ItemType::Define,
+            "else" => ItemType::Else,
+            "end" => ItemType::End,
+            "if" => ItemType::If,
+            "range" => ItemType::Range,
+            "nil" => ItemType::Nil,
+            "template" => ItemType::Template,
+            "with" => ItemType::With,
+            "true" | "false" => ItemType::Bool,
+            _ if word.starts_with('.') => ItemType::Field,
+            _ => ItemType::Identifier,
+        };
+        self.emit(typ);
+        Some(State::InsideAction)
     }
 
     fn lex_field_or_variable(&mut self, typ: ItemType) -> Option<State> {
@@ -634,14 +663,16 @@ impl<'a> Lexer<'a> {
             return Some(State::InsideAction);
         }
         self.skip_ascii_alphanumeric();
-        let mut c;
-        loop {
-            c = self.next_char();
-            if c == EOF || !is_alphanumeric(c) {
-                self.backup();
-                break;
-            }
-        }
+        let c = match self.ascii_end() {
+            Some(c) => c,
+            None => loop {
+                let c = self.next_char();
+                if c == EOF || !is_alphanumeric(c) {
+                    self.backup();
+                    break c;
+                }
+            },
+        };
         if !self.at_terminator() {
             return self.error(format!("bad character {}", unicode_hash_u(c)));
         }

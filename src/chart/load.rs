@@ -147,13 +147,22 @@ fn read_chart_file(full: &Path, name: &str, rel: &str) -> Result<Vec<u8>, LoadEr
             quote(name)
         )));
     }
-    // Through `Take`: File's own read_to_end asks for the size and the
-    // position again (two more system calls per file).
-    let mut data = Vec::with_capacity(meta.len() as usize);
-    (&mut f)
-        .take(MAX_FILE + 1)
-        .read_to_end(&mut data)
-        .map_err(reading)?;
+    // The size the stat gave, read in as few calls as the kernel allows and
+    // no probe for more: a chart is not written while it loads (File's own
+    // read_to_end would stat and seek again, then probe: three more system
+    // calls per file, a sixth of a small chart's render).
+    let len = meta.len() as usize;
+    let mut data = vec![0; len];
+    let mut filled = 0;
+    while filled < len {
+        match f.read(&mut data[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(reading(e)),
+        }
+    }
+    data.truncate(filled);
     Ok(data)
 }
 

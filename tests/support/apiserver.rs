@@ -503,10 +503,13 @@ fn start() -> Result<ApiServer, String> {
         // kubemark binds its kubelet port on all interfaces (hard-coded);
         // a free one, and no read-only port at all.
         .arg(format!("--kubelet-port={}", super::free_port()))
-        .arg("--kubelet-read-only-port=0")
-        // Ready is reported with the first status update after the runtime
-        // is up: every 2 s rather than 10 s.
-        .arg("--node-status-update-frequency=2");
+        .arg("--kubelet-read-only-port=0");
+    // Ready is reported with the first status update after the runtime is
+    // up: every 2 s rather than 10 s, where this kubemark has the flag
+    // (older ones, 1.32 among them, do not).
+    if kubemark_has_flag(&bins.kubemark, "--node-status-update-frequency") {
+        kubelet_cmd.arg("--node-status-update-frequency=2");
+    }
     let cm_proc = spawn_tied("kube-controller-manager", cm_cmd, &dir)?;
     let scheduler_proc = spawn_tied("kube-scheduler", scheduler_cmd, &dir)?;
     let kubelet_proc = spawn_tied("kubelet", kubelet_cmd, &dir)?;
@@ -740,4 +743,18 @@ fn spawn_tied(name: &'static str, mut cmd: Command, dir: &Path) -> Result<Tied, 
     });
     rx.recv().map_err(|e| e.to_string())??;
     Ok(Tied { name, log, exited })
+}
+
+/// Whether `kubemark --help` lists `flag`: hollow kubelets of different
+/// Kubernetes versions take different flags, and one it does not know
+/// makes it exit at once.
+fn kubemark_has_flag(kubemark: &Path, flag: &str) -> bool {
+    Command::new(kubemark)
+        .arg("--help")
+        .output()
+        .map(|o| {
+            let text = [o.stdout, o.stderr].concat();
+            String::from_utf8_lossy(&text).contains(&format!("{flag} "))
+        })
+        .unwrap_or(false)
 }

@@ -1036,15 +1036,21 @@ fn resolve<'t>(tag: &'t str, input: &str) -> Result<(&'t str, GoVal), String> {
     ))
 }
 
-fn resolve_plain(tag: &str, input: &str) -> (&'static str, GoVal) {
-    let hint = match input.as_bytes().first() {
+/// goyaml.v2's resolve table for a plain scalar's first byte: 0 when it
+/// can only be a string.
+fn resolve_hint(input: &str) -> u8 {
+    match input.as_bytes().first() {
         None => b'N',
         Some(b'+' | b'-') => b'S',
         Some(b'0'..=b'9') => b'D',
         Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
         Some(b'.') => b'.',
         Some(_) => 0,
-    };
+    }
+}
+
+fn resolve_plain(tag: &str, input: &str) -> (&'static str, GoVal) {
+    let hint = resolve_hint(input);
     if hint != 0 && tag != STR_TAG && tag != BINARY_TAG {
         if let Some(r) = resolve_map(input) {
             return r;

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::{key_string, resolve_plain, GoVal, Str, Value};
+use super::{key_string, resolve_hint, resolve_plain, GoVal, Str, Value};
 
 /// The first document of `text` as `sigs.k8s.io/yaml.Unmarshal` decodes it
 /// into an `interface{}`, or `None` when only libyaml can tell.
@@ -809,20 +809,8 @@ impl<'a> Reader<'a> {
         }
         loop {
             items.push(self.flow_item()?);
-            self.skip_spaces();
-            match self.cur()? {
-                b',' => {
-                    self.pos += 1;
-                    self.skip_spaces();
-                    if self.cur() == Some(b']') {
-                        return None;
-                    }
-                }
-                b']' => {
-                    self.pos += 1;
-                    return Some(Value::list(items));
-                }
-                _ => return None,
+            if self.flow_separator(b']')? {
+                return Some(Value::list(items));
             }
         }
     }
@@ -838,10 +826,7 @@ impl<'a> Reader<'a> {
         loop {
             let key = match self.cur()? {
                 b'[' | b'{' => return None,
-                _ => match self.flow_scalar()? {
-                    Scalar::Quoted(s) => Str::from(s),
-                    Scalar::Plain(text) => plain_key(text)?,
-                },
+                _ => self.flow_scalar()?.into_key()?,
             };
             self.skip_spaces();
             if self.cur() != Some(b':') || self.at(self.pos + 1) != Some(b' ') {
@@ -854,21 +839,28 @@ impl<'a> Reader<'a> {
             }
             let value = self.flow_item()?;
             insert(&mut map, key, value)?;
-            self.skip_spaces();
-            match self.cur()? {
-                b',' => {
-                    self.pos += 1;
-                    self.skip_spaces();
-                    if self.cur() == Some(b'}') {
-                        return None;
-                    }
-                }
-                b'}' => {
-                    self.pos += 1;
-                    return Some(Value::map(map));
-                }
-                _ => return None,
+            if self.flow_separator(b'}')? {
+                return Some(Value::map(map));
             }
+        }
+    }
+
+    /// After an entry of a flow collection: `Some(true)` past its closing
+    /// `close`, `Some(false)` past a `,` with another entry ahead, `None`
+    /// for anything else (a trailing comma among it: libyaml's to judge).
+    fn flow_separator(&mut self, close: u8) -> Option<bool> {
+        self.skip_spaces();
+        match self.cur()? {
+            b',' => {
+                self.pos += 1;
+                self.skip_spaces();
+                (self.cur() != Some(close)).then_some(false)
+            }
+            c if c == close => {
+                self.pos += 1;
+                Some(true)
+            }
+            _ => None,
         }
     }
 
@@ -984,26 +976,7 @@ impl Scalar<'_> {
 
 /// Whether resolve's hint table sends a plain scalar straight to a string.
 fn string_hint(text: &str) -> bool {
-    match text.as_bytes().first() {
-        None => false,
-        Some(b) => !matches!(
-            b,
-            b'+' | b'-' | b'0'
-                ..=b'9'
-                    | b'.'
-                    | b'y'
-                    | b'Y'
-                    | b'n'
-                    | b'N'
-                    | b't'
-                    | b'T'
-                    | b'f'
-                    | b'F'
-                    | b'o'
-                    | b'O'
-                    | b'~'
-        ),
-    }
+    resolve_hint(text) == 0
 }
 
 /// Whether a plain scalar passes the JSON step (no infinity or NaN).

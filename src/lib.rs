@@ -7,6 +7,7 @@
 //! stages for one app, [`daemon`] decides when, [`http`] and [`metrics`]
 //! tell the outside world.
 
+mod allocator;
 pub mod backoff;
 pub mod build;
 pub mod chart;
@@ -32,7 +33,7 @@ pub mod yaml;
 /// library so the binary, the tests and the benches all measure one
 /// allocator.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::Mimalloc = allocator::Mimalloc;
 
 /// Tunes mimalloc for a small resident set rather than peak throughput:
 /// plumb is a long-running daemon on a laptop, and with mimalloc's

@@ -17,7 +17,15 @@ use std::time::Instant;
 
 use plumb::chart::helm_template::{run, TemplateArgs};
 
-const RUNS: usize = 20;
+/// Timed renders per chart; `PLUMB_BENCH_RUNS` raises it for a steadier
+/// minimum on a noisy machine.
+fn runs() -> usize {
+    std::env::var("PLUMB_BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(20)
+}
 
 /// A case as the corpus lays it out: `chart/` and `args.json`.
 struct Case {
@@ -147,7 +155,7 @@ fn example_case(root: &Path, out: &Path) -> Option<Case> {
     Some(c)
 }
 
-/// min and p50 in ms over RUNS renders after a warm-up, and the bytes.
+/// min and p50 in ms over [`runs`] renders after a warm-up, and the bytes.
 fn time(c: &Case) -> Option<(f64, f64, usize)> {
     let bytes = match run(&c.args) {
         Ok(out) => out.len(),
@@ -156,7 +164,8 @@ fn time(c: &Case) -> Option<(f64, f64, usize)> {
             return None;
         }
     };
-    let mut times: Vec<f64> = (0..RUNS)
+    let runs = runs();
+    let mut times: Vec<f64> = (0..runs)
         .map(|_| {
             let t = Instant::now();
             let _ = std::hint::black_box(run(&c.args));
@@ -164,7 +173,7 @@ fn time(c: &Case) -> Option<(f64, f64, usize)> {
         })
         .collect();
     times.sort_by(f64::total_cmp);
-    Some((times[0], times[RUNS / 2], bytes))
+    Some((times[0], times[runs / 2], bytes))
 }
 
 fn peer_python() -> Option<PathBuf> {
@@ -189,7 +198,7 @@ fn peer(cases: &[Case]) -> BTreeMap<String, f64> {
         return out;
     }
     let mut cmd = Command::new(python);
-    cmd.arg(&script).arg("-n").arg(RUNS.to_string());
+    cmd.arg(&script).arg("-n").arg(runs().to_string());
     for c in cases {
         cmd.arg(&c.dir);
     }
@@ -328,7 +337,7 @@ fn main() {
         .find(|c| c.name == "example-pakaura")
         .or_else(|| cases.iter().find(|c| c.name == "01-podinfo"));
     if let Some(c) = cold {
-        let mut walls: Vec<f64> = (0..RUNS)
+        let mut walls: Vec<f64> = (0..runs().min(40))
             .filter_map(|_| process(c).map(|(ms, _)| ms))
             .collect();
         walls.sort_by(f64::total_cmp);

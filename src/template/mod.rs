@@ -39,6 +39,7 @@
 //!   values and custom delimiters do not exist in Helm's data.
 
 pub mod exec;
+mod fastparse;
 pub mod funcs;
 pub mod gofmt;
 pub mod json;

@@ -11,9 +11,10 @@
 
 use std::sync::Arc;
 
+use super::lex::find_left_delim;
 use super::parse::{
-    new_number_node, unquote, ActionNode, Arg, BranchNode, CommandNode, ListNode, Node, PipeNode,
-    TemplateNode, TextNode, Tree, VariableNode,
+    add_tree, new_number_node, non_executable_stage, unquote, ActionNode, Arg, BranchNode,
+    CommandNode, ListNode, Node, PipeNode, TemplateNode, TextNode, Tree, VariableNode,
 };
 
 /// How a list ended.
@@ -53,7 +54,15 @@ struct Fast<'a, 'f> {
 
 /// The trees of `text` parsed as `name`, as [`super::parse::parse`] would
 /// give them, or `None` when this parser is not sure.
-pub fn parse(name: &str, text: &str, has_function: &dyn Fn(&str) -> bool) -> Option<Vec<Tree>> {
+/// `parse_name` and `shared` are the caller's shared copies of the name
+/// and text, which the trees keep.
+pub fn parse(
+    name: &str,
+    parse_name: &Arc<str>,
+    shared: &Arc<str>,
+    text: &str,
+    has_function: &dyn Fn(&str) -> bool,
+) -> Option<Vec<Tree>> {
     let mut p = Fast {
         src: text,
         b: text.as_bytes(),
@@ -64,8 +73,8 @@ pub fn parse(name: &str, text: &str, has_function: &dyn Fn(&str) -> bool) -> Opt
         break_ok: !has_function("break"),
         continue_ok: !has_function("continue"),
         trees: Vec::new(),
-        parse_name: Arc::from(name),
-        text: Arc::from(text),
+        parse_name: parse_name.clone(),
+        text: shared.clone(),
     };
     let (root, end) = p.list(true)?;
     if !matches!(end, Stop::Eof) {
@@ -94,20 +103,10 @@ impl<'a> Fast<'a, '_> {
         self.b.get(i).copied().unwrap_or(0)
     }
 
-    /// Go's `Tree.add` within one parse (see the other parser's `add`).
+    /// Go's `Tree.add` within one parse; a duplicate definition is left
+    /// to the other parser, which words the error.
     fn add(&mut self, tree: Tree) -> Option<()> {
-        if let Some(i) = self.trees.iter().position(|t| t.name == tree.name) {
-            if self.trees[i].is_empty() {
-                self.trees[i] = tree;
-                return Some(());
-            }
-            if !tree.is_empty() {
-                return None;
-            }
-            return Some(());
-        }
-        self.trees.push(tree);
-        Some(())
+        add_tree(&mut self.trees, tree).ok()
     }
 
     /// Whether the lexer would end a word here (Go's `atTerminator`).
@@ -531,22 +530,8 @@ impl<'a> Fast<'a, '_> {
             let cmd = self.command(close)?;
             pipe.cmds.push(cmd);
         }
-        if pipe.cmds.is_empty() {
+        if pipe.cmds.is_empty() || non_executable_stage(&pipe).is_some() {
             return None;
-        }
-        for c in pipe.cmds.iter().skip(1) {
-            if matches!(
-                c.args.first(),
-                Some(
-                    Arg::Bool { .. }
-                        | Arg::Dot(_)
-                        | Arg::Nil(_)
-                        | Arg::Number(_)
-                        | Arg::String { .. }
-                )
-            ) {
-                return None;
-            }
         }
         Some(pipe)
     }
@@ -702,15 +687,12 @@ impl<'a> Fast<'a, '_> {
     fn pipeline_in_parens(&mut self) -> Option<PipeNode> {
         let save = self.pos;
         self.skip_spaces();
-        if self.variable_name().is_some() {
-            let p = self.pos;
-            let (_, name) = self.variable_name()?;
+        if let Some((_, name)) = self.variable_name() {
             self.pos += name.len();
             self.skip_spaces();
             if matches!(self.at(self.pos), b':' | b'=' | b',') {
                 return None;
             }
-            self.pos = p;
         }
         self.pos = save;
         self.pipeline("parenthesized pipeline", Close::Paren)
@@ -789,11 +771,6 @@ impl<'a> Fast<'a, '_> {
     }
 }
 
-/// Where the next `{{` starts.
-fn find_left_delim(b: &[u8]) -> Option<usize> {
-    memchr::memmem::find(b, b"{{")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -810,7 +787,7 @@ mod tests {
     /// answers, the other parses the text too, to equal trees. Returns
     /// whether it answered.
     fn check(name: &str, text: &str) -> bool {
-        let Some(fast) = parse(name, text, &has_function) else {
+        let Some(fast) = parse(name, &name.into(), &text.into(), text, &has_function) else {
             return false;
         };
         match parse_go(name, text, &has_function) {

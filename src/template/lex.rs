@@ -170,8 +170,8 @@ fn is_nd(c: char) -> bool {
 }
 
 /// Where the next `{{` starts: memchr for `{`, the common case a single
-/// call.
-fn find_left_delim(b: &[u8]) -> Option<usize> {
+/// call. Shared with the fast parser.
+pub(crate) fn find_left_delim(b: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = memchr::memchr(b'{', &b[from..]) {
         let at = from + i;

@@ -423,24 +423,39 @@ fn eof_item() -> Item<'static> {
 /// # Errors
 /// Go's parse error text.
 pub fn parse(name: &str, text: &str, has_function: &dyn Fn(&str) -> bool) -> PResult<Vec<Tree>> {
-    if let Some(trees) = super::fastparse::parse(name, text, has_function) {
+    // One copy of the name and text serves both parsers: the fast one
+    // refuses some files, and the fallback must not copy them again.
+    let parse_name: Arc<str> = Arc::from(name);
+    let shared: Arc<str> = Arc::from(text);
+    if let Some(trees) = super::fastparse::parse(name, &parse_name, &shared, text, has_function) {
         return Ok(trees);
     }
-    parse_go(name, text, has_function)
+    go_parse(name, parse_name, shared, text, has_function)
 }
 
 /// [`parse`] by the Go-faithful parser alone: what the fast parser
 /// falls back to, and what tests hold it to.
+#[cfg(test)]
 pub(crate) fn parse_go(
     name: &str,
     text: &str,
     has_function: &dyn Fn(&str) -> bool,
 ) -> PResult<Vec<Tree>> {
+    go_parse(name, Arc::from(name), Arc::from(text), text, has_function)
+}
+
+/// The Go-faithful parse of `text`, whose shared copies the trees keep.
+fn go_parse<'a>(
+    name: &str,
+    parse_name: Arc<str>,
+    shared: Arc<str>,
+    text: &'a str,
+    has_function: &dyn Fn(&str) -> bool,
+) -> PResult<Vec<Tree>> {
     let break_ok = !has_function("break");
     let continue_ok = !has_function("continue");
     let items = Lexer::new(text, break_ok, continue_ok);
-    let parse_name: Arc<str> = Arc::from(name);
-    let text: Arc<str> = Arc::from(text);
+    let text = shared;
     let mut p = Parser {
         items,
         token: [eof_item(), eof_item(), eof_item()],
@@ -462,6 +477,44 @@ pub(crate) fn parse_go(
     };
     p.add(top)?;
     Ok(p.trees)
+}
+
+/// Go's `Tree.add` within one parse, shared by both parsers: an empty
+/// definition never replaces, a second non-empty one of a name is an
+/// error (`Err` holds the name).
+pub(crate) fn add_tree(trees: &mut Vec<Tree>, tree: Tree) -> Result<(), String> {
+    if let Some(i) = trees.iter().position(|t| t.name == tree.name) {
+        if trees[i].is_empty() {
+            trees[i] = tree;
+        } else if !tree.is_empty() {
+            return Err(tree.name);
+        }
+        return Ok(());
+    }
+    trees.push(tree);
+    Ok(())
+}
+
+/// The 1-based stage of the first pipeline command after the first that
+/// starts with a constant or dot, which Go refuses ("non executable
+/// command"): shared by both parsers.
+pub(crate) fn non_executable_stage(pipe: &PipeNode) -> Option<usize> {
+    pipe.cmds
+        .iter()
+        .skip(1)
+        .position(|c| {
+            matches!(
+                c.args.first(),
+                Some(
+                    Arg::Bool { .. }
+                        | Arg::Dot(_)
+                        | Arg::Nil(_)
+                        | Arg::Number(_)
+                        | Arg::String { .. }
+                )
+            )
+        })
+        .map(|i| i + 2)
 }
 
 impl<'f, 'a> Parser<'f, 'a> {
@@ -567,20 +620,12 @@ impl<'f, 'a> Parser<'f, 'a> {
     /// Go's `Tree.add` within one parse: a second non-empty definition of
     /// a name is an error; an empty one does not replace.
     fn add(&mut self, tree: Tree) -> PResult<()> {
-        if let Some(i) = self.trees.iter().position(|t| t.name == tree.name) {
-            if self.trees[i].is_empty() {
-                self.trees[i] = tree;
-                return Ok(());
-            }
-            if !tree.is_empty() {
-                return self.error(format!(
-                    "template: multiple definition of template {}",
-                    super::gofmt::quote(&tree.name)
-                ));
-            }
-            return Ok(());
+        if let Err(name) = add_tree(&mut self.trees, tree) {
+            return self.error(format!(
+                "template: multiple definition of template {}",
+                super::gofmt::quote(&name)
+            ));
         }
-        self.trees.push(tree);
         Ok(())
     }
 
@@ -909,22 +954,8 @@ impl<'f, 'a> Parser<'f, 'a> {
         if pipe.cmds.is_empty() {
             return self.error(format!("missing value for {context}"));
         }
-        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
-            if matches!(
-                c.args.first(),
-                Some(
-                    Arg::Bool { .. }
-                        | Arg::Dot(_)
-                        | Arg::Nil(_)
-                        | Arg::Number(_)
-                        | Arg::String { .. }
-                )
-            ) {
-                return self.error(format!(
-                    "non executable command in pipeline stage {}",
-                    i + 1
-                ));
-            }
+        if let Some(stage) = non_executable_stage(pipe) {
+            return self.error(format!("non executable command in pipeline stage {stage}"));
         }
         Ok(())
     }

@@ -680,14 +680,17 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
             Rv::Invalid => return Ok(Rv::Invalid),
             Rv::Val(v, boxed) => (v, boxed),
         };
-        let typ = if boxed {
-            "interface {}".to_string()
-        } else {
-            value.type_name()
+        // The type is named only in errors: worked out when one occurs.
+        let typ = || {
+            if boxed {
+                "interface {}".to_string()
+            } else {
+                value.type_name()
+            }
         };
         let has_args = args.is_some_and(|a| a.len() > 1) || !matches!(final_, Final::Missing);
         match &value {
-            Value::Nil => Err(self.error(format!("nil pointer evaluating {typ}.{name}"))),
+            Value::Nil => Err(self.error(format!("nil pointer evaluating {}.{name}", typ()))),
             Value::Object(o) => {
                 if o.has_method(name) {
                     let o = o.clone();
@@ -702,7 +705,10 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                         }
                         Ok(Rv::concrete(v))
                     }
-                    None => Err(self.error(format!("can't evaluate field {name} in type {typ}"))),
+                    None => Err(self.error(format!(
+                        "can't evaluate field {name} in type {}",
+                        typ()
+                    ))),
                 }
             }
             Value::Map(m) => {
@@ -714,7 +720,10 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                     None => Ok(zero_of(m.elem)),
                 }
             }
-            _ => Err(self.error(format!("can't evaluate field {name} in type {typ}"))),
+            _ => Err(self.error(format!(
+                "can't evaluate field {name} in type {}",
+                typ()
+            ))),
         }
     }
 

@@ -5,6 +5,7 @@
 //! recording: the daemon or the CLI records.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::{info_span, Instrument};
@@ -146,11 +147,13 @@ pub fn render_app_with(
 }
 
 /// What a render of `app` needs to know of the cluster: for a chart app,
-/// the release its inventory records and the cluster's version (one read
-/// of the inventory); nothing for a directory app or without a cluster.
+/// the release its inventory records (one read of the inventory), the
+/// cluster's version and its API versions (discovery, cached); nothing
+/// for a directory app or without a cluster.
 ///
 /// # Errors
-/// [`ReconcileError::Sync`] when the inventory cannot be read.
+/// [`ReconcileError::Sync`] when the inventory or discovery cannot be
+/// read.
 pub async fn render_env(
     cluster: Option<&Cluster>,
     app: &AppSpec,
@@ -165,9 +168,17 @@ pub async fn render_env(
             app: app.name.clone(),
             source: Box::new(engine::SyncError::Apply(e)),
         })?;
+    let api_versions = cluster
+        .api_versions()
+        .await
+        .map_err(|e| ReconcileError::Sync {
+            app: app.name.clone(),
+            source: Box::new(engine::SyncError::Apply(e)),
+        })?;
     Ok(RenderEnv {
         current: inventory.release(),
         kube_version: cluster.version().map(str::to_string),
+        api_versions: Some(api_versions),
     })
 }
 
@@ -258,7 +269,20 @@ async fn run_stages(
         Ok(env) => env,
         Err(e) => return (Err(e), None),
     };
-    let rendered = render_blocking(ctx, app, revision, env, cache).await;
+    let mut rendered = render_blocking(ctx, app, revision, env.clone(), cache).await;
+    if let (Ok(first), Some(cluster)) = (&rendered, &ctx.cluster) {
+        match install_new_crds(cluster, app, revision, &first.objects, &env).await {
+            Ok(Some(api_versions)) => {
+                let env = RenderEnv {
+                    api_versions: Some(api_versions),
+                    ..env
+                };
+                rendered = render_blocking(ctx, app, revision, env, cache).await;
+            }
+            Ok(None) => {}
+            Err(e) => return (Err(e), None),
+        }
+    }
     stages.push(("render", render_started.elapsed()));
     let rendered = match rendered {
         Ok(rendered) => rendered,
@@ -294,6 +318,111 @@ async fn run_stages(
         }),
         Some(report),
     )
+}
+
+/// Helm installs a chart's `crds/` before it renders the templates, so
+/// that templates testing `.Capabilities.APIVersions.Has` for a new kind
+/// see it on the first install. The same here: the CRDs of `crds/` among
+/// `objects` whose kinds the render's API versions lack are applied, and
+/// once discovery shows them the new API versions are returned for a
+/// second render. `None` when there is nothing to install.
+///
+/// # Errors
+/// [`ReconcileError::Sync`] when a CRD cannot be applied.
+async fn install_new_crds(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    objects: &[Object],
+    env: &RenderEnv,
+) -> Result<Option<Arc<Vec<String>>>, ReconcileError> {
+    let Some(known) = &env.api_versions else {
+        return Ok(None);
+    };
+    let new_kinds = |o: &Object| -> Vec<String> {
+        served_crd_kinds(std::slice::from_ref(o))
+            .into_iter()
+            .filter(|k| known.binary_search(k).is_err())
+            .collect()
+    };
+    let crds: Vec<&Object> = objects
+        .iter()
+        .filter(|o| from_crds_dir(&o.origin.file) && !new_kinds(o).is_empty())
+        .collect();
+    if crds.is_empty() {
+        return Ok(None);
+    }
+    let kinds: Vec<String> = crds.iter().flat_map(|o| new_kinds(o)).collect();
+    tracing::info!(
+        crds = crds.len(),
+        "installing the chart's crds/ before rendering, as Helm does"
+    );
+    engine::install_crds(cluster, app, revision, &crds)
+        .await
+        .map_err(|source| ReconcileError::Sync {
+            app: app.name.clone(),
+            source: Box::new(source),
+        })?;
+    Ok(discovered_after_crds(cluster, &kinds).await)
+}
+
+/// Whether a chart file path (`shop/crds/x.yaml`,
+/// `shop/charts/db/crds/y.yaml`) is in a chart's `crds/` directory rather
+/// than among its templates.
+fn from_crds_dir(path: &str) -> bool {
+    let dirs: Vec<&str> = path.split('/').skip(1).collect();
+    let Some((_, dirs)) = dirs.split_last() else {
+        return false;
+    };
+    dirs.iter()
+        .take_while(|d| **d != "templates")
+        .any(|d| *d == "crds")
+}
+
+/// The `group/version/Kind` of every version served by the
+/// CustomResourceDefinitions among `objects`: what discovery shows once
+/// they are established.
+fn served_crd_kinds(objects: &[Object]) -> Vec<String> {
+    let mut kinds = Vec::new();
+    for crd in objects.iter().filter(|o| {
+        o.kind() == "CustomResourceDefinition"
+            && o.api_version().starts_with("apiextensions.k8s.io/")
+    }) {
+        let spec = &crd.data["spec"];
+        let (Some(group), Some(kind)) = (spec["group"].as_str(), spec["names"]["kind"].as_str())
+        else {
+            continue;
+        };
+        for version in spec["versions"].as_array().into_iter().flatten() {
+            if version["served"].as_bool() == Some(false) {
+                continue;
+            }
+            if let Some(name) = version["name"].as_str() {
+                kinds.push(format!("{group}/{name}/{kind}"));
+            }
+        }
+    }
+    kinds
+}
+
+/// The cluster's API versions once they show `crd_kinds`: the API server
+/// publishes a CRD in discovery when it is established, a moment after it
+/// is applied, so this asks again for up to 60 seconds (Helm's wait for
+/// its CRDs). `None` when discovery fails.
+async fn discovered_after_crds(
+    cluster: &Cluster,
+    crd_kinds: &[String],
+) -> Option<Arc<Vec<String>>> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = cluster.api_versions().await.ok()?;
+        let missing = crd_kinds.iter().any(|k| now.binary_search(k).is_err());
+        if !missing || Instant::now() >= deadline {
+            return Some(now);
+        }
+        cluster.forget_api_versions();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Errors of a one-off command (sync, diff, render) before any app runs.
@@ -426,4 +555,57 @@ async fn preview_app(
             app: app.name.clone(),
             source: Box::new(source),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::Origin;
+    use serde_json::json;
+
+    fn object(file: &str, data: serde_json::Value) -> Object {
+        Object {
+            data,
+            origin: Origin::file(file, 0, 1),
+        }
+    }
+
+    #[test]
+    fn crds_dir_paths_are_told_from_templates() {
+        assert!(from_crds_dir("shop/crds/gadgets.yaml"));
+        assert!(from_crds_dir("shop/charts/db/crds/x.yaml"));
+        assert!(from_crds_dir("shop/crds/nested/x.yaml"));
+        assert!(!from_crds_dir("shop/templates/crds/x.yaml"));
+        assert!(!from_crds_dir("shop/templates/crd.yaml"));
+        assert!(!from_crds_dir("crds.yaml"));
+    }
+
+    #[test]
+    fn served_crd_kinds_name_each_served_version() {
+        let crd = object(
+            "shop/crds/gadgets.yaml",
+            json!({
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": {"name": "gadgets.shop.test"},
+                "spec": {
+                    "group": "shop.test",
+                    "names": {"kind": "Gadget", "plural": "gadgets"},
+                    "versions": [
+                        {"name": "v1", "served": true},
+                        {"name": "v1beta1", "served": false},
+                        {"name": "v2"}
+                    ]
+                }
+            }),
+        );
+        let config = object(
+            "shop/templates/cm.yaml",
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
+        );
+        assert_eq!(
+            served_crd_kinds(&[crd, config]),
+            ["shop.test/v1/Gadget", "shop.test/v2/Gadget"]
+        );
+    }
 }

@@ -142,6 +142,10 @@ pub struct RenderEnv {
     /// The cluster's version (`v1.33.4`) for a chart's
     /// `.Capabilities.KubeVersion`; `None` (or unparsable): Helm's default.
     pub kube_version: Option<String>,
+    /// The cluster's API versions and kinds from discovery, for a chart's
+    /// `.Capabilities.APIVersions` as `helm install` sets it; `None`:
+    /// `helm template`'s default set.
+    pub api_versions: Option<std::sync::Arc<Vec<String>>>,
 }
 
 /// An app's objects as rendered, and for charts what the render was.

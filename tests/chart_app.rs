@@ -234,3 +234,103 @@ fn a_chart_app_installs_upgrades_and_renders_only_when_its_inputs_change() {
         "{plan}"
     );
 }
+
+/// `.Capabilities.APIVersions` in a chart app is the cluster's, as `helm
+/// install` reads it by discovery (kinds included, which `helm template`'s
+/// default set lacks), and a CRD of the chart's `crds/` is among them on
+/// the first install: the sync installs it, discovery shows it, and the
+/// chart renders again, so a custom resource gated on it is applied in the
+/// same reconcile.
+#[test]
+fn a_chart_app_sees_the_cluster_api_versions_and_its_own_crds() {
+    const CRD_APP: &str = "crd-shop";
+    let Some(server) = support::apiserver::realistic_or_skip() else {
+        return;
+    };
+    let _jobs = support::cluster::auto_complete_jobs(&server, CRD_APP, Some("helm.sh/hook"), true);
+    let repo = TestRepo::with_chart_app();
+    repo.write(
+        "deploy/plumb.yaml",
+        "apps:\n  - name: crd-shop\n    namespace: crd-shop\n    chart: charts/shop\n    values: [values.yaml]\n    timeout: 60s\n",
+    );
+    repo.write(
+        "deploy/charts/shop/crds/gadgets.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\n\
+         kind: CustomResourceDefinition\n\
+         metadata:\n  name: gadgets.shop.plumb.test\n\
+         spec:\n  group: shop.plumb.test\n  scope: Namespaced\n\
+         \x20 names: {plural: gadgets, singular: gadget, kind: Gadget}\n\
+         \x20 versions:\n\
+         \x20   - name: v1\n      served: true\n      storage: true\n\
+         \x20     schema:\n        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n",
+    );
+    repo.write(
+        "deploy/charts/shop/templates/capabilities.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"shop.fullname\" . }}-capabilities\n\
+         data:\n  deployment-kind: {{ .Capabilities.APIVersions.Has \"apps/v1/Deployment\" | quote }}\n\
+         \x20 gadget-kind: {{ .Capabilities.APIVersions.Has \"shop.plumb.test/v1/Gadget\" | quote }}\n\
+         {{- if .Capabilities.APIVersions.Has \"shop.plumb.test/v1/Gadget\" }}\n\
+         ---\napiVersion: shop.plumb.test/v1\nkind: Gadget\nmetadata:\n  name: {{ include \"shop.fullname\" . }}\nspec:\n  size: 3\n\
+         {{- end }}\n",
+    );
+    let revision = repo.commit("a CRD and templates that look for it");
+
+    // helm template's default set knows no kinds and no CRD of this chart.
+    let chart = repo.path().join("deploy/charts/shop").display().to_string();
+    let out = support::run_plumb(&["template", CRD_APP, &chart], None);
+    let templated = support::output_text(&out);
+    assert!(out.status.success(), "{templated}");
+    assert!(
+        templated.contains("deployment-kind: \"false\""),
+        "{templated}"
+    );
+    assert!(!templated.contains("kind: Gadget\n"), "{templated}");
+
+    let daemon = support::start_plumb(&server, &repo, "");
+    let app = support::wait_until(WAIT, "the CRD chart app's reconcile", || {
+        let status = daemon.status();
+        let app = status["apps"][0].clone();
+        if app["reconcile"]["result"] == "failure" {
+            panic!("the chart app failed: {}", app["reconcile"]["error"]);
+        }
+        (app["revision"] == revision.as_str() && app["reconcile"]["result"] == "success")
+            .then_some(app)
+    });
+    assert_eq!(app["health"], "Healthy", "{app}");
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let client = runtime.block_on(server.client());
+    let configs: Api<ConfigMap> = Api::namespaced(client.clone(), CRD_APP);
+    let data = runtime
+        .block_on(configs.get("crd-shop-shop-capabilities"))
+        .expect("the capabilities ConfigMap")
+        .data
+        .unwrap_or_default();
+    assert_eq!(
+        data["deployment-kind"], "true",
+        "discovery's kinds: {data:?}"
+    );
+    assert_eq!(data["gadget-kind"], "true", "the chart's CRD: {data:?}");
+    let gadgets: Api<kube::api::DynamicObject> = Api::namespaced_with(
+        client,
+        CRD_APP,
+        &kube::discovery::ApiResource::from_gvk_with_plural(
+            &kube::api::GroupVersionKind::gvk("shop.plumb.test", "v1", "Gadget"),
+            "gadgets",
+        ),
+    );
+    let gadget = runtime
+        .block_on(gadgets.get("crd-shop-shop"))
+        .expect("the Gadget gated on its CRD, applied in the first reconcile");
+    assert_eq!(gadget.data["spec"]["size"], 3);
+    let successes = daemon
+        .metric(&format!(
+            "plumb_reconcile_total{{app=\"{CRD_APP}\",result=\"success\"}}"
+        ))
+        .unwrap_or(0.0);
+    assert_eq!(successes, 1.0, "all of it in the first reconcile");
+    assert_eq!(
+        app["reconcile"]["hooks"], "ran: first install",
+        "the hooks ran once, as an install: {app}"
+    );
+}

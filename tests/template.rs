@@ -65,6 +65,7 @@ fn root(family: &str, values: &Value, file: &str) -> Value {
     let capabilities = Capabilities {
         kube_version: KubeVersion::parse("v1.31.0").expect("a kube version"),
         extra_api_versions: Vec::new(),
+        cluster_api_versions: None,
     };
     let mut tmpl = BTreeMap::new();
     tmpl.insert("Name".into(), Value::str(file));

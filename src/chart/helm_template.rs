@@ -147,6 +147,7 @@ pub fn run(args: &TemplateArgs) -> Result<String, TemplateCommandError> {
         capabilities: Capabilities {
             kube_version,
             extra_api_versions: extra,
+            cluster_api_versions: None,
         },
         skip_schema_validation: args.skip_schema_validation,
     };

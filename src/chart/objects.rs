@@ -154,14 +154,20 @@ pub struct Capabilities {
     pub kube_version: KubeVersion,
     /// `--api-versions` given beyond the default set.
     pub extra_api_versions: Vec<String>,
+    /// The cluster's own versions and kinds from discovery, which replace
+    /// the default set as they do in `helm install`; `None` (or empty) for
+    /// `helm template`'s default set.
+    pub cluster_api_versions: Option<Arc<Vec<String>>>,
 }
 
 impl Capabilities {
     /// Every API version `.Capabilities.APIVersions` holds.
     pub fn api_versions(&self) -> Vec<String> {
-        DEFAULT_API_VERSIONS
-            .iter()
-            .map(|s| s.to_string())
+        let base: Vec<String> = match &self.cluster_api_versions {
+            Some(set) if !set.is_empty() => set.as_ref().clone(),
+            _ => DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+        };
+        base.into_iter()
             .chain(self.extra_api_versions.iter().cloned())
             .collect()
     }

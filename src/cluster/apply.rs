@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kube::api::{
     Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams, PropagationPolicy,
@@ -105,12 +105,21 @@ pub fn is_immutable_message(message: &str) -> bool {
 /// Discovered kinds: (apiVersion, kind) → (resource, namespaced).
 type KindCache = Arc<Mutex<HashMap<(String, String), (ApiResource, bool)>>>;
 
+/// The cluster's API versions as charts see them, and when they were read.
+type VersionCache = Arc<Mutex<Option<(Instant, Arc<Vec<String>>)>>>;
+
+/// How long discovered API versions serve renders before they are read
+/// again: a CRD installed outside plumb is seen within this time (plumb's
+/// own CRD applies refresh them at once).
+const API_VERSIONS_TTL: Duration = Duration::from_secs(60);
+
 /// A Kubernetes client with a discovery cache.
 #[derive(Clone)]
 pub struct Cluster {
     client: kube::Client,
     requests: prometheus::IntCounterVec,
     kinds: KindCache,
+    api_versions: VersionCache,
     /// The API server's version as it reported it (`v1.33.4`), when known:
     /// charts see it as `.Capabilities.KubeVersion`.
     version: Option<String>,
@@ -124,6 +133,7 @@ impl Cluster {
             client,
             requests,
             kinds: Arc::new(Mutex::new(HashMap::new())),
+            api_versions: Arc::new(Mutex::new(None)),
             version: None,
         }
     }
@@ -138,6 +148,83 @@ impl Cluster {
     /// The API server's version, when known.
     pub fn version(&self) -> Option<&str> {
         self.version.as_deref()
+    }
+
+    /// Every API version and kind the cluster serves, as `helm install`
+    /// gives them to charts as `.Capabilities.APIVersions` (`apps/v1` and
+    /// `apps/v1/Deployment`, CRDs included), read by discovery and kept
+    /// for [`API_VERSIONS_TTL`]. A group whose resources cannot be listed
+    /// (an aggregated API that is down, e.g. metrics-server starting) is
+    /// left out, as Helm leaves it out.
+    ///
+    /// # Errors
+    /// [`ApplyError::Api`] when the API server's group lists cannot be
+    /// read.
+    pub async fn api_versions(&self) -> Result<Arc<Vec<String>>, ApplyError> {
+        let cached = self.api_versions.lock().ok().and_then(|c| c.clone());
+        if let Some((read_at, set)) = cached {
+            if read_at.elapsed() < API_VERSIONS_TTL {
+                return Ok(set);
+            }
+        }
+        let set = Arc::new(self.discover_api_versions().await?);
+        if let Ok(mut cache) = self.api_versions.lock() {
+            *cache = Some((Instant::now(), set.clone()));
+        }
+        Ok(set)
+    }
+
+    /// Drops the discovered API versions, so the next render reads them
+    /// again: after plumb applies a CustomResourceDefinition.
+    pub fn forget_api_versions(&self) {
+        if let Ok(mut cache) = self.api_versions.lock() {
+            *cache = None;
+        }
+    }
+
+    async fn discover_api_versions(&self) -> Result<Vec<String>, ApplyError> {
+        let error = |e: kube::Error| ApplyError::Api {
+            object: "the API server's discovery".to_string(),
+            verb: "discover",
+            source: e,
+        };
+        let core = self.client.list_core_api_versions().await;
+        self.count("discover", &core);
+        let core = core.map_err(error)?;
+        let groups = self.client.list_api_groups().await;
+        self.count("discover", &groups);
+        let groups = groups.map_err(error)?;
+        let mut group_versions: Vec<(bool, String)> =
+            core.versions.into_iter().map(|v| (true, v)).collect();
+        for group in groups.groups {
+            for v in group.versions {
+                group_versions.push((false, v.group_version));
+            }
+        }
+        let lists = futures::future::join_all(group_versions.iter().map(|(core, gv)| async move {
+            let result = if *core {
+                self.client.list_core_api_resources(gv).await
+            } else {
+                self.client.list_api_group_resources(gv).await
+            };
+            self.count("discover", &result);
+            (gv, result)
+        }))
+        .await;
+        let mut resources = Vec::new();
+        for (gv, result) in lists {
+            match result {
+                Ok(list) => resources.push((
+                    list.group_version,
+                    list.resources.into_iter().map(|r| r.kind).collect(),
+                )),
+                Err(e) => {
+                    tracing::debug!(group_version = %gv, error = %e, "discovery of a group failed; its kinds are left out")
+                }
+            }
+        }
+        let versions: Vec<String> = group_versions.into_iter().map(|(_, gv)| gv).collect();
+        Ok(version_set(&versions, &resources))
     }
 
     /// The underlying client (for watches).
@@ -307,6 +394,10 @@ impl Cluster {
             .patch(&object.name, &params, &Patch::Apply(data))
             .await;
         self.count(if dry_run { "apply-dry-run" } else { "apply" }, &result);
+        if !dry_run && object.kind == "CustomResourceDefinition" && result.is_ok() {
+            // Charts may test for the new kind in `.Capabilities`.
+            self.forget_api_versions();
+        }
         match result {
             Ok(applied) => to_json(object, "apply", applied),
             Err(e) => Err(self.error(object, "apply", e)),
@@ -504,6 +595,20 @@ fn namespaced(caps: &ApiCapabilities) -> bool {
     caps.scope == Scope::Namespaced
 }
 
+/// Helm's `GetVersionSet`: every group version, and every kind under its
+/// group version (`apps/v1/Deployment`), once each, sorted (Helm's order is
+/// a map's, so random). Empty when discovery found nothing: renders then
+/// use Helm's default set, as Helm does.
+pub fn version_set(group_versions: &[String], resources: &[(String, Vec<String>)]) -> Vec<String> {
+    let mut set: std::collections::BTreeSet<String> = group_versions.iter().cloned().collect();
+    for (gv, kinds) in resources {
+        for kind in kinds {
+            set.insert(format!("{gv}/{kind}"));
+        }
+    }
+    set.into_iter().collect()
+}
+
 /// The identity of a Namespace.
 pub fn namespace_ref(name: &str) -> ObjRef {
     ObjRef::new("v1", "Namespace", "", name)
@@ -535,5 +640,32 @@ mod tests {
             "PersistentVolumeClaim \"data\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests for bound claims"
         ));
         assert!(!is_immutable_message("spec.replicas: Invalid value: -1"));
+    }
+
+    #[test]
+    fn version_set_holds_group_versions_and_kinds_once() {
+        let set = version_set(
+            &["v1".into(), "apps/v1".into(), "example.com/v1".into()],
+            &[
+                (
+                    "v1".into(),
+                    vec!["Pod".into(), "Pod".into(), "Binding".into()],
+                ),
+                ("apps/v1".into(), vec!["Deployment".into(), "Scale".into()]),
+            ],
+        );
+        assert_eq!(
+            set,
+            [
+                "apps/v1",
+                "apps/v1/Deployment",
+                "apps/v1/Scale",
+                "example.com/v1",
+                "v1",
+                "v1/Binding",
+                "v1/Pod",
+            ]
+        );
+        assert!(version_set(&[], &[]).is_empty());
     }
 }

@@ -254,6 +254,27 @@ async fn prepare_and_plan(
     })
 }
 
+/// Applies CustomResourceDefinitions ahead of a sync (a chart's `crds/`,
+/// which Helm installs before it renders), labelled as the sync labels
+/// them; the sync that follows applies and records them as usual.
+///
+/// # Errors
+/// [`SyncError::Apply`] naming the CRD.
+pub async fn install_crds(
+    cluster: &Cluster,
+    app: &AppSpec,
+    revision: &str,
+    crds: &[&Object],
+) -> Result<(), SyncError> {
+    for crd in crds {
+        let desired = plan::prepare(crd, false, &app.name, &app.namespace, revision);
+        cluster
+            .apply(&desired.object, &desired.data, true, false)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Deploys an app's objects at `revision`: the whole pipeline after render.
 /// On failure the report holds what was done so far; the inventory is
 /// written for everything applied either way.

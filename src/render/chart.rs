@@ -226,7 +226,18 @@ pub(super) fn render(
         kube_version.version.as_bytes(),
     ]);
     let release = ReleaseRecord::for_inputs(env.current.as_ref(), &inputs);
-    let key = (inputs, release.revision, release.upgrade);
+    // The cluster's API versions change what renders, not the release: a
+    // CRD installed elsewhere must not make every chart app an upgrade.
+    let api_versions = env
+        .api_versions
+        .as_ref()
+        .map(|set| set.join("\n"))
+        .unwrap_or_default();
+    let key = (
+        fingerprint(&[inputs.as_bytes(), api_versions.as_bytes()]),
+        release.revision,
+        release.upgrade,
+    );
     if let Some(objects) = cache.renders.get(&key) {
         return Ok(Rendered {
             objects: objects.as_ref().clone(),
@@ -249,7 +260,11 @@ pub(super) fn render(
         values_files,
         &source.set,
         info,
-        kube_version,
+        Capabilities {
+            kube_version,
+            extra_api_versions: Vec::new(),
+            cluster_api_versions: env.api_versions.clone(),
+        },
     )?;
     let objects = Arc::new(objects);
     cache.renders.put(key, objects.clone());
@@ -457,7 +472,7 @@ fn render_loaded(
     values_files: Vec<(String, String)>,
     set: &[String],
     release: ReleaseInfo,
-    kube_version: KubeVersion,
+    capabilities: Capabilities,
 ) -> Result<Vec<Object>, RenderError> {
     let options = ValueOptions {
         values_files,
@@ -473,10 +488,7 @@ fn render_loaded(
     })?;
     let options = RenderOptions {
         release,
-        capabilities: Capabilities {
-            kube_version,
-            extra_api_versions: Vec::new(),
-        },
+        capabilities,
         skip_schema_validation: false,
     };
     let rendered = render_chart(chart, &user, &options, &Default::default())
@@ -791,6 +803,7 @@ mod tests {
         let installed = RenderEnv {
             current: first.release.clone(),
             kube_version: None,
+            api_versions: None,
         };
         let again = render_with(&files, &app(), &installed, &mut cache);
         assert_eq!(
@@ -810,6 +823,7 @@ mod tests {
         let newer = RenderEnv {
             current: upgrade.release.clone(),
             kube_version: Some("v1.31.2".into()),
+            api_versions: None,
         };
         let r = render_with(&files, &app(), &newer, &mut cache);
         assert_eq!(
@@ -817,6 +831,41 @@ mod tests {
             "v1.31.2"
         );
         assert_eq!(r.release.unwrap().revision, 3);
+    }
+
+    #[test]
+    fn the_cluster_api_versions_replace_the_default_set_and_are_an_input() {
+        let mut files = repo();
+        files.set(
+            "charts/demo/templates/caps.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caps\ndata:\n  \
+             deployment: {{ .Capabilities.APIVersions.Has \"apps/v1/Deployment\" | quote }}\n  \
+             batch: {{ .Capabilities.APIVersions.Has \"batch/v1\" | quote }}\n",
+        );
+        let mut cache = RenderCache::default();
+        let caps = |env: &RenderEnv, cache: &mut RenderCache| {
+            let r = render_with(&files, &app(), env, cache);
+            let data = find(&r.objects, "ConfigMap", "caps").data["data"].clone();
+            (data["deployment"].clone(), data["batch"].clone())
+        };
+        // helm template's default set: group versions, no kinds.
+        assert_eq!(
+            caps(&RenderEnv::default(), &mut cache),
+            ("false".into(), "true".into())
+        );
+        // The cluster's set as discovery gave it, in place of the default.
+        let discovered = RenderEnv {
+            api_versions: Some(Arc::new(vec![
+                "apps/v1".into(),
+                "apps/v1/Deployment".into(),
+                "v1".into(),
+            ])),
+            ..RenderEnv::default()
+        };
+        assert_eq!(
+            caps(&discovered, &mut cache),
+            ("true".into(), "false".into())
+        );
     }
 
     #[test]

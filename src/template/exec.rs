@@ -705,10 +705,9 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                         }
                         Ok(Rv::concrete(v))
                     }
-                    None => Err(self.error(format!(
-                        "can't evaluate field {name} in type {}",
-                        typ()
-                    ))),
+                    None => {
+                        Err(self.error(format!("can't evaluate field {name} in type {}", typ())))
+                    }
                 }
             }
             Value::Map(m) => {
@@ -720,10 +719,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                     None => Ok(zero_of(m.elem)),
                 }
             }
-            _ => Err(self.error(format!(
-                "can't evaluate field {name} in type {}",
-                typ()
-            ))),
+            _ => Err(self.error(format!("can't evaluate field {name} in type {}", typ()))),
         }
     }
 

@@ -30,6 +30,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use super::Scope;
+use crate::template::yaml::fold_eq;
 use crate::template::{gofmt, yaml, Value};
 
 /// `helm.sh/hook`: the annotation that makes a document a hook.
@@ -532,8 +533,8 @@ fn decode_string(v: &Value, out: &mut String, path: &[&str], err: &mut Option<St
 /// an `int` in decimal, a `float64` as `FormatFloat(f, 'g', -1, 32)`. The
 /// value here went through JSON (a `float64` either way), so an integral
 /// value is taken for an integer: exact below 1e6, where the two forms
-/// agree; above, a float written integral in YAML (`1e6`, `2000000.0`)
-/// would read `1e+06` in Helm.
+/// agree. Above, [`yaml::from_str_head`] has already made the string from
+/// the YAML's own type.
 fn yaml_number_string(f: f64) -> String {
     if f.fract() == 0.0 && !(f == 0.0 && f.is_sign_negative()) {
         // goyaml's `int` (or `uint64` above it), when in range.
@@ -576,25 +577,6 @@ fn json_kind(v: &Value) -> &'static str {
         Value::List(_) | Value::Bytes(_) => "array",
         Value::Map(_) | Value::Object(_) => "object",
     }
-}
-
-/// Go's `strings.EqualFold(key, field)` for an ASCII `field`: ASCII case
-/// aside, only the Kelvin sign folds to `k` and the long s to `s`.
-fn fold_eq(key: &str, field: &str) -> bool {
-    let mut k = key.chars();
-    for f in field.bytes() {
-        let Some(c) = k.next() else { return false };
-        let ok = match c {
-            '\u{212A}' => f.eq_ignore_ascii_case(&b'k'),
-            '\u{017F}' => f.eq_ignore_ascii_case(&b's'),
-            c if c.is_ascii() => (c as u8).eq_ignore_ascii_case(&f),
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    k.next().is_none()
 }
 
 /// Go's `strings.ToLower`: rune by rune, simple mappings (`İ` is `i`).
@@ -1758,6 +1740,25 @@ mod tests {
                 ("e", "-0")
             ]
         );
+        // A float in a string field keeps YAML's float form from 1e6 on,
+        // and a non-finite one is a string there, not a JSON error (as
+        // sigs.k8s.io/yaml converts towards the target struct).
+        let h = parse_head(concat!(
+            "apiVersion: 1e6\nkind: 2000000.0\nmetadata:\n  name: .inf\n",
+            "  annotations:\n    a: .nan\n    b: -.Inf\n    c: 3000000\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            (h.api_version.as_str(), h.kind.as_str(), h.name.as_str()),
+            ("1e+06", "2e+06", "+Inf")
+        );
+        let ann: Vec<(&str, &str)> = h
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(ann, [("a", "NaN"), ("b", "-Inf"), ("c", "3000000")]);
+        assert!(parse_head("kind: A\ndata:\n  a: .inf\n").is_err());
         // Comments only, null, empty: an empty head.
         for doc in ["# c\n", "~\n", "", "---\n"] {
             assert_eq!(parse_head(doc).unwrap(), Head::default(), "{doc:?}");

@@ -296,8 +296,9 @@ impl Metadata {
                     .map(|(k, v)| (k.as_str().into(), Value::str(v.as_str())))
                     .collect(),
             )),
-            // A nil map[string]string prints and ranges as an empty one.
-            None => Value::Map(Map::from_entries(Elem::String, BTreeMap::new())),
+            // A nil map[string]string prints and ranges as an empty one,
+            // but is `null` to toJson and toYaml.
+            None => Value::Map(Map::nil(Elem::String)),
         };
         m.insert("Annotations".into(), annotations);
         m.insert("KubeVersion".into(), Value::str(self.kube_version.as_str()));
@@ -695,5 +696,28 @@ mod tests {
             md.validate().unwrap_err().0,
             "validation: chart.metadata.version \"one\" is invalid"
         );
+    }
+
+    /// As Helm v4.3.0 renders them (../shared/helm-conformance/oracle.py):
+    /// a chart without `annotations` has a nil map, `map[]` to printf and
+    /// `null` to toJson; `annotations: {}` is an empty one, `{}`.
+    #[test]
+    fn absent_annotations_are_a_nil_map() {
+        use crate::template::{gofmt, json, yaml};
+        let annotations = |text: &str| {
+            let md = Metadata::parse(text).expect("Chart.yaml");
+            let Value::Map(chart) = md.to_value() else {
+                panic!("the chart is a map");
+            };
+            chart.get("Annotations").expect("Annotations")
+        };
+        let absent = annotations("name: a\nversion: 1.0.0\n");
+        assert_eq!(gofmt::sprint(std::slice::from_ref(&absent)), "map[]");
+        assert_eq!(json::marshal(&absent).unwrap(), "null");
+        assert_eq!(yaml::to_string(&absent).unwrap(), "null\n");
+        let empty = annotations("name: a\nversion: 1.0.0\nannotations: {}\n");
+        assert_eq!(json::marshal(&empty).unwrap(), "{}");
+        let some = annotations("name: a\nversion: 1.0.0\nannotations: {a: b}\n");
+        assert_eq!(json::marshal(&some).unwrap(), r#"{"a":"b"}"#);
     }
 }

@@ -93,6 +93,7 @@ fn encode(out: &mut String, v: &Value, opts: Options<'_>, depth: usize) -> Resul
                 out.push('"');
             }
             Value::List(l) if l.nil => out.push_str("null"),
+            Value::Map(m) if m.is_nil() => out.push_str("null"),
             Value::List(l) => {
                 if depth > MAX_DEPTH {
                     return Err(cycle(v));

@@ -83,6 +83,10 @@ pub struct Map {
     /// which `typeOf` prints and Sprig's `dig` refuses), or `None` for a
     /// plain `map[string]...`.
     pub named: Option<&'static str>,
+    /// A nil map (Go's `var m map[string]string`, e.g. `.Chart.Annotations`
+    /// of a chart without annotations): empty, but `encoding/json` writes
+    /// `null` for it, not `{}`.
+    pub nil: bool,
     entries: Rc<RefCell<BTreeMap<Str, Value>>>,
 }
 
@@ -97,8 +101,22 @@ impl Map {
         Map {
             elem,
             named: None,
+            nil: false,
             entries: Rc::new(RefCell::new(entries)),
         }
+    }
+
+    /// A nil map of the given value type.
+    pub fn nil(elem: Elem) -> Self {
+        let mut m = Self::from_entries(elem, BTreeMap::new());
+        m.nil = true;
+        m
+    }
+
+    /// Whether it is a nil map that nothing was put into: what
+    /// `encoding/json` writes as `null`.
+    pub fn is_nil(&self) -> bool {
+        self.nil && self.is_empty()
     }
 
     /// Reads the entries. Do not hold the borrow across a call that may

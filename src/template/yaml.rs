@@ -78,11 +78,120 @@ pub fn from_str_list(text: &str) -> Result<Value, YamlError> {
 /// `kind` and `metadata` only (Helm's `SimpleHead`, once per rendered
 /// document): the same value and errors as [`from_str`], but the fast
 /// reader builds just the top-level keys that may fill those fields.
+///
+/// As in sigs.k8s.io/yaml, whose YAML-to-JSON step follows the target
+/// struct, a number or bool where a string field is (`apiVersion`, `kind`,
+/// `metadata.name`, an annotation) becomes that field's string from its
+/// YAML type: `1e6` is `1e+06`, `.inf` is `+Inf` and no JSON error.
 pub fn from_str_head(text: &str) -> Result<Value, YamlError> {
     match fast::parse_head(text) {
-        Some(value) => Ok(value),
-        None => from_str(text),
+        // The fast reader's numbers went through JSON: an int and a float
+        // print alike below 1e6 only.
+        Some(value) if !head_strings(&value).any(|v| wide_integral(&v)) => Ok(value),
+        _ => {
+            let go = decode_first_document(text)
+                .and_then(|go| check_keys(&go).map(|()| go))
+                .map_err(|m| YamlError(format!("error converting YAML to JSON: {m}")))?;
+            to_json_value(stringify_head(go))
+                .map_err(|m| YamlError(format!("error converting YAML to JSON: {m}")))
+        }
     }
+}
+
+/// Go's `strings.EqualFold(key, field)` for an ASCII `field`, as
+/// `encoding/json` and sigs.k8s.io/yaml match keys to struct fields: ASCII
+/// case aside, only the Kelvin sign folds to `k` and the long s to `s`.
+pub fn fold_eq(key: &str, field: &str) -> bool {
+    let mut k = key.chars();
+    for f in field.bytes() {
+        let Some(c) = k.next() else { return false };
+        let ok = match c {
+            '\u{212A}' => f.eq_ignore_ascii_case(&b'k'),
+            '\u{017F}' => f.eq_ignore_ascii_case(&b's'),
+            c if c.is_ascii() => (c as u8).eq_ignore_ascii_case(&f),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    k.next().is_none()
+}
+
+/// The values of a document head that fill string fields of Helm's
+/// `SimpleHead`.
+fn head_strings(v: &Value) -> impl Iterator<Item = Value> {
+    let mut out = Vec::new();
+    if let Value::Map(m) = v {
+        for (k, v) in m.entries() {
+            if fold_eq(&k, "apiVersion") || fold_eq(&k, "kind") {
+                out.push(v);
+            } else if fold_eq(&k, "metadata") {
+                if let Value::Map(meta) = &v {
+                    for (k, v) in meta.entries() {
+                        if fold_eq(&k, "name") {
+                            out.push(v);
+                        } else if fold_eq(&k, "annotations") {
+                            if let Value::Map(a) = &v {
+                                out.extend(a.entries().into_iter().map(|(_, v)| v));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter()
+}
+
+/// An integral number of 1e6 or more: `1e6` and `1000000` print apart.
+fn wide_integral(v: &Value) -> bool {
+    matches!(v, Value::Float(f) if f.fract() == 0.0 && f.abs() >= 1e6)
+}
+
+/// sigs.k8s.io/yaml's conversion of the head's string fields (see
+/// [`from_str_head`]), before the JSON step.
+fn stringify_head(go: GoVal) -> GoVal {
+    fn string_of(v: GoVal) -> GoVal {
+        match v {
+            GoVal::Int(i) => GoVal::Str(i.to_string()),
+            GoVal::Uint(u) => GoVal::Str(u.to_string()),
+            GoVal::Bool(b) => GoVal::Str(b.to_string()),
+            GoVal::Float(f) => GoVal::Str(super::gofmt::format_float(f, b'g', -1, 32)),
+            other => other,
+        }
+    }
+    fn each_key(v: GoVal, mut f: impl FnMut(&str, GoVal) -> GoVal) -> GoVal {
+        match v {
+            GoVal::Map(pairs) => GoVal::Map(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = f(&key_string(&k), v);
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+    each_key(go, |k, v| {
+        if fold_eq(k, "apiVersion") || fold_eq(k, "kind") {
+            string_of(v)
+        } else if fold_eq(k, "metadata") {
+            each_key(v, |k, v| {
+                if fold_eq(k, "name") {
+                    string_of(v)
+                } else if fold_eq(k, "annotations") {
+                    each_key(v, |_, v| string_of(v))
+                } else {
+                    v
+                }
+            })
+        } else {
+            v
+        }
+    })
 }
 
 /// `sigs.k8s.io/yaml.Unmarshal` into `target`.
@@ -1580,6 +1689,7 @@ fn direct_go_val(v: &Value, depth: usize) -> Option<GoVal> {
         }
         Value::Bytes(_) | Value::Object(_) => return None,
         Value::List(l) if l.nil => GoVal::Nil,
+        Value::Map(m) if m.is_nil() => GoVal::Nil,
         Value::List(l) => GoVal::Seq(
             l.items
                 .iter()

@@ -92,6 +92,27 @@ pub enum ValuesError {
 /// Helm's texts: `error reading yaml document: invalid Yaml document
 /// separator: ...` or `cannot unmarshal yaml document: ...`.
 pub fn load_values(text: &str) -> Result<Value, String> {
+    // Nearly every values.yaml is one document without `\r`: the reader
+    // would give it back whole, so it is not copied line by line.
+    let one = !text.is_empty()
+        && !text.contains('\r')
+        && !text.starts_with("---")
+        && memchr::memmem::find(text.as_bytes(), b"\n---").is_none();
+    if one {
+        let doc = if text.ends_with('\n') {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            std::borrow::Cow::Owned(format!("{text}\n"))
+        };
+        let current =
+            yaml::from_str_map(&doc).map_err(|e| format!("cannot unmarshal yaml document: {e}"))?;
+        return Ok(merge_maps(&Value::empty_map(), &current));
+    }
+    load_split_values(text)
+}
+
+/// [`load_values`] document by document, as the YAML reader splits them.
+fn load_split_values(text: &str) -> Result<Value, String> {
     let mut values = Value::empty_map();
     for doc in split_documents(text)? {
         let current =
@@ -953,6 +974,23 @@ mod tests {
 
     fn js(v: &Value) -> String {
         json::marshal(v).expect("JSON")
+    }
+
+    #[test]
+    fn one_document_values_read_as_the_split_reader_reads_them() {
+        for text in [
+            "a: 1\nb:\n  c: [x, y]\n",
+            "a: 1",
+            "a: 1\n\n\n",
+            "# only a comment\n",
+            "~\n",
+            "a: |\n  text\n  ---not a separator\n",
+            "a: [unclosed\n",
+        ] {
+            let fast = load_values(text).map(|v| js(&v));
+            let split = load_split_values(text).map(|v| js(&v));
+            assert_eq!(fast, split, "{text:?}");
+        }
     }
 
     /// What `{{ .a.b.c }}` prints for `v` (`<no value>` when missing).

@@ -1208,7 +1208,10 @@ struct HostCall<'r, 'a> {
 
 impl Host for HostCall<'_, '_> {
     fn include(&mut self, name: &str, data: Value) -> Result<String, String> {
-        let count = self.render.included.entry(name.to_string()).or_insert(0);
+        let count = match self.render.included.get_mut(name) {
+            Some(count) => count,
+            None => self.render.included.entry(name.to_string()).or_insert(0),
+        };
         if *count > MAX_INCLUDE {
             return Err(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"

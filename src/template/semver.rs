@@ -99,41 +99,41 @@ const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
 /// Go's `\s`: `[\t\n\f\r ]`.
 const WS: &str = r"[\t\n\x0C\r ]";
 
-struct Regexes {
-    loose: Regex,
-    strict: Regex,
-    constraint: Regex,
-    range: Regex,
-    find: Regex,
-    valid: Regex,
+/// Each expression compiles on its first use only: compiling is most of
+/// the cost of a short `plumb template` process, and a chart's
+/// `kubeVersion` check needs four of the six.
+macro_rules! lazy_regex {
+    ($name:ident, $pattern:expr) => {
+        fn $name() -> &'static Regex {
+            static RE: OnceLock<Regex> = OnceLock::new();
+            RE.get_or_init(|| Regex::new(&$pattern).expect("semver regex"))
+        }
+    };
 }
 
-fn regexes() -> &'static Regexes {
-    static RE: OnceLock<Regexes> = OnceLock::new();
-    RE.get_or_init(|| {
-        let re = |s: String| Regex::new(&s).expect("semver regex");
-        Regexes {
-            loose: re(concat!(
-                r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?",
-                r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?",
-                r"(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$"
-            )
-            .to_string()),
-            strict: re(concat!(
-                r"^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?",
-                r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?",
-                r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-            )
-            .to_string()),
-            constraint: re(format!(r"^{WS}*({OPS}){WS}*({CV}){WS}*$")),
-            range: re(format!(r"{WS}*({CV}){WS}+-{WS}+({CV}){WS}*")),
-            find: re(format!(r"({OPS}){WS}*({CV})")),
-            valid: re(format!(
-                r"^({WS}*({OPS}){WS}*({CV}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV}){WS}*)*$"
-            )),
-        }
-    })
-}
+lazy_regex!(
+    loose_re,
+    concat!(
+        r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?",
+        r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?",
+        r"(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$"
+    )
+);
+lazy_regex!(
+    strict_re,
+    concat!(
+        r"^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?",
+        r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?",
+        r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+    )
+);
+lazy_regex!(constraint_re, format!(r"^{WS}*({OPS}){WS}*({CV}){WS}*$"));
+lazy_regex!(range_re, format!(r"{WS}*({CV}){WS}+-{WS}+({CV}){WS}*"));
+lazy_regex!(find_re, format!(r"({OPS}){WS}*({CV})"));
+lazy_regex!(
+    valid_re,
+    format!(r"^({WS}*({OPS}){WS}*({CV}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV}){WS}*)*$")
+);
 
 fn parse_u64(s: &str) -> Result<u64, String> {
     s.parse::<u64>().map_err(|_| s.to_string())
@@ -248,9 +248,8 @@ impl Version {
     /// expression, detailed errors): not what Sprig uses, kept for
     /// completeness.
     pub fn parse_uncoerced(v: &str) -> Result<Version, Error> {
-        let re = regexes();
-        let Some(caps) = re.strict.captures(v) else {
-            let loose = re.loose.captures(v).ok_or(Error::InvalidSemVer)?;
+        let Some(caps) = strict_re().captures(v) else {
+            let loose = loose_re().captures(v).ok_or(Error::InvalidSemVer)?;
             validate_version(&loose)?;
             return Err(Error::InvalidSemVer);
         };
@@ -623,7 +622,14 @@ fn is_x(s: &str) -> bool {
 }
 
 fn rewrite_range(i: &str) -> String {
-    let re = &regexes().range;
+    // A range needs a `-` after white space; most constraints have none.
+    let b = i.as_bytes();
+    if !(1..b.len())
+        .any(|j| b[j] == b'-' && matches!(b[j - 1], b'\t' | b'\n' | 0x0C | b'\r' | b' '))
+    {
+        return i.to_string();
+    }
+    let re = range_re();
     let mut o = i.to_string();
     // Go finds all matches in the original string, then replaces each
     // match's first occurrence in the progressively rewritten one.
@@ -656,8 +662,7 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
             patch_dirty: false,
         });
     }
-    let caps = regexes()
-        .constraint
+    let caps = constraint_re()
         .captures(c)
         .ok_or_else(|| format!("improper constraint: {}", crate::template::gofmt::quote(c)))?;
     let m = |i| group(&caps, i);
@@ -693,17 +698,16 @@ impl Constraints {
     /// `semver.NewConstraint`; the error is Go's message.
     pub fn parse(c: &str) -> Result<Constraints, String> {
         let c = rewrite_range(c);
-        let re = regexes();
         let mut groups = Vec::new();
         let mut contains_pre = Vec::new();
         for v in c.split("||") {
-            if !re.valid.is_match(v) {
+            if !valid_re().is_match(v) {
                 return Err(format!(
                     "improper constraint: {}",
                     crate::template::gofmt::quote(v)
                 ));
             }
-            let mut cs: Vec<&str> = re.find.find_iter(v).map(|m| m.as_str()).collect();
+            let mut cs: Vec<&str> = find_re().find_iter(v).map(|m| m.as_str()).collect();
             if cs.is_empty() {
                 cs.push(v);
             }
@@ -882,7 +886,7 @@ mod tests {
             ]
             .map(String::from),
         );
-        let re = &super::regexes().loose;
+        let re = super::loose_re();
         for v in &inputs {
             let caps = re.captures(v);
             let scanned = super::LooseParts::scan(v);

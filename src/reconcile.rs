@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tracing::{info_span, Instrument};
 
-use crate::cluster::apply::Cluster;
+use crate::cluster::apply::{crd_served_kinds, Cluster};
 use crate::cluster::engine::{self, SyncOptions, SyncReport};
 use crate::cluster::wait::{NoProgress, Progress};
 use crate::config::SourceConfig;
@@ -340,7 +340,7 @@ async fn install_new_crds(
         return Ok(None);
     };
     let new_kinds = |o: &Object| -> Vec<String> {
-        served_crd_kinds(std::slice::from_ref(o))
+        crd_served_kinds(&o.data)
             .into_iter()
             .filter(|k| known.binary_search(k).is_err())
             .collect()
@@ -377,32 +377,6 @@ fn from_crds_dir(path: &str) -> bool {
     dirs.iter()
         .take_while(|d| **d != "templates")
         .any(|d| *d == "crds")
-}
-
-/// The `group/version/Kind` of every version served by the
-/// CustomResourceDefinitions among `objects`: what discovery shows once
-/// they are established.
-fn served_crd_kinds(objects: &[Object]) -> Vec<String> {
-    let mut kinds = Vec::new();
-    for crd in objects.iter().filter(|o| {
-        o.kind() == "CustomResourceDefinition"
-            && o.api_version().starts_with("apiextensions.k8s.io/")
-    }) {
-        let spec = &crd.data["spec"];
-        let (Some(group), Some(kind)) = (spec["group"].as_str(), spec["names"]["kind"].as_str())
-        else {
-            continue;
-        };
-        for version in spec["versions"].as_array().into_iter().flatten() {
-            if version["served"].as_bool() == Some(false) {
-                continue;
-            }
-            if let Some(name) = version["name"].as_str() {
-                kinds.push(format!("{group}/{name}/{kind}"));
-            }
-        }
-    }
-    kinds
 }
 
 /// The cluster's API versions once they show `crd_kinds`: the API server
@@ -604,8 +578,9 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
         );
         assert_eq!(
-            served_crd_kinds(&[crd, config]),
+            crd_served_kinds(&crd.data),
             ["shop.test/v1/Gadget", "shop.test/v2/Gadget"]
         );
+        assert!(crd_served_kinds(&config.data).is_empty());
     }
 }

@@ -394,9 +394,18 @@ impl Cluster {
             .patch(&object.name, &params, &Patch::Apply(data))
             .await;
         self.count(if dry_run { "apply-dry-run" } else { "apply" }, &result);
-        if !dry_run && object.kind == "CustomResourceDefinition" && result.is_ok() {
-            // Charts may test for the new kind in `.Capabilities`.
-            self.forget_api_versions();
+        if !dry_run && result.is_ok() {
+            // Charts may test for a new kind in `.Capabilities`; a CRD
+            // applied unchanged (every sync) does not cost a discovery.
+            let kinds = crd_served_kinds(data);
+            let known = self
+                .api_versions
+                .lock()
+                .ok()
+                .and_then(|c| c.as_ref().map(|(_, set)| set.clone()));
+            if known.is_some_and(|set| kinds.iter().any(|k| set.binary_search(k).is_err())) {
+                self.forget_api_versions();
+            }
         }
         match result {
             Ok(applied) => to_json(object, "apply", applied),
@@ -593,6 +602,32 @@ fn to_json(object: &ObjRef, verb: &'static str, o: DynamicObject) -> Result<Valu
 
 fn namespaced(caps: &ApiCapabilities) -> bool {
     caps.scope == Scope::Namespaced
+}
+
+/// The `group/version/Kind` of every version a CustomResourceDefinition
+/// serves (none for any other object): what discovery shows once it is
+/// established.
+pub fn crd_served_kinds(crd: &Value) -> Vec<String> {
+    let is_crd = crd["kind"] == "CustomResourceDefinition"
+        && crd["apiVersion"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("apiextensions.k8s.io/"));
+    let spec = &crd["spec"];
+    let (true, Some(group), Some(kind)) = (
+        is_crd,
+        spec["group"].as_str(),
+        spec["names"]["kind"].as_str(),
+    ) else {
+        return Vec::new();
+    };
+    spec["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["served"].as_bool() != Some(false))
+        .filter_map(|v| v["name"].as_str())
+        .map(|name| format!("{group}/{name}/{kind}"))
+        .collect()
 }
 
 /// Helm's `GetVersionSet`: every group version, and every kind under its

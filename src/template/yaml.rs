@@ -12,10 +12,10 @@
 //! `error converting YAML to JSON: yaml: line 3: mapping values are not
 //! allowed in this context` (a scanner error's line is 1-based, a parser
 //! error's is goyaml's 0-based one). Where libyaml 0.2.5 and goyaml.v2's
-//! older scanner differ, Go's answer is not reached yet: in a flow
+//! older scanner differ, the wrapper gives goyaml's answer: in a flow
 //! collection goyaml ends a plain scalar at `?` (`[b?c]` fails in Helm) and
-//! takes `b:` before a flow indicator as a scalar (`[b:, c]`), libyaml does
-//! the opposite (fixtures `fromYaml-flow-question`, `-flow-colon-indicator`).
+//! keeps a `:` before a flow indicator in the scalar (`[b:, c]` is
+//! `["b:", "c"]`), where libyaml reads on and fails.
 //!
 //! Writing is `sigs.k8s.io/yaml`'s `Marshal` (`toYaml`): `json.Marshal`
 //! first (so numbers print as JSON wrote them and were re-read by goyaml:
@@ -349,12 +349,25 @@ mod clib {
         pub context_line: u64,
     }
 
+    /// An open collection, for goyaml's flow-scalar rules: the indicator
+    /// that closes the flow collection goyaml's parser is in (`0` in block
+    /// context) and the line that collection starts on.
+    #[derive(Clone, Copy)]
+    struct Open {
+        close: u8,
+        line: u64,
+    }
+
     pub struct Parser {
         parser: Box<MaybeUninit<unsafe_libyaml_sys::yaml_parser_t>>,
         // The input libyaml reads from: kept alive (and unmoved on the heap)
         // as long as the parser.
-        _input: Vec<u8>,
+        input: Vec<u8>,
         done: bool,
+        open: Vec<Open>,
+        /// Set with the error it ends on when goyaml.v2 would read on where
+        /// libyaml stops: the input to parse again (see `goyaml_colon`).
+        pub rewrite: Option<Vec<u8>>,
     }
 
     fn owned(ptr: *const u8) -> Option<String> {
@@ -368,8 +381,7 @@ mod clib {
     }
 
     impl Parser {
-        pub fn new(input: &[u8]) -> Parser {
-            let input = input.to_vec();
+        pub fn new(input: Vec<u8>) -> Parser {
             let mut parser = Box::new(MaybeUninit::<unsafe_libyaml_sys::yaml_parser_t>::uninit());
             // SAFETY: initialize fills the struct; the input outlives the
             // parser (both are owned by `Parser`, dropped together, the
@@ -388,8 +400,10 @@ mod clib {
             };
             Parser {
                 parser,
-                _input: input,
+                input,
                 done: !ok,
+                open: Vec::new(),
+                rewrite: None,
             }
         }
 
@@ -425,9 +439,45 @@ mod clib {
                     .ok
                 {
                     self.done = true;
-                    return Err(self.error());
+                    return Err(self.goyaml_colon().unwrap_or_else(|| self.error()));
                 }
                 let e = ev.as_mut_ptr();
+                let (start, end) = ((*e).start_mark, (*e).end_mark);
+                match (*e).type_ {
+                    unsafe_libyaml_sys::YAML_SEQUENCE_START_EVENT => {
+                        let flow = (*e).data.sequence_start.style
+                            == unsafe_libyaml_sys::YAML_FLOW_SEQUENCE_STYLE;
+                        self.push(flow.then_some(b']'), start.line);
+                    }
+                    unsafe_libyaml_sys::YAML_MAPPING_START_EVENT => {
+                        let flow = (*e).data.mapping_start.style
+                            == unsafe_libyaml_sys::YAML_FLOW_MAPPING_STYLE;
+                        // A flow mapping without `{` is a one-pair mapping
+                        // in a flow sequence: goyaml's parser stays in the
+                        // sequence.
+                        let explicit = self.input.get(start.index as usize) == Some(&b'{');
+                        self.push(flow.then_some(if explicit { b'}' } else { 0 }), start.line);
+                    }
+                    unsafe_libyaml_sys::YAML_SEQUENCE_END_EVENT
+                    | unsafe_libyaml_sys::YAML_MAPPING_END_EVENT => {
+                        self.open.pop();
+                    }
+                    unsafe_libyaml_sys::YAML_SCALAR_EVENT
+                        if (*e).data.scalar.style
+                            == unsafe_libyaml_sys::YAML_PLAIN_SCALAR_STYLE =>
+                    {
+                        if let Some(err) = self.goyaml_question(
+                            start.index as usize,
+                            end.index as usize,
+                            start.line,
+                        ) {
+                            unsafe_libyaml_sys::yaml_event_delete(e);
+                            self.done = true;
+                            return Err(err);
+                        }
+                    }
+                    _ => {}
+                }
                 let out = match (*e).type_ {
                     unsafe_libyaml_sys::YAML_STREAM_START_EVENT => Event::StreamStart,
                     unsafe_libyaml_sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
@@ -473,6 +523,81 @@ mod clib {
                 }
                 Ok(out)
             }
+        }
+    }
+
+    impl Parser {
+        /// Opens a collection: `close` is `Some` for a flow one (`0`: a
+        /// one-pair mapping, which stays in its sequence).
+        fn push(&mut self, close: Option<u8>, line: u64) {
+            let open = match close {
+                None => Open { close: 0, line },
+                Some(0) => self
+                    .open
+                    .last()
+                    .copied()
+                    .unwrap_or(Open { close: b']', line }),
+                Some(close) => Open { close, line },
+            };
+            self.open.push(open);
+        }
+
+        /// goyaml.v2's older scanner ends a plain scalar at `?` in a flow
+        /// collection (libyaml 0.2.5 reads on): the `?` then starts a key
+        /// where goyaml's parser wants `,` or the closing indicator. The
+        /// plain scalar `start..end` (byte offsets) on line `line` gets
+        /// that error if it holds a `?`.
+        fn goyaml_question(&self, start: usize, end: usize, line: u64) -> Option<Error> {
+            let open = *self.open.last()?;
+            if open.close == 0 {
+                return None;
+            }
+            let text = self.input.get(start..end)?;
+            let at = text.iter().position(|&b| b == b'?')?;
+            let lines = text[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            Some(Error {
+                scanner: false,
+                problem: format!("did not find expected ',' or '{}'", open.close as char),
+                problem_line: line + lines,
+                context_line: open.line,
+            })
+        }
+
+        /// libyaml 0.2.5 refuses `:` before a flow indicator in a flow
+        /// plain scalar (`[b:, c]`: "found unexpected ':'"); goyaml.v2's
+        /// scanner keeps the `:` in the scalar. For that error this sets
+        /// `rewrite` to the input with the scalar single-quoted (`['b:', c]`:
+        /// the same string, since a plain scalar ending in `:` resolves to
+        /// nothing else) and answers the error, or answers goyaml's `?`
+        /// error if the scalar holds a `?` before it.
+        fn goyaml_colon(&mut self) -> Option<Error> {
+            // SAFETY: the parser is initialized; the fields are plain data.
+            let (problem, start, colon, line) = unsafe {
+                let p = &*self.parser.as_ptr();
+                if p.error != unsafe_libyaml_sys::YAML_SCANNER_ERROR {
+                    return None;
+                }
+                (
+                    owned(p.problem.cast())?,
+                    p.context_mark.index as usize,
+                    p.problem_mark.index as usize,
+                    p.context_mark.line,
+                )
+            };
+            if problem != "found unexpected ':'" || self.open.last()?.close == 0 {
+                return None;
+            }
+            if let Some(err) = self.goyaml_question(start, colon, line) {
+                return Some(err);
+            }
+            let scalar = std::str::from_utf8(self.input.get(start..colon)?).ok()?;
+            let mut input = self.input[..start].to_vec();
+            input.push(b'\'');
+            input.extend_from_slice(scalar.replace('\'', "''").as_bytes());
+            input.extend_from_slice(b":'");
+            input.extend_from_slice(self.input.get(colon + 1..)?);
+            self.rewrite = Some(input);
+            Some(self.error())
         }
     }
 
@@ -708,12 +833,26 @@ fn decode_first_document(text: &str) -> Result<GoVal, String> {
     } else {
         text.as_bytes()
     };
-    let mut tp = TreeParser {
-        parser: clib::Parser::new(input),
-        peeked: None,
-        nodes: Vec::new(),
-        anchors: Default::default(),
-    };
+    let mut input = input.to_vec();
+    // Each rewrite quotes one more scalar that goyaml.v2 reads where
+    // libyaml fails (see `clib::Parser::goyaml_colon`).
+    loop {
+        let mut tp = TreeParser {
+            parser: clib::Parser::new(std::mem::take(&mut input)),
+            peeked: None,
+            nodes: Vec::new(),
+            anchors: Default::default(),
+        };
+        let result = decode_tree(&mut tp);
+        match tp.parser.rewrite.take() {
+            Some(rewritten) if result.is_err() => input = rewritten,
+            _ => return result,
+        }
+    }
+}
+
+/// [`decode_first_document`] on one parser.
+fn decode_tree(tp: &mut TreeParser) -> Result<GoVal, String> {
     match tp.next()? {
         clib::Event::StreamStart => {}
         other => {

@@ -437,6 +437,7 @@ fn to_json_node(v: &Value, depth: usize) -> Json {
         Value::Nil => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
         Value::Int(i) | Value::Int64(i) => Json::Num(i.to_string().into()),
+        Value::Uint64(u) => Json::Num(u.to_string().into()),
         Value::Float(f) => Json::Float(*f),
         Value::String(s) => Json::Str(String::from(&**s)),
         Value::List(l) if l.elem == crate::template::Elem::Any => {

@@ -464,6 +464,18 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                     self.one_iteration(b, mark, decls, Rv::Invalid, Rv::Val(v, false))?;
                 }
             }
+            Value::Uint64(n) => {
+                if decls > 1 {
+                    return Err(self.error(format!(
+                        "can't use {n} to iterate over more than one variable"
+                    )));
+                }
+                for i in 0..*n {
+                    ran = true;
+                    let v = Value::Uint64(i);
+                    self.one_iteration(b, mark, decls, Rv::Invalid, Rv::Val(v, false))?;
+                }
+            }
             other => {
                 return Err(self.error(format!("range can't iterate over {other}")));
             }

@@ -624,6 +624,7 @@ fn int_from_arg(a: &[Value], arg_num: usize) -> (i64, bool, usize) {
     }
     let (mut num, mut is_int) = match &a[arg_num] {
         Value::Int(i) | Value::Int64(i) => (*i, true),
+        Value::Uint64(u) => i64::try_from(*u).map_or((0, false), |i| (i, true)),
         _ => (0, false),
     };
     if too_large(num) {
@@ -1226,6 +1227,7 @@ impl Printer {
             }
             Value::Bool(b) => self.fmt_bool(*b, verb, value),
             Value::Int(i) | Value::Int64(i) => self.fmt_integer(*i as u64, true, verb, value),
+            Value::Uint64(u) => self.fmt_integer(*u, false, verb, value),
             Value::Float(x) => self.fmt_float(*x, verb, value),
             Value::String(s) => self.fmt_string(s, verb, value),
             Value::Bytes(b) => {

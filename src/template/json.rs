@@ -85,6 +85,9 @@ fn encode(out: &mut String, v: &Value, opts: Options<'_>, depth: usize) -> Resul
             Value::Int(i) | Value::Int64(i) => {
                 let _ = write!(out, "{i}");
             }
+            Value::Uint64(u) => {
+                let _ = write!(out, "{u}");
+            }
             Value::Float(f) => out.push_str(&format_float(*f)?),
             Value::String(s) => write_string(out, s, opts.escape_html),
             Value::Bytes(b) => {

@@ -322,6 +322,10 @@ impl Encoder {
                     self.write(&i.to_string());
                     Ok(())
                 }
+                Value::Uint64(u) => {
+                    self.write(&u.to_string());
+                    Ok(())
+                }
                 Value::Float(f) => {
                     let s = if f.is_nan() {
                         if f.is_sign_negative() { "-nan" } else { "nan" }.to_string()

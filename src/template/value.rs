@@ -239,6 +239,8 @@ pub enum Frozen {
     Int(i64),
     /// [`Value::Int64`].
     Int64(i64),
+    /// [`Value::Uint64`].
+    Uint64(u64),
     /// [`Value::Float`].
     Float(f64),
     /// [`Value::String`].
@@ -269,6 +271,7 @@ impl Value {
                 Value::Bool(b) => Frozen::Bool(*b),
                 Value::Int(i) => Frozen::Int(*i),
                 Value::Int64(i) => Frozen::Int64(*i),
+                Value::Uint64(u) => Frozen::Uint64(*u),
                 Value::Float(f) => Frozen::Float(*f),
                 Value::String(s) => Frozen::String(std::sync::Arc::from(&**s)),
                 Value::Bytes(b) => Frozen::Bytes(std::sync::Arc::from(&**b)),
@@ -300,6 +303,7 @@ impl Frozen {
             Frozen::Bool(b) => Value::Bool(*b),
             Frozen::Int(i) => Value::Int(*i),
             Frozen::Int64(i) => Value::Int64(*i),
+            Frozen::Uint64(u) => Value::Uint64(*u),
             Frozen::Float(f) => Value::Float(*f),
             Frozen::String(s) => Value::String(Rc::from(&**s)),
             Frozen::Bytes(b) => Value::Bytes(Rc::from(&**b)),
@@ -423,6 +427,8 @@ pub enum Value {
     Int(i64),
     /// `int64`: Sprig arithmetic (`add`, `mul`, `int64`...).
     Int64(i64),
+    /// `uint64`: semver's `.Major`, `.Minor` and `.Patch`.
+    Uint64(u64),
     /// `float64`: every number from YAML or JSON, float literals.
     Float(f64),
     /// `string`.
@@ -495,6 +501,7 @@ impl Value {
             Value::Bool(_) => "bool".into(),
             Value::Int(_) => "int".into(),
             Value::Int64(_) => "int64".into(),
+            Value::Uint64(_) => "uint64".into(),
             Value::Float(_) => "float64".into(),
             Value::String(_) => "string".into(),
             Value::Bytes(_) => "[]uint8".into(),
@@ -514,6 +521,7 @@ impl Value {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
+            Value::Uint64(_) => "uint64",
             Value::Float(_) => "float64",
             Value::String(_) => "string",
             Value::Bytes(_) | Value::List(_) => "slice",
@@ -530,6 +538,7 @@ impl Value {
             Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Int(i) | Value::Int64(i) => *i != 0,
+            Value::Uint64(u) => *u != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
@@ -605,6 +614,7 @@ fn write_v(f: &mut fmt::Formatter<'_>, value: &Value, depth: usize) -> fmt::Resu
         Value::Nil => f.write_str("<nil>"),
         Value::Bool(b) => write!(f, "{b}"),
         Value::Int(i) | Value::Int64(i) => write!(f, "{i}"),
+        Value::Uint64(u) => write!(f, "{u}"),
         Value::Float(x) => f.write_str(&format_float_g(*x)),
         Value::String(s) => f.write_str(s),
         Value::Bytes(b) => {

@@ -1815,6 +1815,10 @@ fn direct_go_val(v: &Value, depth: usize) -> Option<GoVal> {
         Value::Nil => GoVal::Nil,
         Value::Bool(b) => GoVal::Bool(*b),
         Value::Int(i) | Value::Int64(i) => GoVal::Int(*i),
+        Value::Uint64(u) => match i64::try_from(*u) {
+            Ok(i) => GoVal::Int(i),
+            Err(_) => GoVal::Uint(*u),
+        },
         Value::Float(f) => {
             // JSON writes 1e6 as 1000000, which YAML then reads as an int.
             let text = super::json::format_float(*f).ok()?;
@@ -1912,6 +1916,7 @@ fn v3_events(v: &Value, evs: &mut Vec<Ev>, depth: usize) -> Result<(), YamlError
             Value::Nil => evs.push(Ev::Scalar("null".into(), Style::Plain)),
             Value::Bool(b) => evs.push(Ev::Scalar(b.to_string(), Style::Plain)),
             Value::Int(i) | Value::Int64(i) => evs.push(Ev::Scalar(i.to_string(), Style::Plain)),
+            Value::Uint64(u) => evs.push(Ev::Scalar(u.to_string(), Style::Plain)),
             Value::Float(f) => evs.push(Ev::Scalar(float_text(*f), Style::Plain)),
             Value::String(s) => evs.push(string_event(s, true)),
             Value::Bytes(b) => {

@@ -121,6 +121,7 @@ fn length(args: &[Value]) -> FuncResult {
 fn index_arg(index: &Value, cap: usize) -> Result<usize, FuncError> {
     let x = match index {
         Value::Int(i) | Value::Int64(i) => *i,
+        Value::Uint64(u) => i64::try_from(*u).unwrap_or(i64::MAX),
         Value::Nil => return err("cannot index slice/array with nil"),
         other => {
             return err(format!(
@@ -249,6 +250,7 @@ enum Kind {
     Invalid,
     Bool,
     Int,
+    Uint,
     Float,
     String,
 }
@@ -258,6 +260,7 @@ fn basic_kind(v: &Value) -> Kind {
     match v {
         Value::Bool(_) => Kind::Bool,
         Value::Int(_) | Value::Int64(_) => Kind::Int,
+        Value::Uint64(_) => Kind::Uint,
         Value::Float(_) => Kind::Float,
         Value::String(_) => Kind::String,
         _ => Kind::Invalid,
@@ -303,15 +306,23 @@ fn eq_values(arg1: &Value, rest: &[Value]) -> Result<bool, FuncError> {
     for arg in rest {
         let k2 = basic_kind(arg);
         let truth = if k1 != k2 {
-            if !arg1.is_nil() && !arg.is_nil() {
-                return Err(bad_comparison(arg1, arg));
+            // Integers compare whatever their sign.
+            match (arg1, arg) {
+                (_, Value::Uint64(u)) if k1 == Kind::Int => {
+                    arg1.as_int().is_some_and(|i| u64::try_from(i) == Ok(*u))
+                }
+                (Value::Uint64(u), _) if k2 == Kind::Int => {
+                    arg.as_int().is_some_and(|i| u64::try_from(i) == Ok(*u))
+                }
+                _ if !arg1.is_nil() && !arg.is_nil() => return Err(bad_comparison(arg1, arg)),
+                _ => false,
             }
-            false
         } else {
             match (arg1, arg) {
                 (Value::Bool(a), Value::Bool(b)) => a == b,
                 (Value::Float(a), Value::Float(b)) => a == b,
                 (Value::String(a), Value::String(b)) => a == b,
+                (Value::Uint64(a), Value::Uint64(b)) => a == b,
                 _ if k1 == Kind::Int => arg1.as_int() == arg.as_int(),
                 _ => {
                     let (r1, r2) = (reflect_kind(arg1), reflect_kind(arg));
@@ -359,11 +370,17 @@ fn lt_values(arg1: &Value, arg2: &Value) -> Result<bool, FuncError> {
         return Err(bad_comparison_type());
     }
     if k1 != k2 {
-        return Err(bad_comparison(arg1, arg2));
+        // Integers compare whatever their sign.
+        return match (arg1.as_int(), arg2, arg1, arg2.as_int()) {
+            (Some(i), Value::Uint64(u), _, _) => Ok(u64::try_from(i).map_or(true, |i| i < *u)),
+            (_, _, Value::Uint64(u), Some(i)) => Ok(u64::try_from(i).is_ok_and(|i| *u < i)),
+            _ => Err(bad_comparison(arg1, arg2)),
+        };
     }
     Ok(match (arg1, arg2) {
         (Value::Float(a), Value::Float(b)) => a < b,
         (Value::String(a), Value::String(b)) => a < b,
+        (Value::Uint64(a), Value::Uint64(b)) => a < b,
         _ if k1 == Kind::Int => arg1.as_int() < arg2.as_int(),
         _ => return Err(bad_comparison_type()),
     })

@@ -24,6 +24,7 @@ pub(crate) fn is_empty(v: &Value) -> bool {
         Value::Nil => true,
         Value::Bool(b) => !b,
         Value::Int(i) | Value::Int64(i) => *i == 0,
+        Value::Uint64(u) => *u == 0,
         Value::Float(x) => *x == 0.0,
         Value::String(s) => s.is_empty(),
         Value::Bytes(b) => b.is_empty(),

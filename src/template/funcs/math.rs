@@ -65,6 +65,7 @@ pub(crate) fn cast_to_int64(v: &Value) -> i64 {
         Value::Nil => 0,
         Value::Bool(b) => i64::from(*b),
         Value::Int(i) | Value::Int64(i) => *i,
+        Value::Uint64(u) => *u as i64,
         Value::Float(x) => go_f64_to_i64(*x),
         Value::String(s) => {
             if s.is_empty() {
@@ -91,6 +92,7 @@ pub(crate) fn cast_to_float64(v: &Value) -> f64 {
         Value::Nil => 0.0,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::Int(i) | Value::Int64(i) => *i as f64,
+        Value::Uint64(u) => *u as f64,
         Value::Float(x) => *x,
         Value::String(s) => parse_float(s).unwrap_or(0.0),
         _ => 0.0,

@@ -59,7 +59,7 @@ fn version_of(v: &Value, pointer: bool) -> Result<Option<Version>, String> {
         Value::Nil if pointer => Ok(None),
         Value::Object(o) if o.type_name() == want => {
             let num = |name| match o.field(name) {
-                Some(Value::Int64(n)) => n as u64,
+                Some(Value::Uint64(n)) => n,
                 _ => 0,
             };
             let text = |name| match o.field(name) {
@@ -171,9 +171,9 @@ impl VersionObject {
         Ok(match name {
             "String" => Value::str(v.to_string()),
             "Original" => Value::str(v.original.as_str()),
-            "Major" => Value::Int64(v.major as i64),
-            "Minor" => Value::Int64(v.minor as i64),
-            "Patch" => Value::Int64(v.patch as i64),
+            "Major" => Value::Uint64(v.major),
+            "Minor" => Value::Uint64(v.minor),
+            "Patch" => Value::Uint64(v.patch),
             "Prerelease" => Value::str(v.pre.as_str()),
             "Metadata" => Value::str(v.metadata.as_str()),
             "IncPatch" => version_value(v.inc_patch()?, false),
@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(f("Prerelease"), "beta.1");
         assert_eq!(f("Metadata"), "build.5");
         assert_eq!(f("Original"), "v1.2.3-beta.1+build.5");
-        assert_eq!(method(&v, "Major", &[]).unwrap().type_name(), "int64");
+        assert_eq!(method(&v, "Major", &[]).unwrap().type_name(), "uint64");
     }
 
     #[test]

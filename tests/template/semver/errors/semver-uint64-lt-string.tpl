@@ -1,0 +1,1 @@
+{{ lt (semver "1.2.3").Major "a" }}

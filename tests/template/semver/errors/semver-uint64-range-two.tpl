@@ -1,0 +1,1 @@
+{{ range $i, $x := (semver "1.2.3").Minor }}{{ end }}

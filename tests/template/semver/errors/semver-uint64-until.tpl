@@ -1,0 +1,1 @@
+{{ until (semver "1.2.3").Major }}

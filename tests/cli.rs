@@ -616,3 +616,42 @@ fn check_names_a_template_error_with_file_line_and_column() {
     );
     assert!(checked.contains("nil pointer evaluating"), "{checked}");
 }
+
+/// `.Files.Get` of a binary file is a Go string of its bytes: `b64enc`,
+/// `len` and `sha256sum` see every byte, as real Helm's (expected output
+/// from `../shared/helm-conformance/oracle.py`, Helm v4.3.0).
+#[test]
+fn template_keeps_every_byte_of_a_binary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path();
+    std::fs::create_dir(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: bin\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("blob.bin"), (0..=255u8).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nbinaryData:\n  \
+         blob.bin: {{ .Files.Get \"blob.bin\" | b64enc }}\ndata:\n  \
+         len: \"{{ len (.Files.Get \"blob.bin\") }}\"\n  \
+         sha: {{ .Files.Get \"blob.bin\" | sha256sum }}\n  \
+         lines: \"{{ len (.Files.Lines \"blob.bin\") }}\"\n",
+    )
+    .unwrap();
+    let out = Command::new(plumb_bin())
+        .arg("template")
+        .arg("x")
+        .arg(chart)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "---\n# Source: bin/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n\
+         binaryData:\n  blob.bin: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKDhIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKztLW2t7i5uru8vb6/wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w==\n\
+         data:\n  len: \"256\"\n  \
+         sha: 40aff2e9d2d8922e47afd4648e6967497158785fbd1da870e7110266bf944880\n  lines: \"2\"\n"
+    );
+}

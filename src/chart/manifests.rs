@@ -573,7 +573,7 @@ fn json_kind(v: &Value) -> &'static str {
         Value::Nil => "null",
         Value::Bool(_) => "bool",
         Value::Int(_) | Value::Int64(_) | Value::Uint64(_) | Value::Float(_) => "number",
-        Value::String(_) => "string",
+        Value::String(_) | Value::Binary(_) => "string",
         Value::List(_) | Value::Bytes(_) => "array",
         Value::Map(_) | Value::Object(_) => "object",
     }

@@ -452,7 +452,7 @@ impl Object for FilesObject {
         Ok(match name {
             "GetBytes" => self.bytes(&arg),
             "Get" => match self.0.get(arg.as_str()) {
-                Some(data) => Value::str(String::from_utf8_lossy(data)),
+                Some(data) => Value::go_string(data.to_vec()),
                 None => Value::str(""),
             },
             "Glob" => {

@@ -823,7 +823,10 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                 Some(Error::plain(message)),
             )));
         }
-        let values: Vec<Value> = argv.into_iter().map(Arg0::into_value).collect();
+        let mut values: Vec<Value> = argv.into_iter().map(Arg0::into_value).collect();
+        if values.iter().any(|v| matches!(v, Value::Binary(_))) {
+            text_of_binary(name, func, &mut values);
+        }
         let result = match func.imp {
             Imp::Pure(f) => f(&values),
             Imp::Host(f) => {
@@ -1189,11 +1192,29 @@ fn zero_of(elem: Elem) -> Rv {
     }
 }
 
+/// A function that takes a `string` and reads its text gets bytes that
+/// are not UTF-8 as U+FFFD each, as Go's rune loops see them; the encoders
+/// and checksums read the bytes themselves.
+fn text_of_binary(name: &str, func: &Func, values: &mut [Value]) {
+    if matches!(
+        name,
+        "b64enc" | "b32enc" | "sha1sum" | "sha256sum" | "sha512sum" | "adler32sum"
+    ) {
+        return;
+    }
+    for (i, v) in values.iter_mut().enumerate() {
+        let ty = func.params.get(i).copied().or(func.variadic);
+        if let (Some(Ty::String), Value::Binary(b)) = (ty, &*v) {
+            *v = Value::from(super::value::go_lossy(b));
+        }
+    }
+}
+
 /// Go's `AssignableTo` for the parameter types functions declare.
 fn assignable(v: &Value, ty: Ty) -> bool {
     match ty {
         Ty::Any | Ty::Reflect => true,
-        Ty::String => matches!(v, Value::String(_)),
+        Ty::String => matches!(v, Value::String(_) | Value::Binary(_)),
         Ty::Int => matches!(v, Value::Int(_)),
         Ty::Int64 => matches!(v, Value::Int64(_)),
         Ty::Uint32 => false,

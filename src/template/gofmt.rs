@@ -19,28 +19,43 @@ use super::value::{Elem, Value};
 
 /// `fmt.Sprintf(format, args...)`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
+    bytes_to_string(sprintf_bytes(format, args))
+}
+
+/// [`sprintf`]'s bytes: a string argument that is not UTF-8 prints as it is.
+pub fn sprintf_bytes(format: &str, args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     p.do_printf(format, args);
-    p.into_string()
+    p.buf
 }
 
 /// `fmt.Sprint(args...)`: spaces between operands when neither is a string.
 pub fn sprint(args: &[Value]) -> String {
+    bytes_to_string(sprint_bytes(args))
+}
+
+/// [`sprint`]'s bytes.
+pub fn sprint_bytes(args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     let mut prev_string = false;
     for (i, arg) in args.iter().enumerate() {
-        let is_string = matches!(arg, Value::String(_));
+        let is_string = matches!(arg, Value::String(_) | Value::Binary(_));
         if i > 0 && !is_string && !prev_string {
             p.buf.push(b' ');
         }
         p.print_arg(arg, 'v');
         prev_string = is_string;
     }
-    p.into_string()
+    p.buf
 }
 
 /// `fmt.Sprintln(args...)`: spaces between all operands, newline after.
 pub fn sprintln(args: &[Value]) -> String {
+    bytes_to_string(sprintln_bytes(args))
+}
+
+/// [`sprintln`]'s bytes.
+pub fn sprintln_bytes(args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     for (i, arg) in args.iter().enumerate() {
         if i > 0 {
@@ -49,7 +64,7 @@ pub fn sprintln(args: &[Value]) -> String {
         p.print_arg(arg, 'v');
     }
     p.buf.push(b'\n');
-    p.into_string()
+    p.buf
 }
 
 /// `fmt.Sprint(v)` of one value: Go's `%v`.
@@ -1230,6 +1245,13 @@ impl Printer {
             Value::Uint64(u) => self.fmt_integer(*u, false, verb, value),
             Value::Float(x) => self.fmt_float(*x, verb, value),
             Value::String(s) => self.fmt_string(s, verb, value),
+            // A string of any bytes: they print as they are, or in hex.
+            Value::Binary(b) => match verb {
+                'v' if self.f.sharp_v => self.fmt_q(b),
+                'v' | 's' => self.fmt_bs(b),
+                'x' | 'X' | 'q' => self.fmt_bytes(b, verb, "string"),
+                _ => self.fmt_string(&super::value::go_lossy(b), verb, value),
+            },
             Value::Bytes(b) => {
                 if verb == 'w' && depth > 0 {
                     self.bad_verb(verb, value);

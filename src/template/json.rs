@@ -90,6 +90,9 @@ fn encode(out: &mut String, v: &Value, opts: Options<'_>, depth: usize) -> Resul
             }
             Value::Float(f) => out.push_str(&format_float(*f)?),
             Value::String(s) => write_string(out, s, opts.escape_html),
+            // encoding/json (Go 1.27's, as Helm v4.3.0 is built) writes
+            // each byte that is not UTF-8 as U+FFFD.
+            Value::Binary(b) => write_string(out, &super::value::go_lossy(b), opts.escape_html),
             Value::Bytes(b) => {
                 out.push('"');
                 out.push_str(&base64_std(b));

@@ -26,15 +26,19 @@
 //! fixtures whose expectations real Helm v4.3.0 wrote
 //! (`scripts/template-oracle`), and `scripts/template-fuzz` keeps finding
 //! new ones. What is left out, and why:
-//! - Strings are UTF-8 (`Rc<str>`), Go's are bytes: a string holding
-//!   invalid UTF-8 (`b64dec` of binary data, slicing inside a character)
-//!   has U+FFFD where Go keeps the bytes. Text in charts is UTF-8.
-//! - No `uint64`/`uint8` values: semver's `Major` is an `int64` here
-//!   (`typeOf` says so), `index "abc" 0` an `int`.
+//! - Strings are UTF-8 (`Rc<str>`), Go's are bytes. A string that is not
+//!   UTF-8 (`.Files.Get` of a binary file, `b64dec` of random bytes) is a
+//!   [`value::Value::Binary`]: `len`, `b64enc`, `b32enc`, the checksums,
+//!   `print`/`printf`, `quote`, comparisons and JSON see its bytes, but the
+//!   other string functions read it as text with U+FFFD for each bad byte,
+//!   where Go's `trim`, `replace`, `cat`, `substr`... keep the bytes, and
+//!   `toYamlPretty` does not write goyaml.v3's `!!binary`.
+//! - No `uint8` values: `index "abc" 0` is an `int` here, a `uint8` in Go.
 //! - Slices have no capacity, so Sprig's `slice` cannot reach past the
 //!   length into spare capacity as Go can.
 //! - YAML is read by libyaml (as serde_yaml does), not goyaml.v2's own
-//!   scanner; two flow-collection quirks differ (see `tests/template/PENDING`).
+//!   scanner; where the two are known to differ (`?` and `:` in flow
+//!   scalars) the reader gives goyaml's answer.
 //! - Complex numbers parse but fail when evaluated; channels, function
 //!   values and custom delimiters do not exist in Helm's data.
 

@@ -314,6 +314,10 @@ impl Encoder {
                     self.write(&quote_basic(&s));
                     Ok(())
                 }
+                Value::Binary(b) => {
+                    self.write(&quote_basic(&super::value::go_lossy(&b)));
+                    Ok(())
+                }
                 Value::Bool(b) => {
                     self.write(if b { "true" } else { "false" });
                     Ok(())

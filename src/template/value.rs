@@ -247,6 +247,8 @@ pub enum Frozen {
     String(std::sync::Arc<str>),
     /// [`Value::Bytes`].
     Bytes(std::sync::Arc<[u8]>),
+    /// [`Value::Binary`].
+    Binary(std::sync::Arc<[u8]>),
     /// [`Value::List`]: element type, items, whether it is a nil slice.
     List(Elem, Vec<Frozen>, bool),
     /// [`Value::Map`]: value type, type name, entries in key order.
@@ -275,6 +277,7 @@ impl Value {
                 Value::Float(f) => Frozen::Float(*f),
                 Value::String(s) => Frozen::String(std::sync::Arc::from(&**s)),
                 Value::Bytes(b) => Frozen::Bytes(std::sync::Arc::from(&**b)),
+                Value::Binary(b) => Frozen::Binary(std::sync::Arc::from(&**b)),
                 Value::List(l) => Frozen::List(
                     l.elem,
                     l.items.iter().map(Value::freeze).collect::<Option<_>>()?,
@@ -307,6 +310,7 @@ impl Frozen {
             Frozen::Float(f) => Value::Float(*f),
             Frozen::String(s) => Value::String(Rc::from(&**s)),
             Frozen::Bytes(b) => Value::Bytes(Rc::from(&**b)),
+            Frozen::Binary(b) => Value::Binary(Rc::from(&**b)),
             Frozen::List(elem, items, nil) => Value::List(List {
                 elem: *elem,
                 items: Rc::new(items.iter().map(Frozen::thaw).collect()),
@@ -433,6 +437,12 @@ pub enum Value {
     Float(f64),
     /// `string`.
     String(Str),
+    /// A `string` whose bytes are not UTF-8 (`.Files.Get` of a binary
+    /// file, `b64dec` of random bytes): Go strings hold any bytes, and
+    /// `len`, `b64enc` and the checksums must see them all. Valid UTF-8 is
+    /// always [`Value::String`]; functions that read a string's text get
+    /// it with each bad byte as U+FFFD, as Go's `range` over it decodes.
+    Binary(Rc<[u8]>),
     /// `[]byte` (`.Files.GetBytes`): `%v` prints the numbers.
     Bytes(Rc<[u8]>),
     /// A slice.
@@ -503,7 +513,7 @@ impl Value {
             Value::Int64(_) => "int64".into(),
             Value::Uint64(_) => "uint64".into(),
             Value::Float(_) => "float64".into(),
-            Value::String(_) => "string".into(),
+            Value::String(_) | Value::Binary(_) => "string".into(),
             Value::Bytes(_) => "[]uint8".into(),
             Value::List(l) => format!("[]{}", l.elem.go_name()),
             Value::Map(m) => match m.named {
@@ -523,7 +533,7 @@ impl Value {
             Value::Int64(_) => "int64",
             Value::Uint64(_) => "uint64",
             Value::Float(_) => "float64",
-            Value::String(_) => "string",
+            Value::String(_) | Value::Binary(_) => "string",
             Value::Bytes(_) | Value::List(_) => "slice",
             Value::Map(_) => "map",
             Value::Object(o) => o.kind(),
@@ -541,7 +551,7 @@ impl Value {
             Value::Uint64(u) => *u != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
-            Value::Bytes(b) => !b.is_empty(),
+            Value::Bytes(b) | Value::Binary(b) => !b.is_empty(),
             Value::List(l) => !l.items.is_empty(),
             Value::Map(m) => !m.is_empty(),
             Value::Object(o) => o.truthy(),
@@ -558,6 +568,24 @@ impl Value {
         match self {
             Value::String(s) => Some(s),
             _ => None,
+        }
+    }
+
+    /// The bytes of a Go `string` (UTF-8 or not).
+    pub fn as_go_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::String(s) => Some(s.as_bytes()),
+            Value::Binary(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A Go `string` of these bytes: [`Value::String`] when they are
+    /// UTF-8, else [`Value::Binary`].
+    pub fn go_string(bytes: Vec<u8>) -> Value {
+        match String::from_utf8(bytes) {
+            Ok(s) => Value::from(s),
+            Err(e) => Value::Binary(Rc::from(e.into_bytes())),
         }
     }
 
@@ -617,6 +645,7 @@ fn write_v(f: &mut fmt::Formatter<'_>, value: &Value, depth: usize) -> fmt::Resu
         Value::Uint64(u) => write!(f, "{u}"),
         Value::Float(x) => f.write_str(&format_float_g(*x)),
         Value::String(s) => f.write_str(s),
+        Value::Binary(b) => f.write_str(&go_lossy(b)),
         Value::Bytes(b) => {
             f.write_str("[")?;
             for (i, byte) in b.iter().enumerate() {
@@ -694,6 +723,20 @@ impl From<Vec<Value>> for Value {
     fn from(items: Vec<Value>) -> Self {
         Value::list(items)
     }
+}
+
+/// Go's reading of bytes as text (`for range`, `strings.Map`,
+/// `encoding/json`): each byte that does not start a valid UTF-8 sequence
+/// is one U+FFFD.
+pub fn go_lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for _ in chunk.invalid() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1830,7 +1830,8 @@ fn direct_go_val(v: &Value, depth: usize) -> Option<GoVal> {
             }
             GoVal::Str(s.to_string())
         }
-        Value::Bytes(_) | Value::Object(_) => return None,
+        // Bytes that are not UTF-8 take JSON's way (each one a U+FFFD).
+        Value::Bytes(_) | Value::Binary(_) | Value::Object(_) => return None,
         Value::List(l) if l.nil => GoVal::Nil,
         Value::Map(m) if m.is_nil() => GoVal::Nil,
         Value::List(l) => GoVal::Seq(
@@ -1919,6 +1920,8 @@ fn v3_events(v: &Value, evs: &mut Vec<Ev>, depth: usize) -> Result<(), YamlError
             Value::Uint64(u) => evs.push(Ev::Scalar(u.to_string(), Style::Plain)),
             Value::Float(f) => evs.push(Ev::Scalar(float_text(*f), Style::Plain)),
             Value::String(s) => evs.push(string_event(s, true)),
+            // goyaml.v3 would write `!!binary` and base64; not modelled.
+            Value::Binary(b) => evs.push(string_event(&super::value::go_lossy(b), true)),
             Value::Bytes(b) => {
                 evs.push(Ev::SeqStart);
                 for byte in b.iter() {

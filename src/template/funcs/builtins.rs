@@ -105,7 +105,7 @@ fn length(args: &[Value]) -> FuncResult {
         // apart and keeps the common case).
         Value::Nil => return err("len of nil pointer"),
         Value::String(s) => s.len(),
-        Value::Bytes(b) => b.len(),
+        Value::Bytes(b) | Value::Binary(b) => b.len(),
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.len(),
         Value::Object(o) => match object_map(o.as_ref()) {
@@ -262,7 +262,7 @@ fn basic_kind(v: &Value) -> Kind {
         Value::Int(_) | Value::Int64(_) => Kind::Int,
         Value::Uint64(_) => Kind::Uint,
         Value::Float(_) => Kind::Float,
-        Value::String(_) => Kind::String,
+        Value::String(_) | Value::Binary(_) => Kind::String,
         _ => Kind::Invalid,
     }
 }
@@ -323,6 +323,7 @@ fn eq_values(arg1: &Value, rest: &[Value]) -> Result<bool, FuncError> {
                 (Value::Float(a), Value::Float(b)) => a == b,
                 (Value::String(a), Value::String(b)) => a == b,
                 (Value::Uint64(a), Value::Uint64(b)) => a == b,
+                _ if k1 == Kind::String => arg1.as_go_bytes() == arg.as_go_bytes(),
                 _ if k1 == Kind::Int => arg1.as_int() == arg.as_int(),
                 _ => {
                     let (r1, r2) = (reflect_kind(arg1), reflect_kind(arg));
@@ -381,6 +382,7 @@ fn lt_values(arg1: &Value, arg2: &Value) -> Result<bool, FuncError> {
         (Value::Float(a), Value::Float(b)) => a < b,
         (Value::String(a), Value::String(b)) => a < b,
         (Value::Uint64(a), Value::Uint64(b)) => a < b,
+        _ if k1 == Kind::String => arg1.as_go_bytes() < arg2.as_go_bytes(),
         _ if k1 == Kind::Int => arg1.as_int() < arg2.as_int(),
         _ => return Err(bad_comparison_type()),
     })
@@ -436,19 +438,19 @@ fn ge(args: &[Value]) -> FuncResult {
 // print, printf, println
 
 fn print(args: &[Value]) -> FuncResult {
-    Ok(Value::from(gofmt::sprint(args)))
+    Ok(Value::go_string(gofmt::sprint_bytes(args)))
 }
 
 fn printf(args: &[Value]) -> FuncResult {
     let format = args.first().and_then(Value::as_str).unwrap_or("");
-    Ok(Value::from(gofmt::sprintf(
+    Ok(Value::go_string(gofmt::sprintf_bytes(
         format,
         args.get(1..).unwrap_or(&[]),
     )))
 }
 
 fn println(args: &[Value]) -> FuncResult {
-    Ok(Value::from(gofmt::sprintln(args)))
+    Ok(Value::go_string(gofmt::sprintln_bytes(args)))
 }
 
 // ---------------------------------------------------------------------------

@@ -32,18 +32,16 @@ use crate::template::value::{Object, Value};
 pub(super) fn register(r: &mut Registry) {
     const CERT: Ty = Ty::Named("sprig.certificate");
     r.add("sha1sum", &[Ty::String], None, |a| {
-        Ok(Value::str(hex::encode(sha1::Sha1::digest(
-            s(a, 0).as_bytes(),
-        ))))
+        Ok(Value::str(hex::encode(sha1::Sha1::digest(bytes(a, 0)))))
     });
     r.add("sha256sum", &[Ty::String], None, |a| {
-        Ok(Value::str(hex::encode(Sha256::digest(s(a, 0).as_bytes()))))
+        Ok(Value::str(hex::encode(Sha256::digest(bytes(a, 0)))))
     });
     r.add("sha512sum", &[Ty::String], None, |a| {
-        Ok(Value::str(hex::encode(Sha512::digest(s(a, 0).as_bytes()))))
+        Ok(Value::str(hex::encode(Sha512::digest(bytes(a, 0)))))
     });
     r.add("adler32sum", &[Ty::String], None, |a| {
-        Ok(Value::str(adler32(s(a, 0).as_bytes()).to_string()))
+        Ok(Value::str(adler32(bytes(a, 0)).to_string()))
     });
     r.add("bcrypt", &[Ty::String], None, |a| {
         Ok(Value::str(bcrypt(s(a, 0))))
@@ -101,6 +99,11 @@ pub(super) fn register(r: &mut Registry) {
 
 fn s(a: &[Value], i: usize) -> &str {
     a.get(i).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A string argument's bytes, UTF-8 or not (what the checksums hash).
+fn bytes(a: &[Value], i: usize) -> &[u8] {
+    a.get(i).and_then(Value::as_go_bytes).unwrap_or(b"")
 }
 
 fn int(a: &[Value], i: usize) -> i64 {
@@ -414,7 +417,7 @@ fn decrypt_aes(a: &[Value]) -> FuncResult {
         )));
     }
     decrypted.truncate(end as usize);
-    Ok(Value::str(String::from_utf8_lossy(&decrypted).into_owned()))
+    Ok(Value::go_string(decrypted))
 }
 
 // ---------------------------------------------------------------------

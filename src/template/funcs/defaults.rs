@@ -27,7 +27,7 @@ pub(crate) fn is_empty(v: &Value) -> bool {
         Value::Uint64(u) => *u == 0,
         Value::Float(x) => *x == 0.0,
         Value::String(s) => s.is_empty(),
-        Value::Bytes(b) => b.is_empty(),
+        Value::Bytes(b) | Value::Binary(b) => b.is_empty(),
         Value::List(l) => l.items.is_empty(),
         Value::Map(m) => m.is_empty(),
         // A struct is never empty, a pointer when nil, a map-kind type

@@ -16,14 +16,14 @@ use crate::template::value::Value;
 pub(super) fn register(r: &mut Registry) {
     r.add("b64enc", &[Ty::String], None, |a| {
         Ok(Value::from(
-            base64::engine::general_purpose::STANDARD.encode(arg(a)),
+            base64::engine::general_purpose::STANDARD.encode(arg_bytes(a)),
         ))
     });
     r.add("b64dec", &[Ty::String], None, |a| {
         Ok(decoded(base64_decode(arg(a).as_bytes())))
     });
     r.add("b32enc", &[Ty::String], None, |a| {
-        Ok(Value::from(base32_encode(arg(a).as_bytes())))
+        Ok(Value::from(base32_encode(arg_bytes(a))))
     });
     r.add("b32dec", &[Ty::String], None, |a| {
         Ok(decoded(base32_decode(arg(a).as_bytes())))
@@ -32,6 +32,11 @@ pub(super) fn register(r: &mut Registry) {
 
 fn arg(args: &[Value]) -> &str {
     args.first().and_then(Value::as_str).unwrap_or("")
+}
+
+/// The string argument's bytes, UTF-8 or not: what the encoders read.
+fn arg_bytes(args: &[Value]) -> &[u8] {
+    args.first().and_then(Value::as_go_bytes).unwrap_or(b"")
 }
 
 fn decoded(result: Result<Vec<u8>, String>) -> Value {

@@ -202,10 +202,7 @@ fn arg_int(args: &[Value], i: usize) -> i64 {
 /// A Go string made of `bytes`: broken UTF-8 (a byte slice that cut a
 /// sequence) becomes U+FFFD, as a [`Value`] string must be UTF-8.
 pub(crate) fn bytes_value(bytes: Vec<u8>) -> Value {
-    match String::from_utf8(bytes) {
-        Ok(s) => Value::from(s),
-        Err(e) => Value::from(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
+    Value::go_string(bytes)
 }
 
 fn bytes_slice(s: &str, from: usize, to: usize) -> Value {
@@ -266,7 +263,11 @@ fn quote(args: &[Value]) -> FuncResult {
     let parts: Vec<String> = args
         .iter()
         .filter(|a| !a.is_nil())
-        .map(|a| gofmt::quote(&strval(a)))
+        .map(|a| match a {
+            // `%q` escapes each byte that is not UTF-8 as `\x..`.
+            Value::Binary(b) => gofmt::quote_bytes(b),
+            _ => gofmt::quote(&strval(a)),
+        })
         .collect();
     Ok(Value::from(parts.join(" ")))
 }

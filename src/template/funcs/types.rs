@@ -80,7 +80,7 @@ pub(crate) fn values_deep_equal(
         (Value::Uint64(x), Value::Uint64(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
-        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) | (Value::Binary(x), Value::Binary(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
             if x.elem != y.elem || x.items.len() != y.items.len() {
                 return false;

@@ -1,0 +1,1 @@
+{{ $b := "gICA/w==" | b64dec }}{{ cat $b "y" | len }} {{ $b | trim | len }} {{ $b | repeat 2 | len }} {{ $b | toString | len }} {{ list $b | join "," | len }} {{ $b | substr 0 2 | len }} {{ $b | trunc 2 | len }} {{ $b | replace "a" "b" | len }}

@@ -38,6 +38,7 @@ fn parse_with(text: &str, head: bool) -> Option<Value> {
     }
     let mut r = Reader {
         s: text.as_bytes(),
+        text,
         pos: 0,
         line_start: 0,
         depth: 0,
@@ -147,6 +148,8 @@ struct Quoted {
 
 struct Reader<'a> {
     s: &'a [u8],
+    /// `s` as the text it is (slices of it need no UTF-8 check).
+    text: &'a str,
     pos: usize,
     line_start: usize,
     depth: usize,
@@ -208,7 +211,7 @@ impl<'a> Reader<'a> {
     }
 
     fn str(&self, from: usize, to: usize) -> Option<&'a str> {
-        std::str::from_utf8(&self.s[from..to]).ok()
+        self.text.get(from..to)
     }
 
     /// From the start of a line: past blank and comment lines, to the

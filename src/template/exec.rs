@@ -21,7 +21,9 @@ use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use super::funcs::{registry, Func, FuncError, Host, Imp, Ty};
-use super::parse::{Arg, BranchNode, CommandNode, ListNode, Node, NumberNode, PipeNode, Tree};
+use super::parse::{
+    Arg, BranchNode, CommandNode, ListNode, Name, Node, NumberNode, PipeNode, Tree,
+};
 use super::value::{Elem, Object, Value};
 use super::{Error, Options, Templates};
 
@@ -248,7 +250,7 @@ struct State<'r, 'a, 't> {
     render: &'r mut Render<'a>,
     tree: &'t Tree,
     out: &'r mut String,
-    vars: Vec<(String, Rv)>,
+    vars: Vec<(Name, Rv)>,
     depth: usize,
     at: At<'t>,
 }
@@ -307,7 +309,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
 
     fn var_value(&self, name: &str) -> R<Rv> {
         for (n, v) in self.vars.iter().rev() {
-            if n == name {
+            if &**n == name {
                 return Ok(v.clone());
             }
         }
@@ -316,7 +318,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
 
     fn set_var(&mut self, name: &str, value: Rv) -> R<()> {
         for (n, v) in self.vars.iter_mut().rev() {
-            if n == name {
+            if &**n == name {
                 *v = value;
                 return Ok(());
             }
@@ -337,7 +339,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
         self.burn()?;
         self.at(At::Node(node));
         match node {
-            Node::Text(t) => self.write(&t.text),
+            Node::Text(t) => self.write(t.text()),
             Node::Action(a) => {
                 let val = self.eval_pipeline(dot, &a.pipe)?;
                 if a.pipe.decl.is_empty() {
@@ -668,7 +670,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
         dot: &Rv,
         mut receiver: Rv,
         node: &'t Arg,
-        ident: &'t [String],
+        ident: &'t [Name],
         args: Option<&'t [Arg]>,
         final_: Final,
     ) -> R<Rv> {

@@ -11,10 +11,12 @@
 
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use super::lex::find_left_delim;
 use super::parse::{
     add_tree, new_number_node, non_executable_stage, unquote, ActionNode, Arg, BranchNode,
-    CommandNode, ListNode, Node, PipeNode, TemplateNode, TextNode, Tree, VariableNode,
+    CommandNode, ListNode, Name, Node, PipeNode, TemplateNode, TextNode, Tree, VariableNode,
 };
 
 /// How a list ended.
@@ -50,6 +52,8 @@ struct Fast<'a, 'f> {
     trees: Vec<Tree>,
     parse_name: Arc<str>,
     text: Arc<str>,
+    /// One shared copy of each name this text uses.
+    names: FxHashMap<&'a str, Name>,
 }
 
 /// The trees of `text` parsed as `name`, as [`super::parse::parse`] would
@@ -75,6 +79,7 @@ pub fn parse(
         trees: Vec::new(),
         parse_name: parse_name.clone(),
         text: shared.clone(),
+        names: FxHashMap::default(),
     };
     let (root, end) = p.list(true)?;
     if !matches!(end, Stop::Eof) {
@@ -99,6 +104,14 @@ fn is_word(b: u8) -> bool {
 }
 
 impl<'a> Fast<'a, '_> {
+    /// The shared copy of `name`.
+    fn name(&mut self, name: &'a str) -> Name {
+        self.names
+            .entry(name)
+            .or_insert_with(|| Name::from(name))
+            .clone()
+    }
+
     fn at(&self, i: usize) -> u8 {
         self.b.get(i).copied().unwrap_or(0)
     }
@@ -184,10 +197,9 @@ impl<'a> Fast<'a, '_> {
             let Some(off) = find_left_delim(&self.b[start..]) else {
                 if start < self.b.len() {
                     first.get_or_insert(start);
-                    list.nodes.push(Node::Text(TextNode {
-                        pos: start,
-                        text: Box::from(&self.src[start..]),
-                    }));
+                    let end = self.b.len();
+                    let node = TextNode::new(start, self.text.clone(), start, end);
+                    list.nodes.push(Node::Text(node));
                 }
                 self.pos = self.b.len();
                 if !top {
@@ -206,10 +218,8 @@ impl<'a> Fast<'a, '_> {
             }
             if text_end > start {
                 first.get_or_insert(start);
-                list.nodes.push(Node::Text(TextNode {
-                    pos: start,
-                    text: Box::from(&self.src[start..text_end]),
-                }));
+                let node = TextNode::new(start, self.text.clone(), start, text_end);
+                list.nodes.push(Node::Text(node));
             }
             let inner = delim + 2 + if trim { 2 } else { 0 };
             if self.b[inner..].starts_with(b"/*") {
@@ -488,16 +498,18 @@ impl<'a> Fast<'a, '_> {
             if rest.starts_with(b":=") || (rest.starts_with(b"=") && !rest.starts_with(b"==")) {
                 pipe.is_assign = rest[0] == b'=';
                 self.pos += if pipe.is_assign { 1 } else { 2 };
+                let name_ = self.name(name);
                 pipe.decl.push(VariableNode {
                     pos: vpos,
-                    name: name.to_string(),
+                    name: name_,
                 });
                 self.vars.push(name);
             } else if rest.starts_with(b",") && context == "range" {
                 self.pos += 1;
+                let name_ = self.name(name);
                 pipe.decl.push(VariableNode {
                     pos: vpos,
-                    name: name.to_string(),
+                    name: name_,
                 });
                 self.vars.push(name);
                 self.skip_spaces();
@@ -513,9 +525,10 @@ impl<'a> Fast<'a, '_> {
                 } else {
                     return None;
                 }
+                let name_ = self.name(name);
                 pipe.decl.push(VariableNode {
                     pos: vpos,
-                    name: name.to_string(),
+                    name: name_,
                 });
                 self.vars.push(name);
             } else {
@@ -583,7 +596,7 @@ impl<'a> Fast<'a, '_> {
             self.pos += 1;
             let (_, name) = self.word()?;
             self.pos += name.len();
-            fields.push(name.to_string());
+            fields.push(self.name(name));
         }
         Some(match node {
             Arg::Field { mut ident, .. } => {
@@ -627,7 +640,7 @@ impl<'a> Fast<'a, '_> {
                 self.pos += name.len();
                 Some(Arg::Field {
                     pos,
-                    ident: vec![name.to_string()],
+                    ident: vec![self.name(name)],
                 })
             }
             b'$' => {
@@ -638,7 +651,7 @@ impl<'a> Fast<'a, '_> {
                 self.pos += name.len();
                 Some(Arg::Variable {
                     pos,
-                    ident: vec![name.to_string()],
+                    ident: vec![self.name(name)],
                 })
             }
             b'"' | b'`' => self.string(),
@@ -671,7 +684,7 @@ impl<'a> Fast<'a, '_> {
                         }
                         Arg::Identifier {
                             pos,
-                            name: word.to_string(),
+                            name: self.name(word),
                         }
                     }
                 };

@@ -45,7 +45,7 @@ impl Tree {
     /// `IsEmptyTree`): such a tree never replaces an existing template.
     pub fn is_empty(&self) -> bool {
         self.root.nodes.iter().all(|n| match n {
-            Node::Text(t) => t.text.trim_matches(is_space_char).is_empty(),
+            Node::Text(t) => t.text().trim_matches(is_space_char).is_empty(),
             _ => false,
         })
     }
@@ -85,13 +85,41 @@ pub enum Node {
     Continue(usize),
 }
 
-/// Plain text.
-#[derive(Debug, PartialEq)]
+/// Plain text: a range of the template's text, which the node shares
+/// rather than copies (a large chart has thousands of text nodes).
+#[derive(PartialEq)]
 pub struct TextNode {
     /// Position.
     pub pos: usize,
+    src: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl TextNode {
+    /// The text `src[start..end]`, at `pos`.
+    pub fn new(pos: usize, src: Arc<str>, start: usize, end: usize) -> TextNode {
+        TextNode {
+            pos,
+            src,
+            start,
+            end,
+        }
+    }
+
     /// The text.
-    pub text: Box<str>,
+    pub fn text(&self) -> &str {
+        self.src.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for TextNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextNode")
+            .field("pos", &self.pos)
+            .field("text", &self.text())
+            .finish()
+    }
 }
 
 /// An action that prints (or declares).
@@ -146,7 +174,7 @@ pub struct VariableNode {
     /// Position.
     pub pos: usize,
     /// `$x`.
-    pub name: String,
+    pub name: Name,
 }
 
 /// One command of a pipeline: a function or a value with arguments.
@@ -181,6 +209,12 @@ pub struct NumberNode {
     pub text: String,
 }
 
+/// A name in a template (a function, field or variable): shared, since
+/// the same few names come back in every action of a chart and a tree is
+/// built once per file (an allocation each was a tenth of a large chart's
+/// parse and drop).
+pub type Name = Arc<str>;
+
 /// An operand.
 #[derive(Debug, PartialEq)]
 pub enum Arg {
@@ -189,7 +223,7 @@ pub enum Arg {
         /// Position.
         pos: usize,
         /// The name.
-        name: String,
+        name: Name,
     },
     /// `.`.
     Dot(usize),
@@ -218,14 +252,14 @@ pub enum Arg {
         /// Position.
         pos: usize,
         /// `["A", "B"]`.
-        ident: Vec<String>,
+        ident: Vec<Name>,
     },
     /// `$x.A`.
     Variable {
         /// Position.
         pos: usize,
         /// `["$x", "A"]`.
-        ident: Vec<String>,
+        ident: Vec<Name>,
     },
     /// `(pipe).A` or `$x.A` built from a term.
     Chain {
@@ -234,7 +268,7 @@ pub enum Arg {
         /// The term.
         node: Box<Arg>,
         /// The fields.
-        field: Vec<String>,
+        field: Vec<Name>,
     },
     /// `(pipeline)`.
     Pipe(Box<PipeNode>),
@@ -351,7 +385,7 @@ fn write_branch(f: &mut fmt::Formatter<'_>, name: &str, b: &BranchNode) -> fmt::
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Text(t) => f.write_str(&t.text),
+            Node::Text(t) => f.write_str(t.text()),
             Node::Action(a) => write!(f, "{{{{{}}}}}", a.pipe),
             Node::If(b) => write_branch(f, "if", b),
             Node::Range(b) => write_branch(f, "range", b),
@@ -399,6 +433,8 @@ struct Parser<'f, 'a> {
     action_line: usize,
     parse_name: Arc<str>,
     text: Arc<str>,
+    /// The address of the text the lexer reads (`text` is a copy of it).
+    base: usize,
     has_function: &'f dyn Fn(&str) -> bool,
     trees: Vec<Tree>,
 }
@@ -455,6 +491,7 @@ fn go_parse<'a>(
     let break_ok = !has_function("break");
     let continue_ok = !has_function("continue");
     let items = Lexer::new(text, break_ok, continue_ok);
+    let base = text.as_ptr() as usize;
     let text = shared;
     let mut p = Parser {
         items,
@@ -465,6 +502,7 @@ fn go_parse<'a>(
         action_line: 0,
         parse_name: parse_name.clone(),
         text: text.clone(),
+        base,
         has_function,
         trees: Vec::new(),
     };
@@ -696,10 +734,18 @@ impl<'f, 'a> Parser<'f, 'a> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text(TextNode {
-                pos: token.pos,
-                text: Box::from(&*token.val),
-            }))),
+            ItemType::Text => {
+                // The lexer's text items borrow the text the shared copy
+                // was made of: the same offsets.
+                let offset = (token.val.as_ptr() as usize).wrapping_sub(self.base);
+                let node = match &token.val {
+                    std::borrow::Cow::Borrowed(v) if offset + v.len() <= self.text.len() => {
+                        TextNode::new(token.pos, self.text.clone(), offset, offset + v.len())
+                    }
+                    v => TextNode::new(token.pos, Arc::from(&**v), 0, v.len()),
+                };
+                Ok(Parsed::Node(Node::Text(node)))
+            }
             ItemType::LeftDelim => {
                 self.action_line = token.line;
                 let r = self.action();
@@ -895,14 +941,14 @@ impl<'f, 'a> Parser<'f, 'a> {
                     self.next_non_space();
                     pipe.decl.push(VariableNode {
                         pos: v.pos,
-                        name: v.val.to_string(),
+                        name: Name::from(&*v.val),
                     });
                     self.vars.push(v.val.to_string());
                 } else if next.typ == ItemType::Char && next.val == "," {
                     self.next_non_space();
                     pipe.decl.push(VariableNode {
                         pos: v.pos,
-                        name: v.val.to_string(),
+                        name: Name::from(&*v.val),
                     });
                     self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
@@ -994,7 +1040,7 @@ impl<'f, 'a> Parser<'f, 'a> {
             let chain_pos = self.peek().pos;
             let mut fields = Vec::new();
             while self.peek().typ == ItemType::Field {
-                fields.push(self.next().val[1..].to_string());
+                fields.push(Name::from(&self.next().val[1..]));
             }
             return Ok(Some(match node {
                 Arg::Field { ident, .. } => {
@@ -1045,14 +1091,14 @@ impl<'f, 'a> Parser<'f, 'a> {
                 }
                 Arg::Identifier {
                     pos: token.pos,
-                    name: token.val.into_owned(),
+                    name: Name::from(&*token.val),
                 }
             }
             ItemType::Dot => Arg::Dot(token.pos),
             ItemType::Nil => Arg::Nil(token.pos),
             ItemType::Variable => {
-                let ident: Vec<String> = token.val.split('.').map(str::to_string).collect();
-                if !self.vars.iter().any(|v| *v == ident[0]) {
+                let ident: Vec<Name> = token.val.split('.').map(Name::from).collect();
+                if !self.vars.iter().any(|v| **v == *ident[0]) {
                     return self.error(format!(
                         "undefined variable {}",
                         super::gofmt::quote(&ident[0])
@@ -1065,7 +1111,7 @@ impl<'f, 'a> Parser<'f, 'a> {
             }
             ItemType::Field => Arg::Field {
                 pos: token.pos,
-                ident: token.val[1..].split('.').map(str::to_string).collect(),
+                ident: token.val[1..].split('.').map(Name::from).collect(),
             },
             ItemType::Bool => Arg::Bool {
                 pos: token.pos,

@@ -11,8 +11,6 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
-
 use super::lex::find_left_delim;
 use super::parse::{
     add_tree, new_number_node, non_executable_stage, unquote, ActionNode, Arg, BranchNode,
@@ -52,8 +50,6 @@ struct Fast<'a, 'f> {
     trees: Vec<Tree>,
     parse_name: Arc<str>,
     text: Arc<str>,
-    /// One shared copy of each name this text uses.
-    names: FxHashMap<&'a str, Name>,
 }
 
 /// The trees of `text` parsed as `name`, as [`super::parse::parse`] would
@@ -79,7 +75,6 @@ pub fn parse(
         trees: Vec::new(),
         parse_name: parse_name.clone(),
         text: shared.clone(),
-        names: FxHashMap::default(),
     };
     let (root, end) = p.list(true)?;
     if !matches!(end, Stop::Eof) {
@@ -104,12 +99,10 @@ fn is_word(b: u8) -> bool {
 }
 
 impl<'a> Fast<'a, '_> {
-    /// The shared copy of `name`.
+    /// A name of the tree. (Interning them in a hash map cost more than
+    /// the allocations it saved.)
     fn name(&mut self, name: &'a str) -> Name {
-        self.names
-            .entry(name)
-            .or_insert_with(|| Name::from(name))
-            .clone()
+        Name::from(name)
     }
 
     fn at(&self, i: usize) -> u8 {

@@ -209,10 +209,9 @@ pub struct NumberNode {
     pub text: String,
 }
 
-/// A name in a template (a function, field or variable): shared, since
-/// the same few names come back in every action of a chart and a tree is
-/// built once per file (an allocation each was a tenth of a large chart's
-/// parse and drop).
+/// A name in a template (a function, field or variable): an `Arc` so that
+/// a tree stays `Send` and the executor's variables clone a name without
+/// copying it.
 pub type Name = Arc<str>;
 
 /// An operand.

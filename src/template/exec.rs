@@ -826,9 +826,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
             )));
         }
         let mut values: Vec<Value> = argv.into_iter().map(Arg0::into_value).collect();
-        if values.iter().any(|v| matches!(v, Value::Binary(_))) {
-            text_of_binary(name, func, &mut values);
-        }
+        let escaped = values.iter().any(holds_binary) && binary_args(name, func, &mut values);
         let result = match func.imp {
             Imp::Pure(f) => f(&values),
             Imp::Host(f) => {
@@ -838,6 +836,10 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
                 };
                 f(&mut host, &values)
             }
+        };
+        let result = match result {
+            Ok(Value::String(s)) if escaped => Ok(unescape_binary(&s)),
+            other => other,
         };
         match result {
             Ok(v) => Ok(Rv::concrete(v)),
@@ -1194,15 +1196,61 @@ fn zero_of(elem: Elem) -> Rv {
     }
 }
 
-/// A function that takes a `string` and reads its text gets bytes that
-/// are not UTF-8 as U+FFFD each, as Go's rune loops see them; the encoders
-/// and checksums read the bytes themselves.
-fn text_of_binary(name: &str, func: &Func, values: &mut [Value]) {
-    if matches!(
-        name,
-        "b64enc" | "b32enc" | "sha1sum" | "sha256sum" | "sha512sum" | "adler32sum"
-    ) {
-        return;
+/// Whether `v` is a string that is not UTF-8, or a list holding one.
+fn holds_binary(v: &Value) -> bool {
+    match v {
+        Value::Binary(_) => true,
+        Value::List(l) => l.items.iter().any(|i| matches!(i, Value::Binary(_))),
+        _ => false,
+    }
+}
+
+/// The first code point of the private-use block that stands for a byte
+/// that is not UTF-8 while a string passes through a function that keeps
+/// bytes (U+10FF80..U+10FFFF for 0x80..0xFF).
+const ESCAPED_BYTE: u32 = 0x10FF00;
+
+/// Arguments that are strings of any bytes, for a function about to get
+/// them. The encoders, checksums and byte slicers read the bytes. Go's
+/// functions that keep a string's bytes (trim, replace, cat, join...) get
+/// them escaped, one private-use character per byte that is not UTF-8,
+/// and their result is unescaped (`true` says so). Every other function
+/// with a `string` parameter reads the text, each such byte as U+FFFD, as
+/// Go's rune loops see it.
+fn binary_args(name: &str, func: &Func, values: &mut [Value]) -> bool {
+    const READS_BYTES: &[&str] = &[
+        "b64enc",
+        "b32enc",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "adler32sum",
+        "substr",
+        "trunc",
+        "nospace",
+    ];
+    const KEEPS_BYTES: &[&str] = &[
+        "trim",
+        "trimAll",
+        "trimall",
+        "trimPrefix",
+        "trimSuffix",
+        "replace",
+        "repeat",
+        "cat",
+        "join",
+        "toString",
+        "indent",
+        "nindent",
+    ];
+    if READS_BYTES.contains(&name) {
+        return false;
+    }
+    if KEEPS_BYTES.contains(&name) {
+        for v in values.iter_mut() {
+            *v = escape_binary(v);
+        }
+        return true;
     }
     for (i, v) in values.iter_mut().enumerate() {
         let ty = func.params.get(i).copied().or(func.variadic);
@@ -1210,6 +1258,53 @@ fn text_of_binary(name: &str, func: &Func, values: &mut [Value]) {
             *v = Value::from(super::value::go_lossy(b));
         }
     }
+    false
+}
+
+/// `v` with its bytes that are not UTF-8 escaped (see [`ESCAPED_BYTE`]),
+/// in a list's items too.
+fn escape_binary(v: &Value) -> Value {
+    let escape = |b: &[u8]| {
+        let mut out = String::with_capacity(b.len() + 8);
+        for chunk in b.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for &byte in chunk.invalid() {
+                out.push(char::from_u32(ESCAPED_BYTE + u32::from(byte)).unwrap_or('\u{fffd}'));
+            }
+        }
+        Value::from(out)
+    };
+    match v {
+        Value::Binary(b) => escape(b),
+        Value::List(l) if l.items.iter().any(|i| matches!(i, Value::Binary(_))) => {
+            let items = l
+                .items
+                .iter()
+                .map(|i| match i {
+                    Value::Binary(b) => escape(b),
+                    other => other.clone(),
+                })
+                .collect();
+            Value::List(super::value::List {
+                elem: l.elem,
+                items: std::rc::Rc::new(items),
+                nil: l.nil,
+            })
+        }
+        other => other.clone(),
+    }
+}
+
+/// A result string with its escaped bytes put back.
+fn unescape_binary(s: &str) -> Value {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        match u32::from(c).checked_sub(ESCAPED_BYTE) {
+            Some(byte @ 0x80..=0xFF) => out.push(byte as u8),
+            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    Value::go_string(out)
 }
 
 /// Go's `AssignableTo` for the parameter types functions declare.

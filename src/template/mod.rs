@@ -28,11 +28,14 @@
 //! new ones. What is left out, and why:
 //! - Strings are UTF-8 (`Rc<str>`), Go's are bytes. A string that is not
 //!   UTF-8 (`.Files.Get` of a binary file, `b64dec` of random bytes) is a
-//!   [`value::Value::Binary`]: `len`, `b64enc`, `b32enc`, the checksums,
-//!   `print`/`printf`, `quote`, comparisons and JSON see its bytes, but the
-//!   other string functions read it as text with U+FFFD for each bad byte,
-//!   where Go's `trim`, `replace`, `cat`, `substr`... keep the bytes, and
-//!   `toYamlPretty` does not write goyaml.v3's `!!binary`.
+//!   [`value::Value::Binary`]. `len`, the encoders and checksums, `substr`,
+//!   `trunc`, `nospace`, `print`/`printf`, `quote`, comparisons and JSON
+//!   read its bytes; `trim*`, `replace`, `repeat`, `cat`, `join`,
+//!   `toString`, `indent` and `nindent` keep them, as Go's do. The other
+//!   string functions read it as text with U+FFFD for each bad byte: exact
+//!   for Go's rune-wise ones (`upper`, `title`...), not for `split`,
+//!   `toStrings` or the regex functions, which keep bytes in Go. Nor does
+//!   `toYamlPretty` write goyaml.v3's `!!binary`.
 //! - No `uint8` values: `index "abc" 0` is an `int` here, a `uint8` in Go.
 //! - Slices have no capacity, so Sprig's `slice` cannot reach past the
 //!   length into spare capacity as Go can.

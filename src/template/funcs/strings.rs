@@ -54,9 +54,7 @@ pub(super) fn register(r: &mut Registry) {
         let (prefix, s) = (arg_str(a, 0), arg_str(a, 1));
         Ok(Value::str(s.strip_prefix(prefix).unwrap_or(s)))
     });
-    r.add("nospace", &[S], None, |a| {
-        Ok(Value::from(nospace(arg_str(a, 0))))
-    });
+    r.add("nospace", &[S], None, |a| Ok(nospace(arg(a, 0))));
     r.add("initials", &[S], None, |a| {
         Ok(Value::from(initials(arg_str(a, 0))))
     });
@@ -205,8 +203,7 @@ pub(crate) fn bytes_value(bytes: Vec<u8>) -> Value {
     Value::go_string(bytes)
 }
 
-fn bytes_slice(s: &str, from: usize, to: usize) -> Value {
-    let b = s.as_bytes();
+fn bytes_slice(b: &[u8], from: usize, to: usize) -> Value {
     let to = to.min(b.len());
     let from = from.min(to);
     bytes_value(b[from..to].to_vec())
@@ -293,8 +290,13 @@ fn cat(args: &[Value]) -> FuncResult {
 // ---------------------------------------------------------------------------
 // Byte-slicing functions.
 
+/// A string argument's bytes, UTF-8 or not (what byte slicing cuts).
+fn arg_bytes(args: &[Value], i: usize) -> &[u8] {
+    args.get(i).and_then(Value::as_go_bytes).unwrap_or(b"")
+}
+
 fn trunc(args: &[Value]) -> FuncResult {
-    let (c, s) = (arg_int(args, 0), arg_str(args, 1));
+    let (c, s) = (arg_int(args, 0), arg_bytes(args, 1));
     let len = s.len() as i64;
     if c < 0 && len + c > 0 {
         return Ok(bytes_slice(s, (len + c) as usize, s.len()));
@@ -302,14 +304,14 @@ fn trunc(args: &[Value]) -> FuncResult {
     if c >= 0 && len > c {
         return Ok(bytes_slice(s, 0, c as usize));
     }
-    Ok(Value::str(s))
+    Ok(args.get(1).cloned().unwrap_or_else(|| Value::str("")))
 }
 
 /// Sprig's `substring`: `s[:end]` when start is negative, `s[start:]` when
 /// end is negative or past the end, else `s[start:end]`, with Go's slice
 /// panics.
 fn substr(args: &[Value]) -> FuncResult {
-    let (start, end, s) = (arg_int(args, 0), arg_int(args, 1), arg_str(args, 2));
+    let (start, end, s) = (arg_int(args, 0), arg_int(args, 1), arg_bytes(args, 2));
     let len = s.len() as i64;
     if start < 0 {
         if end < 0 {
@@ -465,8 +467,10 @@ fn initials(s: &str) -> String {
 
 /// goutils' `DeleteWhiteSpace`: byte by byte, each byte read as a Latin-1
 /// rune; the string is returned as is when nothing is deleted.
-fn nospace(s: &str) -> String {
-    let bytes = s.as_bytes();
+/// goutils' `DeleteWhiteSpace`: byte by byte, each byte taken as the
+/// rune of its value; the string itself (any bytes) when nothing goes.
+fn nospace(v: &Value) -> Value {
+    let bytes = v.as_go_bytes().unwrap_or(b"");
     let mut out = String::new();
     let mut count = 0;
     for &b in bytes {
@@ -477,9 +481,9 @@ fn nospace(s: &str) -> String {
         }
     }
     if count == bytes.len() {
-        return s.to_string();
+        return v.clone();
     }
-    out
+    Value::from(out)
 }
 
 // ---------------------------------------------------------------------------

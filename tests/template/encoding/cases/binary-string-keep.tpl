@@ -1,0 +1,3 @@
+{{ $b := "gICA/w==" | b64dec }}{{ $s := printf " x%sy " $b }}{{ $s | trim | b64enc }} {{ $s | trimPrefix " x" | b64enc }} {{ $s | trimSuffix "y " | b64enc }} {{ $s | trimAll " xy" | b64enc }} {{ $s | nindent 2 | b64enc }} {{ $s | indent 1 | b64enc }}
+{{ replace "" "-" $b | b64enc }} {{ replace "x" "é" $s | b64enc }} {{ cat $b nil "z" $b | b64enc }} {{ list "a" $b 1 | join "," | b64enc }} {{ toString $b | b64enc }} {{ repeat 3 $b | len }}
+{{ $s | upper | b64enc }} {{ $s | nospace | b64enc }} {{ $b | substr 1 3 | b64enc }} {{ $b | trunc -2 | b64enc }} {{ $b | trunc 9 | b64enc }} {{ "h\u00e9llo" | trunc 2 | b64enc }}

@@ -20,11 +20,11 @@
 use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
-use super::funcs::{registry, Func, FuncError, Host, Imp, Ty};
+use super::funcs::{registry, Func, FuncError, Host, Imp, StringBytes, Ty};
 use super::parse::{
     Arg, BranchNode, CommandNode, ListNode, Name, Node, NumberNode, PipeNode, Tree,
 };
-use super::value::{Elem, Object, Value};
+use super::value::{go_lossy, map_bad_bytes, Elem, Object, Value};
 use super::{Error, Options, Templates};
 
 /// Go's `maxExecDepth`.
@@ -826,7 +826,7 @@ impl<'r, 'a, 't> State<'r, 'a, 't> {
             )));
         }
         let mut values: Vec<Value> = argv.into_iter().map(Arg0::into_value).collect();
-        let escaped = values.iter().any(holds_binary) && binary_args(name, func, &mut values);
+        let escaped = values.iter().any(holds_binary) && binary_args(func, &mut values);
         let result = match func.imp {
             Imp::Pure(f) => f(&values),
             Imp::Host(f) => {
@@ -1211,72 +1211,40 @@ fn holds_binary(v: &Value) -> bool {
 const ESCAPED_BYTE: u32 = 0x10FF00;
 
 /// Arguments that are strings of any bytes, for a function about to get
-/// them. The encoders, checksums and byte slicers read the bytes. Go's
-/// functions that keep a string's bytes (trim, replace, cat, join...) get
-/// them escaped, one private-use character per byte that is not UTF-8,
-/// and their result is unescaped (`true` says so). Every other function
-/// with a `string` parameter reads the text, each such byte as U+FFFD, as
-/// Go's rune loops see it.
-fn binary_args(name: &str, func: &Func, values: &mut [Value]) -> bool {
-    const READS_BYTES: &[&str] = &[
-        "b64enc",
-        "b32enc",
-        "sha1sum",
-        "sha256sum",
-        "sha512sum",
-        "adler32sum",
-        "substr",
-        "trunc",
-        "nospace",
-    ];
-    const KEEPS_BYTES: &[&str] = &[
-        "trim",
-        "trimAll",
-        "trimall",
-        "trimPrefix",
-        "trimSuffix",
-        "replace",
-        "repeat",
-        "cat",
-        "join",
-        "toString",
-        "indent",
-        "nindent",
-    ];
-    if READS_BYTES.contains(&name) {
-        return false;
-    }
-    if KEEPS_BYTES.contains(&name) {
-        for v in values.iter_mut() {
-            *v = escape_binary(v);
+/// them, as its [`StringBytes`] says: as they are, escaped (`true`: the
+/// result is to be unescaped), or as text, for each `string` parameter.
+fn binary_args(func: &Func, values: &mut [Value]) -> bool {
+    match func.bytes {
+        StringBytes::Read => false,
+        StringBytes::Keep => {
+            for v in values.iter_mut() {
+                *v = escape_binary(v);
+            }
+            true
         }
-        return true;
-    }
-    for (i, v) in values.iter_mut().enumerate() {
-        let ty = func.params.get(i).copied().or(func.variadic);
-        if let (Some(Ty::String), Value::Binary(b)) = (ty, &*v) {
-            *v = Value::from(super::value::go_lossy(b));
+        StringBytes::Text => {
+            for (i, v) in values.iter_mut().enumerate() {
+                let ty = func.params.get(i).copied().or(func.variadic);
+                if let (Some(Ty::String), Value::Binary(b)) = (ty, &*v) {
+                    *v = Value::from(go_lossy(b));
+                }
+            }
+            false
         }
     }
-    false
 }
 
 /// `v` with its bytes that are not UTF-8 escaped (see [`ESCAPED_BYTE`]),
 /// in a list's items too.
 fn escape_binary(v: &Value) -> Value {
     let escape = |b: &[u8]| {
-        let mut out = String::with_capacity(b.len() + 8);
-        for chunk in b.utf8_chunks() {
-            out.push_str(chunk.valid());
-            for &byte in chunk.invalid() {
-                out.push(char::from_u32(ESCAPED_BYTE + u32::from(byte)).unwrap_or('\u{fffd}'));
-            }
-        }
-        Value::from(out)
+        Value::from(map_bad_bytes(b, |byte| {
+            char::from_u32(ESCAPED_BYTE + u32::from(byte)).unwrap_or(char::REPLACEMENT_CHARACTER)
+        }))
     };
     match v {
         Value::Binary(b) => escape(b),
-        Value::List(l) if l.items.iter().any(|i| matches!(i, Value::Binary(_))) => {
+        Value::List(l) if holds_binary(v) => {
             let items = l
                 .items
                 .iter()
@@ -1287,7 +1255,7 @@ fn escape_binary(v: &Value) -> Value {
                 .collect();
             Value::List(super::value::List {
                 elem: l.elem,
-                items: std::rc::Rc::new(items),
+                items: Rc::new(items),
                 nil: l.nil,
             })
         }

@@ -99,12 +99,6 @@ fn is_word(b: u8) -> bool {
 }
 
 impl<'a> Fast<'a, '_> {
-    /// A name of the tree. (Interning them in a hash map cost more than
-    /// the allocations it saved.)
-    fn name(&mut self, name: &'a str) -> Name {
-        Name::from(name)
-    }
-
     fn at(&self, i: usize) -> u8 {
         self.b.get(i).copied().unwrap_or(0)
     }
@@ -190,8 +184,7 @@ impl<'a> Fast<'a, '_> {
             let Some(off) = find_left_delim(&self.b[start..]) else {
                 if start < self.b.len() {
                     first.get_or_insert(start);
-                    let end = self.b.len();
-                    let node = TextNode::new(start, self.text.clone(), start, end);
+                    let node = TextNode::new(self.text.clone(), start, self.b.len());
                     list.nodes.push(Node::Text(node));
                 }
                 self.pos = self.b.len();
@@ -211,7 +204,7 @@ impl<'a> Fast<'a, '_> {
             }
             if text_end > start {
                 first.get_or_insert(start);
-                let node = TextNode::new(start, self.text.clone(), start, text_end);
+                let node = TextNode::new(self.text.clone(), start, text_end);
                 list.nodes.push(Node::Text(node));
             }
             let inner = delim + 2 + if trim { 2 } else { 0 };
@@ -491,18 +484,16 @@ impl<'a> Fast<'a, '_> {
             if rest.starts_with(b":=") || (rest.starts_with(b"=") && !rest.starts_with(b"==")) {
                 pipe.is_assign = rest[0] == b'=';
                 self.pos += if pipe.is_assign { 1 } else { 2 };
-                let name_ = self.name(name);
                 pipe.decl.push(VariableNode {
                     pos: vpos,
-                    name: name_,
+                    name: Name::from(name),
                 });
                 self.vars.push(name);
             } else if rest.starts_with(b",") && context == "range" {
                 self.pos += 1;
-                let name_ = self.name(name);
                 pipe.decl.push(VariableNode {
                     pos: vpos,
-                    name: name_,
+                    name: Name::from(name),
                 });
                 self.vars.push(name);
                 self.skip_spaces();
@@ -518,10 +509,9 @@ impl<'a> Fast<'a, '_> {
                 } else {
                     return None;
                 }
-                let name_ = self.name(name);
                 pipe.decl.push(VariableNode {
                     pos: vpos,
-                    name: name_,
+                    name: Name::from(name),
                 });
                 self.vars.push(name);
             } else {
@@ -589,7 +579,7 @@ impl<'a> Fast<'a, '_> {
             self.pos += 1;
             let (_, name) = self.word()?;
             self.pos += name.len();
-            fields.push(self.name(name));
+            fields.push(Name::from(name));
         }
         Some(match node {
             Arg::Field { mut ident, .. } => {
@@ -633,7 +623,7 @@ impl<'a> Fast<'a, '_> {
                 self.pos += name.len();
                 Some(Arg::Field {
                     pos,
-                    ident: vec![self.name(name)],
+                    ident: vec![Name::from(name)],
                 })
             }
             b'$' => {
@@ -644,7 +634,7 @@ impl<'a> Fast<'a, '_> {
                 self.pos += name.len();
                 Some(Arg::Variable {
                     pos,
-                    ident: vec![self.name(name)],
+                    ident: vec![Name::from(name)],
                 })
             }
             b'"' | b'`' => self.string(),
@@ -677,7 +667,7 @@ impl<'a> Fast<'a, '_> {
                         }
                         Arg::Identifier {
                             pos,
-                            name: self.name(word),
+                            name: Name::from(word),
                         }
                     }
                 };

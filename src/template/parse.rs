@@ -85,31 +85,25 @@ pub enum Node {
     Continue(usize),
 }
 
-/// Plain text: a range of the template's text, which the node shares
-/// rather than copies (a large chart has thousands of text nodes).
+/// Plain text: `src[pos..end]` of the template's text, which the node
+/// shares rather than copies (a large chart has thousands of text nodes).
 #[derive(PartialEq)]
 pub struct TextNode {
     /// Position.
     pub pos: usize,
     src: Arc<str>,
-    start: usize,
     end: usize,
 }
 
 impl TextNode {
-    /// The text `src[start..end]`, at `pos`.
-    pub fn new(pos: usize, src: Arc<str>, start: usize, end: usize) -> TextNode {
-        TextNode {
-            pos,
-            src,
-            start,
-            end,
-        }
+    /// The text `src[pos..end]`.
+    pub fn new(src: Arc<str>, pos: usize, end: usize) -> TextNode {
+        TextNode { pos, src, end }
     }
 
     /// The text.
     pub fn text(&self) -> &str {
-        self.src.get(self.start..self.end).unwrap_or("")
+        self.src.get(self.pos..self.end).unwrap_or("")
     }
 }
 
@@ -432,8 +426,6 @@ struct Parser<'f, 'a> {
     action_line: usize,
     parse_name: Arc<str>,
     text: Arc<str>,
-    /// The address of the text the lexer reads (`text` is a copy of it).
-    base: usize,
     has_function: &'f dyn Fn(&str) -> bool,
     trees: Vec<Tree>,
 }
@@ -490,7 +482,6 @@ fn go_parse<'a>(
     let break_ok = !has_function("break");
     let continue_ok = !has_function("continue");
     let items = Lexer::new(text, break_ok, continue_ok);
-    let base = text.as_ptr() as usize;
     let text = shared;
     let mut p = Parser {
         items,
@@ -501,7 +492,6 @@ fn go_parse<'a>(
         action_line: 0,
         parse_name: parse_name.clone(),
         text: text.clone(),
-        base,
         has_function,
         trees: Vec::new(),
     };
@@ -733,18 +723,13 @@ impl<'f, 'a> Parser<'f, 'a> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Text => {
-                // The lexer's text items borrow the text the shared copy
-                // was made of: the same offsets.
-                let offset = (token.val.as_ptr() as usize).wrapping_sub(self.base);
-                let node = match &token.val {
-                    std::borrow::Cow::Borrowed(v) if offset + v.len() <= self.text.len() => {
-                        TextNode::new(token.pos, self.text.clone(), offset, offset + v.len())
-                    }
-                    v => TextNode::new(token.pos, Arc::from(&**v), 0, v.len()),
-                };
-                Ok(Parsed::Node(Node::Text(node)))
-            }
+            // A text item is the input from its position on, and `text`
+            // is a copy of the input.
+            ItemType::Text => Ok(Parsed::Node(Node::Text(TextNode::new(
+                self.text.clone(),
+                token.pos,
+                token.pos + token.val.len(),
+            )))),
             ItemType::LeftDelim => {
                 self.action_line = token.line;
                 let r = self.action();

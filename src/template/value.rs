@@ -729,12 +729,16 @@ impl From<Vec<Value>> for Value {
 /// `encoding/json`): each byte that does not start a valid UTF-8 sequence
 /// is one U+FFFD.
 pub fn go_lossy(bytes: &[u8]) -> String {
+    map_bad_bytes(bytes, |_| char::REPLACEMENT_CHARACTER)
+}
+
+/// `bytes` as text, each byte that does not start a valid UTF-8 sequence
+/// replaced by `f` of it.
+pub fn map_bad_bytes(bytes: &[u8], f: impl Fn(u8) -> char) -> String {
     let mut out = String::with_capacity(bytes.len() + 8);
     for chunk in bytes.utf8_chunks() {
         out.push_str(chunk.valid());
-        for _ in chunk.invalid() {
-            out.push(char::REPLACEMENT_CHARACTER);
-        }
+        out.extend(chunk.invalid().iter().map(|&b| f(b)));
     }
     out
 }

@@ -24,7 +24,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::date::{GoTime, Loc, SECOND};
-use super::{FuncError, FuncResult, Registry, Ty};
+use super::{arg_bytes, FuncError, FuncResult, Registry, StringBytes, Ty};
 use crate::template::gofmt::quote;
 use crate::template::value::{Object, Value};
 
@@ -32,16 +32,16 @@ use crate::template::value::{Object, Value};
 pub(super) fn register(r: &mut Registry) {
     const CERT: Ty = Ty::Named("sprig.certificate");
     r.add("sha1sum", &[Ty::String], None, |a| {
-        Ok(Value::str(hex::encode(sha1::Sha1::digest(bytes(a, 0)))))
+        Ok(Value::str(hex::encode(sha1::Sha1::digest(arg_bytes(a, 0)))))
     });
     r.add("sha256sum", &[Ty::String], None, |a| {
-        Ok(Value::str(hex::encode(Sha256::digest(bytes(a, 0)))))
+        Ok(Value::str(hex::encode(Sha256::digest(arg_bytes(a, 0)))))
     });
     r.add("sha512sum", &[Ty::String], None, |a| {
-        Ok(Value::str(hex::encode(Sha512::digest(bytes(a, 0)))))
+        Ok(Value::str(hex::encode(Sha512::digest(arg_bytes(a, 0)))))
     });
     r.add("adler32sum", &[Ty::String], None, |a| {
-        Ok(Value::str(adler32(bytes(a, 0)).to_string()))
+        Ok(Value::str(adler32(arg_bytes(a, 0)).to_string()))
     });
     r.add("bcrypt", &[Ty::String], None, |a| {
         Ok(Value::str(bcrypt(s(a, 0))))
@@ -95,15 +95,14 @@ pub(super) fn register(r: &mut Registry) {
         None,
         gen_signed_with_key,
     );
+    r.string_bytes(
+        StringBytes::Read,
+        &["sha1sum", "sha256sum", "sha512sum", "adler32sum"],
+    );
 }
 
 fn s(a: &[Value], i: usize) -> &str {
     a.get(i).and_then(Value::as_str).unwrap_or("")
-}
-
-/// A string argument's bytes, UTF-8 or not (what the checksums hash).
-fn bytes(a: &[Value], i: usize) -> &[u8] {
-    a.get(i).and_then(Value::as_go_bytes).unwrap_or(b"")
 }
 
 fn int(a: &[Value], i: usize) -> i64 {

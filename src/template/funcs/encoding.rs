@@ -8,40 +8,35 @@
 
 use base64::Engine as _;
 
-use super::strings::bytes_value;
-use super::{Registry, Ty};
+use super::{arg_bytes, Registry, StringBytes, Ty};
 use crate::template::value::Value;
 
 /// Registers this family's functions.
 pub(super) fn register(r: &mut Registry) {
     r.add("b64enc", &[Ty::String], None, |a| {
         Ok(Value::from(
-            base64::engine::general_purpose::STANDARD.encode(arg_bytes(a)),
+            base64::engine::general_purpose::STANDARD.encode(arg_bytes(a, 0)),
         ))
     });
     r.add("b64dec", &[Ty::String], None, |a| {
         Ok(decoded(base64_decode(arg(a).as_bytes())))
     });
     r.add("b32enc", &[Ty::String], None, |a| {
-        Ok(Value::from(base32_encode(arg_bytes(a))))
+        Ok(Value::from(base32_encode(arg_bytes(a, 0))))
     });
     r.add("b32dec", &[Ty::String], None, |a| {
         Ok(decoded(base32_decode(arg(a).as_bytes())))
     });
+    r.string_bytes(StringBytes::Read, &["b64enc", "b32enc"]);
 }
 
 fn arg(args: &[Value]) -> &str {
     args.first().and_then(Value::as_str).unwrap_or("")
 }
 
-/// The string argument's bytes, UTF-8 or not: what the encoders read.
-fn arg_bytes(args: &[Value]) -> &[u8] {
-    args.first().and_then(Value::as_go_bytes).unwrap_or(b"")
-}
-
 fn decoded(result: Result<Vec<u8>, String>) -> Value {
     match result {
-        Ok(bytes) => bytes_value(bytes),
+        Ok(bytes) => Value::go_string(bytes),
         Err(message) => Value::from(message),
     }
 }

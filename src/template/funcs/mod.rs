@@ -138,6 +138,22 @@ pub enum Imp {
     Host(fn(&mut dyn Host, &[Value]) -> FuncResult),
 }
 
+/// What a function does with a string argument whose bytes are not UTF-8
+/// ([`Value::Binary`]): Go strings hold any bytes, and Go's functions
+/// either read them as runes or work on the bytes.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum StringBytes {
+    /// Reads the text: each bad byte is U+FFFD, as Go's rune loops see it.
+    #[default]
+    Text,
+    /// Reads the bytes itself (encoders, checksums, byte slicing).
+    Read,
+    /// Keeps the bytes in its result (`trim`, `replace`, `join`...): it
+    /// gets them escaped as private-use characters, and the result is
+    /// turned back into bytes.
+    Keep,
+}
+
 /// One function: its Go signature and implementation.
 #[derive(Clone, Copy)]
 pub struct Func {
@@ -147,6 +163,8 @@ pub struct Func {
     pub variadic: Option<Ty>,
     /// The implementation.
     pub imp: Imp,
+    /// How it takes strings that are not UTF-8.
+    pub bytes: StringBytes,
 }
 
 /// Functions by name.
@@ -170,6 +188,7 @@ impl Registry {
                 params,
                 variadic,
                 imp: Imp::Pure(f),
+                bytes: StringBytes::Text,
             },
         );
     }
@@ -188,8 +207,19 @@ impl Registry {
                 params,
                 variadic,
                 imp: Imp::Host(f),
+                bytes: StringBytes::Text,
             },
         );
+    }
+
+    /// Sets how the registered functions `names` take strings that are
+    /// not UTF-8.
+    pub fn string_bytes(&mut self, bytes: StringBytes, names: &[&'static str]) {
+        for name in names {
+            if let Some(f) = self.funcs.get_mut(name) {
+                f.bytes = bytes;
+            }
+        }
     }
 
     /// The function `name`, if registered.
@@ -203,6 +233,11 @@ impl Registry {
         names.sort_unstable();
         names
     }
+}
+
+/// A string argument's bytes, UTF-8 or not.
+pub(crate) fn arg_bytes(args: &[Value], i: usize) -> &[u8] {
+    args.get(i).and_then(Value::as_go_bytes).unwrap_or(b"")
 }
 
 /// Every function Helm's templates can call: Go's builtins, Sprig v3.3.0's

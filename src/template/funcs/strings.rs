@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 
-use super::{FuncError, FuncResult, Registry, Ty};
+use super::{arg_bytes, FuncError, FuncResult, Registry, StringBytes, Ty};
 use crate::template::gofmt;
 use crate::template::value::{Elem, Map, Str, Value};
 
@@ -80,7 +80,7 @@ pub(super) fn register(r: &mut Registry) {
         Ok(Value::from(xstrings::camel_to_lower(arg_str(a, 0), '-')))
     });
     r.add("wrap", &[Int, S], None, |a| {
-        Ok(bytes_value(wrap_custom(
+        Ok(Value::go_string(wrap_custom(
             arg_str(a, 1).as_bytes(),
             arg_int(a, 0),
             b"",
@@ -89,7 +89,7 @@ pub(super) fn register(r: &mut Registry) {
     });
     r.add("wrapWith", &[Int, S, S], None, |a| {
         let (sep, s) = (arg_str(a, 1), arg_str(a, 2));
-        Ok(bytes_value(wrap_custom(
+        Ok(Value::go_string(wrap_custom(
             s.as_bytes(),
             arg_int(a, 0),
             sep.as_bytes(),
@@ -179,6 +179,24 @@ pub(super) fn register(r: &mut Registry) {
     r.add("osIsAbs", &[S], None, |a| {
         Ok(Value::Bool(arg_str(a, 0).starts_with('/')))
     });
+    r.string_bytes(StringBytes::Read, &["substr", "trunc", "nospace"]);
+    r.string_bytes(
+        StringBytes::Keep,
+        &[
+            "trim",
+            "trimAll",
+            "trimall",
+            "trimPrefix",
+            "trimSuffix",
+            "replace",
+            "repeat",
+            "cat",
+            "join",
+            "toString",
+            "indent",
+            "nindent",
+        ],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -197,16 +215,10 @@ fn arg_int(args: &[Value], i: usize) -> i64 {
     args.get(i).and_then(Value::as_int).unwrap_or(0)
 }
 
-/// A Go string made of `bytes`: broken UTF-8 (a byte slice that cut a
-/// sequence) becomes U+FFFD, as a [`Value`] string must be UTF-8.
-pub(crate) fn bytes_value(bytes: Vec<u8>) -> Value {
-    Value::go_string(bytes)
-}
-
 fn bytes_slice(b: &[u8], from: usize, to: usize) -> Value {
     let to = to.min(b.len());
     let from = from.min(to);
-    bytes_value(b[from..to].to_vec())
+    Value::go_string(b[from..to].to_vec())
 }
 
 // ---------------------------------------------------------------------------
@@ -290,11 +302,6 @@ fn cat(args: &[Value]) -> FuncResult {
 // ---------------------------------------------------------------------------
 // Byte-slicing functions.
 
-/// A string argument's bytes, UTF-8 or not (what byte slicing cuts).
-fn arg_bytes(args: &[Value], i: usize) -> &[u8] {
-    args.get(i).and_then(Value::as_go_bytes).unwrap_or(b"")
-}
-
 fn trunc(args: &[Value]) -> FuncResult {
     let (c, s) = (arg_int(args, 0), arg_bytes(args, 1));
     let len = s.len() as i64;
@@ -361,7 +368,7 @@ fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> Value {
     if offset <= 4 {
         let mut out = b[..keep].to_vec();
         out.extend_from_slice(b"...");
-        return bytes_value(out);
+        return Value::go_string(out);
     }
     if max_width < 7 {
         return Value::str("");
@@ -379,10 +386,10 @@ fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> Value {
             out.extend_from_slice(&rest[..(width - 3) as usize]);
             out.extend_from_slice(b"...");
         }
-        return bytes_value(out);
+        return Value::go_string(out);
     }
     out.extend_from_slice(&b[(len - (max_width - 3)) as usize..]);
-    bytes_value(out)
+    Value::go_string(out)
 }
 
 fn abbrev(args: &[Value]) -> FuncResult {
@@ -465,8 +472,6 @@ fn initials(s: &str) -> String {
     out
 }
 
-/// goutils' `DeleteWhiteSpace`: byte by byte, each byte read as a Latin-1
-/// rune; the string is returned as is when nothing is deleted.
 /// goutils' `DeleteWhiteSpace`: byte by byte, each byte taken as the
 /// rune of its value; the string itself (any bytes) when nothing goes.
 fn nospace(v: &Value) -> Value {

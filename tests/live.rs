@@ -309,10 +309,15 @@ fn an_unchanged_app_makes_no_writes_whatever_triggers_it() {
             .await
             .expect("edit")
     });
-    support::wait_until(WAIT, "the drift correction", || {
+    // The daemon counts the correction before it records its Event, so
+    // wait for the Event's write too: else it can land after the next mark.
+    support::wait_until(WAIT, "the drift correction and its Event", || {
         (daemon
             .metric("plumb_drift_corrections_total{app=\"t-quiet\",kind=\"ConfigMap\",manager=\"kubectl-edit\"}")
-            == Some(1.0))
+            == Some(1.0)
+            && quiet_writes(&mark)
+                .iter()
+                .any(|w| w.starts_with("create events")))
         .then_some(())
     });
     let corrected: Vec<String> = quiet_writes(&mark)

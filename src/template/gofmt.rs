@@ -152,8 +152,21 @@ fn rune_or_error(r: i64) -> char {
 fn append_quoted(mut buf: Vec<u8>, s: &[u8], quote: u8, ascii_only: bool) -> Vec<u8> {
     buf.push(quote);
     for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            append_escaped_rune(&mut buf, c, quote, ascii_only);
+        // Runs of printable ASCII that need no escape are copied whole:
+        // most quoted strings (names, base64) are nothing else.
+        let mut rest = chunk.valid();
+        while !rest.is_empty() {
+            let plain = rest
+                .bytes()
+                .position(|b| !(b' '..=b'~').contains(&b) || b == quote || b == b'\\')
+                .unwrap_or(rest.len());
+            buf.extend_from_slice(&rest.as_bytes()[..plain]);
+            rest = &rest[plain..];
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                append_escaped_rune(&mut buf, c, quote, ascii_only);
+                rest = chars.as_str();
+            }
         }
         // Go decodes an invalid sequence one byte at a time, and each byte
         // of Rust's maximal invalid prefix is such a byte.

@@ -4,10 +4,12 @@
 //! no image has that tag yet.
 //!
 //! - [`dockerignore`]: Docker's `.dockerignore` rules (pure).
+//! - [`engine`]: the Engine API calls: inspect, build, tag, push, remove.
 //! - [`docker`]: where the engine is and how to connect.
 
 pub mod docker;
 pub mod dockerignore;
+pub mod engine;
 
 /// What one entry of a build context is, as far as a build can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

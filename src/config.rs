@@ -69,6 +69,8 @@ pub struct Config {
     pub log_level: String,
     /// Where plumb keeps its own files (git mirrors of remote repos, caches).
     pub state_dir: PathBuf,
+    /// How images are built.
+    pub build: crate::build::images::BuildOptions,
 }
 
 /// Where the repo is and which revision of it to deploy.
@@ -143,6 +145,8 @@ struct RawConfig {
     cluster: RawCluster,
     #[serde(default)]
     docker: RawDocker,
+    #[serde(default)]
+    build: RawBuild,
     listen: Option<String>,
     #[serde(default, deserialize_with = "de_duration")]
     reconcile_interval: Option<Duration>,
@@ -171,6 +175,15 @@ struct RawCluster {
     context: Option<String>,
     #[serde(default)]
     in_cluster: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    max_context_bytes: Option<u64>,
+    parallel: Option<usize>,
+    keep: Option<usize>,
+    docker_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -403,6 +416,30 @@ fn build(
         ));
     }
 
+    let defaults = crate::build::images::BuildOptions::default();
+    if raw.build.parallel == Some(0) {
+        return Err(at.invalid(
+            "build.parallel",
+            "is 0".into(),
+            "how many images build at once: 1 or more",
+        ));
+    }
+    let build = crate::build::images::BuildOptions {
+        max_context_bytes: raw
+            .build
+            .max_context_bytes
+            .unwrap_or(defaults.max_context_bytes),
+        parallel: raw.build.parallel.unwrap_or(defaults.parallel),
+        keep: raw.build.keep.unwrap_or(defaults.keep).max(1),
+        push: true,
+        docker_config: raw
+            .build
+            .docker_config
+            .map(resolve)
+            .or_else(|| env("DOCKER_CONFIG").map(|d| PathBuf::from(d).join("config.json")))
+            .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".docker/config.json"))),
+    };
+
     Ok(Config {
         file: Some(at.path.to_path_buf()),
         source: SourceConfig {
@@ -421,6 +458,7 @@ fn build(
         reconcile_interval,
         log_level,
         state_dir,
+        build,
     })
 }
 

@@ -131,10 +131,18 @@ enum Command {
     )]
     Template(Box<TemplateCli>),
     /// Build the images of an app (or all) whose content changed.
-    #[command(after_help = "Example:\n  plumb build pakaura")]
+    #[command(
+        after_help = "Examples:\n  plumb build\n  plumb build pakaura --revision HEAD~1 --push"
+    )]
     Build {
         /// The app whose images to build; all when omitted.
         app: Option<String>,
+        /// Build from this commit (a branch, tag, `HEAD~1`, an id) instead of the followed branch's tip.
+        #[arg(long)]
+        revision: Option<String>,
+        /// Also push the images that name a registry.
+        #[arg(long)]
+        push: bool,
     },
 }
 
@@ -252,7 +260,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             render(&config, &app, worktree)
         }
         Command::Template(args) => Ok(template(args.into_args())),
-        Command::Build { .. } => not_built("build", "image builds"),
+        Command::Build {
+            app,
+            revision,
+            push,
+        } => {
+            let config = load_config(global)?;
+            init_logging(global, "info");
+            let runtime =
+                tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+            runtime.block_on(build(config, app, revision, push))
+        }
     }
 }
 
@@ -556,12 +574,122 @@ fn render(config: &Config, app: &str, worktree: bool) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// A command whose pipeline stage is not in this build: say so, never pretend.
-fn not_built(command: &str, stage: &str) -> anyhow::Result<ExitCode> {
+/// `plumb build [APP] [--revision REV] [--push]`: builds the images of the
+/// apps (or one) at the followed tip or `REV`, outside the daemon, and
+/// prints each image, its reference and whether it was built or cached.
+/// Exit 1 when any image failed.
+async fn build(
+    config: Config,
+    app: Option<String>,
+    revision: Option<String>,
+    push: bool,
+) -> anyhow::Result<ExitCode> {
+    use plumb::build::images;
+    let (revision, manifest) = {
+        let (source, state_dir) = (config.source.clone(), config.state_dir.clone());
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let update = plumb::source::follow::read_once(&source, &state_dir)?;
+            let Some(wanted) = revision else {
+                return Ok((update.revision.id, update.manifest));
+            };
+            let repo = plumb::source::Source::open(&source, &state_dir)?;
+            let id = repo.resolve(&wanted)?;
+            let file = repo.full_path(plumb::manifest::FILE_NAME);
+            let text = repo
+                .read_file(&id, plumb::manifest::FILE_NAME)?
+                .ok_or_else(|| anyhow::anyhow!("{file}: not found at revision {wanted}"))?;
+            let manifest = plumb::manifest::parse(&file, &String::from_utf8_lossy(&text))?;
+            Ok((id, manifest))
+        })
+        .await??
+    };
+    let apps: Vec<_> = match &app {
+        None => manifest.apps.iter().collect(),
+        Some(name) => match manifest.apps.iter().find(|a| &a.name == name) {
+            Some(spec) => vec![spec],
+            None => {
+                let known: Vec<_> = manifest.apps.iter().map(|a| a.name.as_str()).collect();
+                anyhow::bail!(
+                    "no app named `{name}` in the repo manifest (apps: {})",
+                    known.join(", ")
+                );
+            }
+        },
+    };
+    if apps.iter().all(|a| a.images.is_empty()) {
+        println!("no images declared (add `images:` to an app in plumb.yaml)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (docker, endpoint) = plumb::build::docker::connect_from_config(&config.docker).await?;
     eprintln!(
-        "error: `plumb {command}` needs {stage}, which this version of plumb ({LONG_VERSION}) does not have yet"
+        "building at {} with the Docker Engine at {endpoint}",
+        plumb::source::short_id(&revision)
     );
-    Ok(ExitCode::from(EXIT_USAGE))
+    let options = images::BuildOptions {
+        push,
+        ..config.build.clone()
+    };
+    let mut failed = false;
+    for spec in apps.into_iter().filter(|a| !a.images.is_empty()) {
+        let planned = {
+            let (source, state_dir, task_app, task_rev, task_options) = (
+                config.source.clone(),
+                config.state_dir.clone(),
+                spec.clone(),
+                revision.clone(),
+                options.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                plumb::reconcile::planned_images(
+                    &source,
+                    &state_dir,
+                    &task_app,
+                    &task_rev,
+                    &task_options,
+                )
+            })
+            .await?
+        };
+        let planned = match planned {
+            Ok(planned) => planned,
+            Err(e) => {
+                eprintln!("error: {}", plumb::error_chain(&e));
+                failed = true;
+                continue;
+            }
+        };
+        let outcomes = images::ensure(
+            &docker,
+            &config.source,
+            &config.state_dir,
+            &spec.name,
+            &revision,
+            &planned,
+            &options,
+        )
+        .await;
+        for (image, outcome) in planned.iter().zip(outcomes) {
+            match outcome {
+                Ok(done) => println!(
+                    "{}  {}  {} ({:.1}s)",
+                    image.spec.name,
+                    done.image.reference(),
+                    done.result.label(),
+                    done.took.as_secs_f64()
+                ),
+                Err(e) => {
+                    failed = true;
+                    println!("{}  {}  failed", image.spec.name, image.reference());
+                    eprintln!("error: {}", plumb::error_chain(&e));
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Where `plumb status` looks: the config's listen address. Run outside the

@@ -31,6 +31,17 @@ pub enum ManifestError {
         #[source]
         source: serde_yaml_ng::Error,
     },
+    /// A field of one of an app's images has a value plumb cannot use.
+    #[error("{file}:{line}: app `{app}`: image `{image}`: `{field}` {message} (hint: {hint})")]
+    Image {
+        file: String,
+        line: usize,
+        app: Box<str>,
+        image: Box<str>,
+        field: &'static str,
+        message: String,
+        hint: &'static str,
+    },
     /// A field has a value plumb cannot use.
     #[error("{file}:{line}: app `{app}`: `{field}` {message} (hint: {hint})")]
     Invalid {
@@ -41,6 +52,74 @@ pub enum ManifestError {
         message: String,
         hint: &'static str,
     },
+}
+
+/// Where a built image's reference goes in a chart's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValuesForm {
+    /// One string, `repository:tag` (or `repository@sha256:...` when
+    /// pinned): `api.image: pakaura/api:plumb-0123456789ab`.
+    Reference,
+    /// Two strings below the key, as most charts have them:
+    /// `api.image.repository` and `api.image.tag` (the tag is `@sha256:...`
+    /// free: a pinned digest goes into `api.image.digest`).
+    Split,
+}
+
+/// One image an app builds from a context in the repo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSpec {
+    /// The repository the tag is put on, e.g. `pakaura/api`; for a
+    /// directory app, every container `image:` of this repository is
+    /// rewritten to the built reference.
+    pub name: String,
+    /// The build context, a directory relative to the watched path.
+    pub context: String,
+    /// The Dockerfile, relative to the context (`Dockerfile` by default).
+    pub dockerfile: String,
+    /// The stage to build (`docker build --target`).
+    pub target: Option<String>,
+    /// Build arguments (`--build-arg`), part of the tag's digest.
+    pub args: std::collections::BTreeMap<String, String>,
+    /// `--platform`, part of the tag's digest.
+    pub platform: Option<String>,
+    /// For a chart app: the dotted values key the reference is written to.
+    pub values_key: Option<String>,
+    /// How the reference is written at `values_key`.
+    pub values_form: ValuesForm,
+    /// A registry (`host:port`) to push to, else the image stays in the
+    /// Docker Engine plumb builds with (Minikube's, typically).
+    pub registry: Option<String>,
+    /// Deploy the pushed digest (`repo@sha256:...`) rather than the tag.
+    pub pin_digest: bool,
+}
+
+impl ImageSpec {
+    /// An image of repository `name` built from `context` with the defaults:
+    /// for tests and examples.
+    pub fn new(name: &str, context: &str) -> ImageSpec {
+        ImageSpec {
+            name: name.to_string(),
+            context: inside_repo(context).unwrap_or_else(|| context.to_string()),
+            dockerfile: "Dockerfile".to_string(),
+            target: None,
+            args: Default::default(),
+            platform: None,
+            values_key: None,
+            values_form: ValuesForm::Reference,
+            registry: None,
+            pin_digest: false,
+        }
+    }
+
+    /// The repository as it is tagged: with the registry in front when
+    /// the image is pushed.
+    pub fn repository(&self) -> String {
+        match &self.registry {
+            Some(registry) => format!("{registry}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// The parsed repo manifest.
@@ -130,6 +209,8 @@ pub struct AppSpec {
     /// When a revision does not become healthy, re-apply the last revision
     /// that did (and do not retry the bad one until the next commit).
     pub rollback: bool,
+    /// Images built from the repo before each render, in file order.
+    pub images: Vec<ImageSpec>,
 }
 
 impl AppSpec {
@@ -146,6 +227,7 @@ impl AppSpec {
             prune: PruneMode::On,
             timeout: DEFAULT_TIMEOUT,
             rollback: false,
+            images: Vec::new(),
         }
     }
 
@@ -205,6 +287,12 @@ impl AppSpec {
         self
     }
 
+    /// The same app with these images.
+    pub fn with_images(mut self, images: Vec<ImageSpec>) -> AppSpec {
+        self.images = images;
+        self
+    }
+
     /// The same app with rollback on or off.
     pub fn with_rollback(mut self, rollback: bool) -> AppSpec {
         self.rollback = rollback;
@@ -245,6 +333,22 @@ struct RawApp {
     prune: Option<RawPrune>,
     timeout: Option<String>,
     rollback: Option<bool>,
+    images: Option<Vec<RawImage>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImage {
+    name: Option<String>,
+    context: Option<String>,
+    dockerfile: Option<String>,
+    target: Option<String>,
+    args: Option<std::collections::BTreeMap<String, serde_yaml_ng::Value>>,
+    platform: Option<String>,
+    values_key: Option<String>,
+    values_form: Option<String>,
+    registry: Option<String>,
+    pin_digest: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +458,21 @@ fn validate(
             )
         })?,
     };
+    let mut images: Vec<ImageSpec> = Vec::new();
+    for (i, raw) in raw.images.unwrap_or_default().into_iter().enumerate() {
+        let image = validate_image(file, lines, index, &shown, i, raw, &source)?;
+        if images.iter().any(|other| other.name == image.name) {
+            return Err(ManifestError::Invalid {
+                file: file.to_string(),
+                line: lines.image_field(index, i, "name"),
+                app: shown.clone(),
+                field: "images",
+                message: format!("name `{}` is declared twice", image.name),
+                hint: "each image of an app is built once; give the second one another name",
+            });
+        }
+        images.push(image);
+    }
     Ok(AppSpec {
         name: name.to_string(),
         namespace,
@@ -361,7 +480,165 @@ fn validate(
         prune,
         timeout,
         rollback: raw.rollback.unwrap_or(false),
+        images,
     })
+}
+
+/// One `images:` entry of app `index`, or the first problem with it.
+fn validate_image(
+    file: &str,
+    lines: &AppLines,
+    index: usize,
+    app: &str,
+    i: usize,
+    raw: RawImage,
+    source: &AppSource,
+) -> Result<ImageSpec, ManifestError> {
+    let shown = raw.name.clone().unwrap_or_else(|| format!("#{}", i + 1));
+    let invalid = |field: &'static str, message: String, hint: &'static str| ManifestError::Image {
+        file: file.to_string(),
+        line: lines.image_field(index, i, field),
+        app: app.into(),
+        image: shown.as_str().into(),
+        field,
+        message,
+        hint,
+    };
+    let name = raw.name.clone().ok_or_else(|| {
+        invalid(
+            "name",
+            "is missing".into(),
+            "the repository to tag, such as pakaura/api",
+        )
+    })?;
+    if !is_repository(&name) {
+        return Err(invalid(
+            "name",
+            format!("`{name}` is not a Docker repository name"),
+            "lowercase letters, digits, and '.', '_', '-' between them, in '/'-separated parts, with no tag: pakaura/api",
+        ));
+    }
+    let context = raw.context.ok_or_else(|| {
+        invalid(
+            "context",
+            "is missing".into(),
+            "the directory below plumb.yaml that `docker build` would be given, such as apps/api",
+        )
+    })?;
+    let context = inside_repo(&context).ok_or_else(|| {
+        invalid(
+            "context",
+            format!("`{context}` leaves the watched directory"),
+            "images are built from the committed tree below plumb.yaml",
+        )
+    })?;
+    let dockerfile =
+        match raw.dockerfile {
+            None => "Dockerfile".to_string(),
+            Some(d) => match inside_repo(&d) {
+                Some(normal) if !normal.is_empty() => normal,
+                _ => return Err(invalid(
+                    "dockerfile",
+                    format!("`{d}` is not a file inside the context"),
+                    "a path relative to the context, such as Dockerfile or docker/prod.Dockerfile",
+                )),
+            },
+        };
+    let mut args = std::collections::BTreeMap::new();
+    for (key, value) in raw.args.unwrap_or_default() {
+        let value = scalar_text(&value).ok_or_else(|| {
+            invalid(
+                "args",
+                format!("`{key}` is a list or map, not a single value"),
+                "build arguments are strings: `PYTHON_VERSION: \"3.12\"`",
+            )
+        })?;
+        args.insert(key, value);
+    }
+    let values_form = match raw.values_form.as_deref() {
+        None | Some("reference") => ValuesForm::Reference,
+        Some("split") => ValuesForm::Split,
+        Some(other) => {
+            return Err(invalid(
+                "values_form",
+                format!("`{other}` is not reference or split"),
+                "reference writes `repo:tag` at values_key; split writes values_key.repository and values_key.tag",
+            ))
+        }
+    };
+    match (source, &raw.values_key) {
+        (AppSource::Chart { .. }, None) => {
+            return Err(invalid(
+                "values_key",
+                "is missing".into(),
+                "the dotted values key the chart reads the image from, such as api.image",
+            ))
+        }
+        (AppSource::Directory { .. }, Some(_)) => {
+            return Err(invalid(
+                "values_key",
+                "is only for chart apps".into(),
+                "in a directory app every container image of the same repository is rewritten; remove values_key",
+            ))
+        }
+        (_, Some(key)) if key.split('.').any(str::is_empty) => {
+            return Err(invalid(
+                "values_key",
+                format!("`{key}` is not a dotted key"),
+                "names joined by dots, such as api.image",
+            ))
+        }
+        _ => {}
+    }
+    let pin_digest = raw.pin_digest.unwrap_or(false);
+    if pin_digest && raw.registry.is_none() {
+        return Err(invalid(
+            "pin_digest",
+            "needs a registry".into(),
+            "a digest exists once the image is pushed: set `registry: host:port`, or drop pin_digest",
+        ));
+    }
+    if let Some(registry) = &raw.registry {
+        if registry.is_empty() || registry.contains('/') || registry.contains("://") {
+            return Err(invalid(
+                "registry",
+                format!("`{registry}` is not host:port"),
+                "the registry's address alone, such as localhost:5000",
+            ));
+        }
+    }
+    Ok(ImageSpec {
+        name,
+        context,
+        dockerfile,
+        target: raw.target,
+        args,
+        platform: raw.platform,
+        values_key: raw.values_key,
+        values_form,
+        registry: raw.registry,
+        pin_digest,
+    })
+}
+
+/// Whether `s` is a Docker repository path without registry or tag
+/// (distribution's reference grammar: lowercase alphanumerics separated
+/// by `.`, `_`, `__` or `-`s, in `/`-separated components).
+pub fn is_repository(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && s.split('/').all(|part| {
+            !part.is_empty()
+                && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+                && !part.contains("..")
+                && !part.contains("._")
+                && !part.contains("_.")
+                && !part.contains("___")
+        })
 }
 
 type Invalid<'a> = dyn Fn(&'static str, String, &'static str) -> ManifestError + 'a;
@@ -508,6 +785,8 @@ struct Line {
     text: String,
     /// Whether it starts with `- ` (a list item).
     item: bool,
+    /// The column of its text (after a leading `- `).
+    indent: usize,
 }
 
 impl AppLines {
@@ -539,6 +818,7 @@ impl AppLines {
                     number: i + 1,
                     text: field.to_string(),
                     item,
+                    indent: line.len() - field.len(),
                 });
             }
         }
@@ -583,6 +863,50 @@ impl AppLines {
                 })
             })
             .map(|l| l.number)
+    }
+
+    /// The line of `field:` in the `i`-th entry below `images:` in app
+    /// `index`, else of that entry, else of `images:`.
+    fn image_field(&self, index: usize, i: usize, field: &str) -> usize {
+        let images = self.field(index, "images");
+        let Some((_, fields)) = self.apps.get(index) else {
+            return images;
+        };
+        let Some(start) = self.position(index, "images") else {
+            return images;
+        };
+        // The entries' lines: after `images:`, indented below it (a
+        // `- ` may also stand at its column); an entry starts at each `- `
+        // of the first entry's column.
+        let key = &fields[start];
+        let key_column = key.indent - usize::from(key.item) * 2;
+        let entries = fields[start + 1..].iter().take_while(|l| {
+            let column = l.indent - usize::from(l.item) * 2;
+            column > key_column || (l.item && column == key_column)
+        });
+        let mut entry_column = None;
+        let mut seen: Option<usize> = None;
+        let mut entry_line = None;
+        for line in entries {
+            if line.item && entry_column.is_none_or(|c| c == line.indent) {
+                entry_column = Some(line.indent);
+                seen = Some(seen.map_or(0, |n| n + 1));
+                if seen == Some(i) {
+                    entry_line = Some(line.number);
+                }
+            }
+            if seen > Some(i) {
+                break;
+            }
+            let matches = line
+                .text
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'));
+            if seen == Some(i) && matches {
+                return line.number;
+            }
+        }
+        entry_line.unwrap_or(images)
     }
 
     /// The index of `field:` among app `index`'s lines.
@@ -864,5 +1188,112 @@ mod tests {
         assert!(!is_dns_label("2api"));
         assert!(!is_dns_label("api-"));
         assert!(!is_dns_label(&"a".repeat(64)));
+    }
+
+    const IMAGES: &str = "apps:\n  - name: pakaura\n    namespace: pakaura\n    chart: charts/pakaura\n    images:\n      - name: pakaura/api\n        context: apps/api/\n        target: runtime\n        args:\n          PYTHON: 3.12\n          DEBUG: true\n        values_key: api.image\n        values_form: split\n      - name: pakaura/frontend\n        context: ./apps/frontend\n        dockerfile: docker/prod.Dockerfile\n        values_key: frontend.image\n        registry: localhost:5000\n        pin_digest: true\n    timeout: 90s\n";
+
+    #[test]
+    fn parses_images() {
+        let m = parse("plumb.yaml", IMAGES).unwrap();
+        let images = &m.apps[0].images;
+        assert_eq!(images.len(), 2);
+        let mut api = ImageSpec::new("pakaura/api", "apps/api");
+        api.target = Some("runtime".into());
+        api.args = [("DEBUG", "true"), ("PYTHON", "3.12")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        api.values_key = Some("api.image".into());
+        api.values_form = ValuesForm::Split;
+        assert_eq!(images[0], api);
+        assert_eq!(images[1].context, "apps/frontend");
+        assert_eq!(images[1].dockerfile, "docker/prod.Dockerfile");
+        assert_eq!(images[1].repository(), "localhost:5000/pakaura/frontend");
+        assert!(images[1].pin_digest);
+        assert_eq!(
+            m.apps[0].timeout,
+            Duration::from_secs(90),
+            "fields after images"
+        );
+        assert!(
+            parse("p", OK).unwrap().apps[0].images.is_empty(),
+            "no images by default"
+        );
+    }
+
+    #[test]
+    fn image_errors_name_the_line_image_and_field() {
+        let err = |from: &str, to: &str| {
+            let text = IMAGES.replacen(from, to, 1);
+            parse("plumb.yaml", &text).unwrap_err().to_string()
+        };
+        let e = err("name: pakaura/frontend", "name: Pakaura/Frontend");
+        assert!(
+            e.starts_with("plumb.yaml:14: app `pakaura`: image `Pakaura/Frontend`: `name` `Pakaura/Frontend` is not a Docker repository name"),
+            "{e}"
+        );
+        let e = err("context: ./apps/frontend", "context: ../elsewhere");
+        assert!(
+            e.starts_with("plumb.yaml:15: app `pakaura`: image `pakaura/frontend`: `context` `../elsewhere` leaves the watched directory"),
+            "{e}"
+        );
+        let e = err("        context: apps/api/\n", "");
+        assert!(
+            e.starts_with("plumb.yaml:6: app `pakaura`: image `pakaura/api`: `context` is missing"),
+            "the entry's line when the field is absent: {e}"
+        );
+        let e = err("        values_key: frontend.image\n", "");
+        assert!(
+            e.contains("image `pakaura/frontend`: `values_key` is missing"),
+            "{e}"
+        );
+        let e = err("values_form: split", "values_form: both");
+        assert!(e.starts_with("plumb.yaml:13: "), "{e}");
+        assert!(
+            e.contains("`values_form` `both` is not reference or split"),
+            "{e}"
+        );
+        let e = err("        registry: localhost:5000\n", "");
+        assert!(e.contains("`pin_digest` needs a registry"), "{e}");
+        let e = err(
+            "registry: localhost:5000",
+            "registry: http://localhost:5000",
+        );
+        assert!(
+            e.contains("`registry` `http://localhost:5000` is not host:port"),
+            "{e}"
+        );
+        let e = err("name: pakaura/frontend", "name: pakaura/api");
+        assert!(e.contains("name `pakaura/api` is declared twice"), "{e}");
+        let e = err("          DEBUG: true", "          DEBUG: [1]");
+        assert!(e.contains("`args` `DEBUG` is a list or map"), "{e}");
+        let typo = parse("p", &IMAGES.replace("target: runtime", "tagret: runtime")).unwrap_err();
+        let cause = std::error::Error::source(&typo).map(|c| c.to_string());
+        assert!(
+            cause
+                .as_deref()
+                .is_some_and(|c| c.contains("unknown field `tagret`") && c.contains("line 8")),
+            "{cause:?}"
+        );
+        let dir = "apps:\n- name: a\n  namespace: a\n  path: m\n  images:\n  - name: a/web\n    context: web\n    values_key: web.image\n";
+        let e = parse("p", dir).unwrap_err().to_string();
+        assert!(
+            e.starts_with("p:8: app `a`: image `a/web`: `values_key` is only for chart apps"),
+            "{e}"
+        );
+        let ok = parse("p", &dir.replace("    values_key: web.image\n", "")).unwrap();
+        assert_eq!(ok.apps[0].images, vec![ImageSpec::new("a/web", "web")]);
+    }
+
+    #[test]
+    fn repository_names() {
+        for ok in ["api", "pakaura/api", "a.b/c-d/e_f", "a__b", "x1/2y"] {
+            assert!(is_repository(ok), "{ok}");
+        }
+        for bad in [
+            "", "Api", "a:1", "a/", "/a", "-a", "a-", "a..b", "a___b", "a//b", "a@b",
+        ] {
+            assert!(!is_repository(bad), "{bad}");
+        }
     }
 }

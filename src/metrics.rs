@@ -95,6 +95,15 @@ pub struct Metrics {
     /// rendered (`rendered`) or their output reused because nothing the
     /// render reads changed (`reused`).
     pub chart_renders_total: IntCounterVec,
+    /// `plumb_image_builds_total{app,image,result}`: images checked by the
+    /// build stage, `built`, `cached` (the tag existed) or `failed`.
+    pub image_builds_total: IntCounterVec,
+    /// `plumb_image_build_duration_seconds{image}`: the check, and the build
+    /// when there was one.
+    pub image_build_duration: HistogramVec,
+    /// `plumb_image_context_bytes{image}`: the context's size after
+    /// `.dockerignore`, at the last check.
+    pub image_context_bytes: prometheus::IntGaugeVec,
 }
 
 impl Metrics {
@@ -252,6 +261,35 @@ impl Metrics {
         )
         .expect("static metric definition is valid");
 
+        let image_builds_total = IntCounterVec::new(
+            Opts::new(
+                "plumb_image_builds_total",
+                "Images checked by the build stage: built, cached (the content's tag existed) or failed.",
+            ),
+            &["app", "image", "result"],
+        )
+        .expect("static metric definition is valid");
+        let image_build_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "plumb_image_build_duration_seconds",
+                "Wall time of an image's check, and of its build when it had none.",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
+                300.0, 600.0,
+            ]),
+            &["image"],
+        )
+        .expect("static metric definition is valid");
+        let image_context_bytes = prometheus::IntGaugeVec::new(
+            Opts::new(
+                "plumb_image_context_bytes",
+                "Size of an image's build context after .dockerignore, at its last check.",
+            ),
+            &["image"],
+        )
+        .expect("static metric definition is valid");
+
         for collector in [
             Box::new(build_info.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(cluster_up.clone()),
@@ -271,6 +309,9 @@ impl Metrics {
             Box::new(drift_corrections_total.clone()),
             Box::new(chart_loads_total.clone()),
             Box::new(chart_renders_total.clone()),
+            Box::new(image_builds_total.clone()),
+            Box::new(image_build_duration.clone()),
+            Box::new(image_context_bytes.clone()),
         ] {
             registry
                 .register(collector)
@@ -303,6 +344,9 @@ impl Metrics {
             drift_corrections_total,
             chart_loads_total,
             chart_renders_total,
+            image_builds_total,
+            image_build_duration,
+            image_context_bytes,
         }
     }
 

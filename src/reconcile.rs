@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use tracing::{info_span, Instrument};
 
+use crate::build::images::{self, BuildError, BuildOptions};
 use crate::cluster::apply::{crd_served_kinds, Cluster};
 use crate::cluster::engine::{self, SyncOptions, SyncReport};
 use crate::cluster::wait::{NoProgress, Progress};
@@ -38,6 +39,14 @@ pub enum ReconcileError {
         #[source]
         source: Box<RenderError>,
     },
+    /// An image could not be built: nothing was rendered or applied, what
+    /// runs stays as it was.
+    #[error("app `{app}`: image build failed; nothing was applied")]
+    Build {
+        app: String,
+        #[source]
+        source: Box<BuildError>,
+    },
     /// No cluster to apply to.
     #[error("app `{app}`: the Kubernetes API is not reachable; nothing was applied (hint: is Minikube running? `minikube status`; `plumb status` shows the cluster error)")]
     NoCluster { app: String },
@@ -59,6 +68,7 @@ impl ReconcileError {
         match self {
             ReconcileError::Source { .. } => "source",
             ReconcileError::Render { .. } => "render",
+            ReconcileError::Build { .. } => "build",
             ReconcileError::NoCluster { .. } => "no_cluster",
             ReconcileError::Sync { source, .. } => source.kind(),
             ReconcileError::Panicked { .. } => "panic",
@@ -75,6 +85,10 @@ pub struct ReconcileCtx {
     pub state_dir: PathBuf,
     /// The cluster, when it has been reached.
     pub cluster: Option<Cluster>,
+    /// The Docker Engine, when it has been reached (apps with images need it).
+    pub docker: Option<bollard::Docker>,
+    /// How images are built.
+    pub build: BuildOptions,
 }
 
 /// The result of one reconcile, for status and metrics.
@@ -93,6 +107,22 @@ pub struct Outcome {
     /// For a chart app that rendered: whether the chart was loaded and its
     /// templates rendered, or both taken from the app's cache.
     pub chart: Option<ChartUse>,
+    /// The app's images, as the build stage left them (empty without images,
+    /// or when the stage failed before the engine was asked).
+    pub images: Vec<ImageRecord>,
+}
+
+/// What the build stage did for one image, for metrics and status.
+#[derive(Debug, Clone)]
+pub struct ImageRecord {
+    /// The declared repository.
+    pub name: String,
+    /// `built`, `cached` or `failed`.
+    pub result: &'static str,
+    /// The check and build's wall time.
+    pub took: Duration,
+    /// The context's size after `.dockerignore`.
+    pub context_bytes: u64,
 }
 
 /// Reads and renders an app's objects at a revision (blocking: git), through
@@ -107,7 +137,11 @@ pub fn render_app(
     app: &AppSpec,
     revision: &str,
 ) -> Result<Vec<Object>, ReconcileError> {
-    let env = RenderEnv::default();
+    let images = planned_images(source, state_dir, app, revision, &BuildOptions::default())?;
+    let env = RenderEnv {
+        images: images.iter().map(images::PlannedImage::image_ref).collect(),
+        ..RenderEnv::default()
+    };
     render_app_with(
         source,
         state_dir,
@@ -117,6 +151,130 @@ pub fn render_app(
         &mut RenderCache::default(),
     )
     .map(|r| r.objects)
+}
+
+/// The app's images at a revision with their content-addressed tags,
+/// computed from git alone (blocking): what `plumb render` shows and what
+/// the build stage checks. Empty for an app without images.
+///
+/// # Errors
+/// [`ReconcileError::Source`] or [`ReconcileError::Build`] (a context or
+/// `.dockerignore` problem).
+pub fn planned_images(
+    source: &SourceConfig,
+    state_dir: &Path,
+    app: &AppSpec,
+    revision: &str,
+    options: &BuildOptions,
+) -> Result<Vec<images::PlannedImage>, ReconcileError> {
+    if app.images.is_empty() {
+        return Ok(Vec::new());
+    }
+    let repo = Source::open(source, state_dir).map_err(|e| ReconcileError::Source {
+        app: app.name.clone(),
+        source: Box::new(e),
+    })?;
+    images::plan(&repo, app, revision, options).map_err(|e| ReconcileError::Build {
+        app: app.name.clone(),
+        source: Box::new(e),
+    })
+}
+
+/// The build stage: plans the app's images (blocking thread) and makes
+/// sure the engine has them. Returns every image's outcome and, when all
+/// are there, the references the render uses.
+///
+/// # Errors
+/// [`ReconcileError::Build`] for the first image that failed (every
+/// outcome is still returned, for metrics).
+pub async fn build_images(
+    ctx: &ReconcileCtx,
+    app: &AppSpec,
+    revision: &str,
+) -> (
+    Vec<ImageRecord>,
+    Result<Vec<crate::build::ImageRef>, ReconcileError>,
+) {
+    if app.images.is_empty() {
+        return (Vec::new(), Ok(Vec::new()));
+    }
+    let failed = |e: BuildError| ReconcileError::Build {
+        app: app.name.clone(),
+        source: Box::new(e),
+    };
+    let (source, state_dir, task_app, task_rev, options) = (
+        ctx.source.clone(),
+        ctx.state_dir.clone(),
+        app.clone(),
+        revision.to_string(),
+        ctx.build.clone(),
+    );
+    let planned = tokio::task::spawn_blocking(move || {
+        planned_images(&source, &state_dir, &task_app, &task_rev, &options)
+    })
+    .await;
+    let planned = match planned {
+        Ok(Ok(planned)) => planned,
+        Ok(Err(e)) => return (Vec::new(), Err(e)),
+        Err(join) => {
+            return (
+                Vec::new(),
+                Err(ReconcileError::Panicked {
+                    app: app.name.clone(),
+                    message: join.to_string(),
+                }),
+            )
+        }
+    };
+    let Some(docker) = &ctx.docker else {
+        let e = BuildError::NoDocker {
+            image: planned
+                .first()
+                .map(|p| p.spec.name.clone())
+                .unwrap_or_default(),
+            reason: "the Docker Engine has not answered yet".into(),
+        };
+        return (Vec::new(), Err(failed(e)));
+    };
+    let outcomes = images::ensure(
+        docker,
+        &ctx.source,
+        &ctx.state_dir,
+        &app.name,
+        revision,
+        &planned,
+        &ctx.build,
+    )
+    .await;
+    let mut records = Vec::new();
+    let mut refs = Vec::new();
+    let mut first_error = None;
+    for (image, outcome) in planned.iter().zip(outcomes) {
+        match outcome {
+            Ok(ensured) => {
+                records.push(ImageRecord {
+                    name: image.spec.name.clone(),
+                    result: ensured.result.label(),
+                    took: ensured.took,
+                    context_bytes: ensured.context_bytes,
+                });
+                refs.push(ensured.image);
+            }
+            Err(e) => {
+                records.push(ImageRecord {
+                    name: image.spec.name.clone(),
+                    result: "failed",
+                    took: Duration::ZERO,
+                    context_bytes: image.context.bytes,
+                });
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        None => (records, Ok(refs)),
+        Some(e) => (records, Err(failed(e))),
+    }
 }
 
 /// Reads and renders an app's objects at a revision (blocking: git) with
@@ -179,6 +337,7 @@ pub async fn render_env(
         current: inventory.release(),
         kube_version: cluster.version().map(str::to_string),
         api_versions: Some(api_versions),
+        images: Vec::new(),
     })
 }
 
@@ -197,6 +356,7 @@ pub async fn reconcile(
     let started = Instant::now();
     let mut stages = Vec::new();
     let mut chart = None;
+    let mut images = Vec::new();
     let (result, report) = run_stages(
         ctx,
         app,
@@ -205,6 +365,7 @@ pub async fn reconcile(
         progress,
         &mut stages,
         &mut chart,
+        &mut images,
         cache,
     )
     .instrument(span)
@@ -220,6 +381,7 @@ pub async fn reconcile(
         report,
         stages,
         chart,
+        images,
     }
 }
 
@@ -262,11 +424,28 @@ async fn run_stages(
     progress: &dyn Progress,
     stages: &mut Vec<(&'static str, Duration)>,
     chart: &mut Option<ChartUse>,
+    images: &mut Vec<ImageRecord>,
     cache: &mut RenderCache,
 ) -> (Result<(), ReconcileError>, Option<SyncReport>) {
+    // Images first: a build that fails leaves everything deployed as it is.
+    let built = if app.images.is_empty() {
+        Vec::new()
+    } else {
+        let build_started = Instant::now();
+        let (records, result) = build_images(ctx, app, revision).await;
+        *images = records;
+        stages.push(("build", build_started.elapsed()));
+        match result {
+            Ok(refs) => refs,
+            Err(e) => return (Err(e), None),
+        }
+    };
     let render_started = Instant::now();
     let env = match render_env(ctx.cluster.as_ref(), app).await {
-        Ok(env) => env,
+        Ok(env) => RenderEnv {
+            images: built,
+            ..env
+        },
         Err(e) => return (Err(e), None),
     };
     let mut rendered = render_blocking(ctx, app, revision, env.clone(), cache).await;
@@ -461,10 +640,23 @@ pub async fn sync_once(
     options: SyncOptions,
 ) -> Result<Vec<(String, Outcome)>, OneOffError> {
     let (update, apps) = read_apps(config, app).await?;
+    let docker = if apps.iter().any(|a| !a.images.is_empty()) {
+        match crate::build::docker::connect_from_config(&config.docker).await {
+            Ok((docker, _)) => Some(docker),
+            Err(e) => {
+                tracing::warn!(error = %crate::error_chain(&e), "no Docker Engine: apps with images will fail");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let ctx = ReconcileCtx {
         source: config.source.clone(),
         state_dir: config.state_dir.clone(),
         cluster,
+        docker,
+        build: config.build.clone(),
     };
     let mut outcomes = Vec::new();
     for spec in apps {
@@ -499,6 +691,8 @@ pub async fn preview_apps(
         source: config.source.clone(),
         state_dir: config.state_dir.clone(),
         cluster: Some(cluster.clone()),
+        docker: None,
+        build: config.build.clone(),
     };
     let mut out = Vec::new();
     for spec in apps {
@@ -517,7 +711,30 @@ async fn preview_app(
     revision: &str,
     options: SyncOptions,
 ) -> Result<engine::Preview, ReconcileError> {
-    let env = render_env(Some(cluster), app).await?;
+    // The tags a build would give, without building (`plumb diff` shows
+    // which workloads a commit's images roll).
+    let (source, state_dir, task_app, task_rev, build) = (
+        ctx.source.clone(),
+        ctx.state_dir.clone(),
+        app.clone(),
+        revision.to_string(),
+        ctx.build.clone(),
+    );
+    let planned = tokio::task::spawn_blocking(move || {
+        planned_images(&source, &state_dir, &task_app, &task_rev, &build)
+    })
+    .await
+    .map_err(|join| ReconcileError::Panicked {
+        app: app.name.clone(),
+        message: join.to_string(),
+    })??;
+    let env = RenderEnv {
+        images: planned
+            .iter()
+            .map(images::PlannedImage::image_ref)
+            .collect(),
+        ..render_env(Some(cluster), app).await?
+    };
     let rendered = render_blocking(ctx, app, revision, env, &mut RenderCache::default()).await?;
     let options = SyncOptions {
         release: rendered.release,

@@ -146,6 +146,10 @@ pub struct RenderEnv {
     /// `.Capabilities.APIVersions` as `helm install` sets it; `None`:
     /// `helm template`'s default set.
     pub api_versions: Option<std::sync::Arc<Vec<String>>>,
+    /// The app's images as built for this revision: a chart gets them in
+    /// its values (after the app's `set`), a directory's containers of
+    /// those repositories are rewritten to them.
+    pub images: Vec<crate::build::ImageRef>,
 }
 
 /// An app's objects as rendered, and for charts what the render was.
@@ -213,8 +217,14 @@ pub fn render_app_with(
             } else {
                 shown
             };
+            let mut objects = render_plain(&shown, &tree)?;
+            if !env.images.is_empty() {
+                for object in &mut objects {
+                    crate::build::rewrite_images(&mut object.data, &env.images);
+                }
+            }
             Ok(Rendered {
-                objects: render_plain(&shown, &tree)?,
+                objects,
                 release: None,
                 chart: None,
             })
@@ -223,7 +233,12 @@ pub fn render_app_with(
             let source = chart::ChartSource {
                 chart,
                 values,
-                set: app.source.set_strings(),
+                set: app
+                    .source
+                    .set_strings()
+                    .into_iter()
+                    .chain(crate::build::image_set_strings(&env.images))
+                    .collect(),
             };
             chart::render(app, &source, files, env, cache)
         }

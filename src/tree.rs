@@ -48,6 +48,20 @@ pub struct TreeFile {
     pub content: Vec<u8>,
 }
 
+/// A file of a git tree named by its blob id rather than its bytes: what
+/// content digests are made of without reading the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobEntry {
+    /// Path relative to the directory listed, `/`-separated.
+    pub path: String,
+    /// Its mode.
+    pub mode: FileMode,
+    /// Git's object id (hex): a hash of the content, the same in any clone.
+    pub id: String,
+    /// The content's size in bytes.
+    pub size: u64,
+}
+
 impl TreeFile {
     /// A regular file (tests and fixtures).
     pub fn regular(path: impl Into<String>, content: impl Into<Vec<u8>>) -> TreeFile {

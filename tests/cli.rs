@@ -44,10 +44,15 @@ fn every_command_has_help_with_an_example() {
 }
 
 #[test]
-fn commands_without_their_stage_say_so_and_exit_2() {
-    let out = plumb(&["build"], None);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("does not have yet"), "{}", text(&out));
+fn build_without_images_says_so() {
+    let repo = TestRepo::with_demo_app();
+    let (_dir, config) = agent_config(repo.path(), "");
+    let out = plumb(&["build"], Some(&config));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("no images declared"), "{}", text(&out));
+    let out = plumb(&["build", "nope"], Some(&config));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out).contains("no app named `nope`"), "{}", text(&out));
 }
 
 #[test]

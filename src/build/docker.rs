@@ -222,6 +222,21 @@ pub fn connect(endpoint: &DockerEndpoint) -> Result<Docker, DockerError> {
     })
 }
 
+/// Finds, connects to and pings the engine the agent config names (what a
+/// one-off command such as `plumb build` uses; the daemon probes instead).
+///
+/// # Errors
+/// [`DockerError`] naming the endpoint, with a hint.
+pub async fn connect_from_config(
+    config: &crate::config::DockerConfig,
+) -> Result<(Docker, DockerEndpoint), DockerError> {
+    let inputs = EndpointInputs::from_config(config);
+    let endpoint = resolve_endpoint(&inputs, &|p| std::fs::read_to_string(p))?;
+    let docker = connect(&endpoint)?;
+    ping(&docker, &endpoint).await?;
+    Ok((docker, endpoint))
+}
+
 /// Asks the engine for its version; the cheapest call that proves it works.
 ///
 /// # Errors

@@ -87,6 +87,8 @@ impl AppWorker {
             source: self.ctx.config.source.clone(),
             state_dir: self.ctx.config.state_dir.clone(),
             cluster: self.cluster(),
+            docker: self.ctx.docker.borrow().clone(),
+            build: self.ctx.config.build.clone(),
         };
         let progress = StatusProgress {
             status: self.ctx.status.clone(),
@@ -121,6 +123,20 @@ impl AppWorker {
                 .stage_duration
                 .with_label_values(&[name, stage])
                 .observe(took.as_secs_f64());
+        }
+        for image in &outcome.images {
+            metrics
+                .image_builds_total
+                .with_label_values(&[name, &image.name, image.result])
+                .inc();
+            metrics
+                .image_build_duration
+                .with_label_values(&[&image.name])
+                .observe(image.took.as_secs_f64());
+            metrics
+                .image_context_bytes
+                .with_label_values(&[&image.name])
+                .set(i64::try_from(image.context_bytes).unwrap_or(i64::MAX));
         }
         if let Some(report) = &outcome.report {
             for object in &report.objects {
@@ -496,6 +512,7 @@ impl Worker for AppWorker {
             report: None,
             stages: Vec::new(),
             chart: None,
+            images: Vec::new(),
         };
         self.ctx
             .status

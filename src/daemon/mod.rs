@@ -114,6 +114,9 @@ pub struct Ctx {
     /// The cluster client, once the API server has answered; owned by the
     /// cluster probe, read by every reconcile.
     pub cluster: watch::Sender<Option<Cluster>>,
+    /// The Docker Engine client, once the engine has answered; owned by the
+    /// Docker probe, read by reconciles that build images.
+    pub docker: watch::Sender<Option<bollard::Docker>>,
 }
 
 /// A started daemon: its address and a way to stop it.
@@ -168,6 +171,7 @@ pub async fn start(config: Config) -> Result<RunningDaemon, DaemonError> {
         status: StatusHandle::with_health(metrics.health.clone()),
         metrics,
         cluster: watch::channel(None).0,
+        docker: watch::channel(None).0,
     });
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();

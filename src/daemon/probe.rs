@@ -177,9 +177,13 @@ pub(super) async fn probe_docker(ctx: Arc<Ctx>, cancel: CancellationToken) {
             Ok::<_, docker::DockerError>(Answer {
                 endpoint: endpoint.to_string(),
                 version,
-                client: (),
+                client,
             })
         }
     };
-    probe(ctx, cancel, Dependency::Docker, attempt, |()| {}).await;
+    let engines = ctx.clone();
+    let on_up = move |client: bollard::Docker| {
+        engines.docker.send_replace(Some(client));
+    };
+    probe(ctx, cancel, Dependency::Docker, attempt, on_up).await;
 }

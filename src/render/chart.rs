@@ -804,6 +804,7 @@ mod tests {
             current: first.release.clone(),
             kube_version: None,
             api_versions: None,
+            images: Vec::new(),
         };
         let again = render_with(&files, &app(), &installed, &mut cache);
         assert_eq!(
@@ -824,6 +825,7 @@ mod tests {
             current: upgrade.release.clone(),
             kube_version: Some("v1.31.2".into()),
             api_versions: None,
+            images: Vec::new(),
         };
         let r = render_with(&files, &app(), &newer, &mut cache);
         assert_eq!(

@@ -15,7 +15,7 @@ use git2::{ObjectType, Oid, Repository};
 
 use crate::config::{repo_path, RepoLocation, SourceConfig};
 use crate::render::PathEntry;
-use crate::tree::{FileMode, TreeFile};
+use crate::tree::{BlobEntry, FileMode, TreeFile};
 
 /// Errors from reading the source. Each names the repository and what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +181,24 @@ impl Source {
         })
     }
 
+    /// The commit a revision expression names (`HEAD~1`, a branch, a tag, a
+    /// short id), as a full id: for `plumb build --revision`.
+    ///
+    /// # Errors
+    /// [`SourceError::Object`] when it names no commit.
+    pub fn resolve(&self, revision: &str) -> Result<String, SourceError> {
+        self.repo
+            .revparse_single(revision)
+            .and_then(|object| object.peel_to_commit())
+            .map(|commit| commit.id().to_string())
+            .map_err(|source| SourceError::Object {
+                repo: self.name.clone(),
+                what: format!("revision `{revision}`"),
+                revision: revision.to_string(),
+                source,
+            })
+    }
+
     /// Reads a file at a revision, `rel` being relative to the followed
     /// sub-path. `Ok(None)` when the file is not in that commit.
     ///
@@ -287,6 +305,30 @@ impl Source {
     pub fn files_under(&self, revision: &str, rel: &str) -> Result<Vec<TreeFile>, SourceError> {
         let full = self.full_path(rel);
         let object_error = self.object_error(revision, &full);
+        self.blobs_under(revision, rel)?
+            .into_iter()
+            .map(|b| {
+                let oid = Oid::from_str(&b.id).map_err(object_error)?;
+                let blob = self.repo.find_blob(oid).map_err(object_error)?;
+                Ok(TreeFile {
+                    path: b.path,
+                    mode: b.mode,
+                    content: blob.content().to_vec(),
+                })
+            })
+            .collect()
+    }
+
+    /// What [`Source::files_under`] lists, without reading any content:
+    /// each blob's id and size come from git's index of objects. An image's
+    /// context digest is made of these, so "is it built already?" reads no
+    /// file.
+    ///
+    /// # Errors
+    /// As [`Source::files_under`].
+    pub fn blobs_under(&self, revision: &str, rel: &str) -> Result<Vec<BlobEntry>, SourceError> {
+        let full = self.full_path(rel);
+        let object_error = self.object_error(revision, &full);
         let root = self.root_tree(revision, &full)?;
         let tree = if full.is_empty() {
             root
@@ -318,17 +360,35 @@ impl Source {
         })
         .map_err(object_error)?;
         blobs.sort_by(|a, b| a.0.cmp(&b.0));
+        let odb = self.repo.odb().map_err(object_error)?;
         blobs
             .into_iter()
             .map(|(path, mode, id)| {
-                let blob = self.repo.find_blob(id).map_err(object_error)?;
-                Ok(TreeFile {
+                let (size, _) = odb.read_header(id).map_err(object_error)?;
+                Ok(BlobEntry {
                     path,
                     mode,
-                    content: blob.content().to_vec(),
+                    id: id.to_string(),
+                    size: size as u64,
                 })
             })
             .collect()
+    }
+
+    /// The content of the blob with git id `id` (from [`Source::blobs_under`]).
+    ///
+    /// # Errors
+    /// [`SourceError::Object`] when it is not in the repository.
+    pub fn read_blob(&self, id: &str) -> Result<Vec<u8>, SourceError> {
+        let object_error = |source| SourceError::Object {
+            repo: self.name.clone(),
+            what: format!("blob {id}"),
+            revision: String::new(),
+            source,
+        };
+        let oid = Oid::from_str(id).map_err(object_error)?;
+        let blob = self.repo.find_blob(oid).map_err(object_error)?;
+        Ok(blob.content().to_vec())
     }
 
     /// The paths of every file that differs between two revisions (added,

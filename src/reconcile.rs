@@ -180,6 +180,32 @@ pub fn planned_images(
     })
 }
 
+/// [`planned_images`] on a blocking thread (git reads).
+async fn plan_blocking(
+    ctx: &ReconcileCtx,
+    app: &AppSpec,
+    revision: &str,
+) -> Result<Vec<images::PlannedImage>, ReconcileError> {
+    if app.images.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (source, state_dir, task_app, task_rev, options) = (
+        ctx.source.clone(),
+        ctx.state_dir.clone(),
+        app.clone(),
+        revision.to_string(),
+        ctx.build.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        planned_images(&source, &state_dir, &task_app, &task_rev, &options)
+    })
+    .await
+    .map_err(|join| ReconcileError::Panicked {
+        app: app.name.clone(),
+        message: join.to_string(),
+    })?
+}
+
 /// The build stage: plans the app's images (blocking thread) and makes
 /// sure the engine has them. Returns every image's outcome and, when all
 /// are there, the references the render uses.
@@ -202,29 +228,9 @@ pub async fn build_images(
         app: app.name.clone(),
         source: Box::new(e),
     };
-    let (source, state_dir, task_app, task_rev, options) = (
-        ctx.source.clone(),
-        ctx.state_dir.clone(),
-        app.clone(),
-        revision.to_string(),
-        ctx.build.clone(),
-    );
-    let planned = tokio::task::spawn_blocking(move || {
-        planned_images(&source, &state_dir, &task_app, &task_rev, &options)
-    })
-    .await;
-    let planned = match planned {
-        Ok(Ok(planned)) => planned,
-        Ok(Err(e)) => return (Vec::new(), Err(e)),
-        Err(join) => {
-            return (
-                Vec::new(),
-                Err(ReconcileError::Panicked {
-                    app: app.name.clone(),
-                    message: join.to_string(),
-                }),
-            )
-        }
+    let planned = match plan_blocking(ctx, app, revision).await {
+        Ok(planned) => planned,
+        Err(e) => return (Vec::new(), Err(e)),
     };
     let Some(docker) = &ctx.docker else {
         let e = BuildError::NoDocker {
@@ -713,21 +719,7 @@ async fn preview_app(
 ) -> Result<engine::Preview, ReconcileError> {
     // The tags a build would give, without building (`plumb diff` shows
     // which workloads a commit's images roll).
-    let (source, state_dir, task_app, task_rev, build) = (
-        ctx.source.clone(),
-        ctx.state_dir.clone(),
-        app.clone(),
-        revision.to_string(),
-        ctx.build.clone(),
-    );
-    let planned = tokio::task::spawn_blocking(move || {
-        planned_images(&source, &state_dir, &task_app, &task_rev, &build)
-    })
-    .await
-    .map_err(|join| ReconcileError::Panicked {
-        app: app.name.clone(),
-        message: join.to_string(),
-    })??;
+    let planned = plan_blocking(ctx, app, revision).await?;
     let env = RenderEnv {
         images: planned
             .iter()

@@ -516,3 +516,216 @@ fn a_chart_gets_its_images_through_values() {
         "the rest of the map is kept"
     );
 }
+
+/// A second dockerd that only speaks TLS on a loopback port, with
+/// certificates made here; stopped on drop.
+struct TlsEngine {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for TlsEngine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        output_text(&out)
+    );
+}
+
+/// Makes `ca.pem`, a server certificate for 127.0.0.1 and a client
+/// certificate (`cert.pem`, `key.pem`) in `dir`, as `docker-machine` (and
+/// so Minikube) lays them out.
+fn make_certs(dir: &Path, name: &str) {
+    let days = ["-days", "2"];
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca-key.pem",
+            "-out",
+            "ca.pem",
+            "-subj",
+            &format!("/CN={name} CA"),
+            days[0],
+            days[1],
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").expect("write");
+    for (who, ext) in [("server", "server.ext"), ("client", "client.ext")] {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{who}-key.pem"),
+                "-out",
+                &format!("{who}.csr"),
+                "-subj",
+                &format!("/CN={who}"),
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{who}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-CAcreateserial",
+                "-out",
+                &format!("{who}-cert.pem"),
+                "-extfile",
+                ext,
+                days[0],
+                days[1],
+            ],
+        );
+    }
+    std::fs::copy(dir.join("client-cert.pem"), dir.join("cert.pem")).expect("copy");
+    std::fs::copy(dir.join("client-key.pem"), dir.join("key.pem")).expect("copy");
+}
+
+/// Starts the TLS engine, or `None` (with the reason) where this machine
+/// cannot: not root, or no dockerd.
+fn tls_engine() -> Result<TlsEngine, String> {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        return Err("not root: cannot start a second dockerd".into());
+    }
+    let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or("no dockerd")?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    make_certs(dir.path(), "plumb-test");
+    let port = support::free_port();
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    let log = std::fs::File::create(dir.path().join("dockerd.log")).expect("log");
+    let child = std::process::Command::new(dockerd)
+        .args(["--host", &format!("tcp://127.0.0.1:{port}"), "--tlsverify"])
+        .arg("--tlscacert")
+        .arg(dir.path().join("ca.pem"))
+        .arg("--tlscert")
+        .arg(dir.path().join("server-cert.pem"))
+        .arg("--tlskey")
+        .arg(dir.path().join("server-key.pem"))
+        .arg("--data-root")
+        .arg(dir.path().join("data"))
+        .arg("--exec-root")
+        .arg(&run)
+        .arg("--pidfile")
+        .arg(run.join("dockerd.pid"))
+        .args([
+            "--storage-driver=vfs",
+            "--iptables=false",
+            "--ip-masq=false",
+            "--bridge=none",
+        ])
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("dockerd does not start: {e}"))?;
+    let engine = TlsEngine { child, port, dir };
+    let ready = std::time::Instant::now();
+    while ready.elapsed() < Duration::from_secs(60) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(engine);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = std::fs::read_to_string(engine.dir.path().join("dockerd.log")).unwrap_or_default();
+    panic!("the TLS dockerd did not listen within 60 s:\n{log}");
+}
+
+#[test]
+fn builds_through_a_tls_engine_and_refuses_a_foreign_one() {
+    if docker_host().is_none() {
+        support::skip(
+            support::Service::Docker,
+            "no Docker Engine (scripts/test starts one and sets PLUMB_TEST_DOCKER_HOST)",
+        );
+        return;
+    }
+    let engine = match tls_engine() {
+        Ok(engine) => engine,
+        Err(why) => {
+            support::skip(
+                support::Service::Docker,
+                &format!("no TLS Docker Engine: {why}"),
+            );
+            return;
+        }
+    };
+    let image = repository("tls");
+    let repo = shop_repo(&image);
+    let endpoint = format!("tcp://127.0.0.1:{}", engine.port);
+    // As `minikube docker-env` prints it.
+    let run = |cert_dir: &Path| {
+        let (_dir, config) = support::agent_config(repo.path(), "");
+        std::process::Command::new(support::plumb_bin())
+            .args(["build", "--config"])
+            .arg(&config)
+            .env("DOCKER_HOST", &endpoint)
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", cert_dir)
+            .env_remove("PLUMB_DOCKER_ENDPOINT")
+            .output()
+            .expect("plumb runs")
+    };
+    let out = support::wait_until(Duration::from_secs(60), "the TLS engine to answer", || {
+        let out = run(engine.dir.path());
+        (out.status.success() || !output_text(&out).contains("did not answer")).then_some(out)
+    });
+    let text = output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("{image}:plumb-")) && text.contains("built"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{endpoint} (TLS)")), "{text}");
+
+    // Certificates of another CA: refused, and said so.
+    let foreign = tempfile::tempdir().expect("tempdir");
+    make_certs(foreign.path(), "someone-else");
+    let out = run(foreign.path());
+    let text = output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&endpoint) && text.contains("certificate"),
+        "{text}"
+    );
+}

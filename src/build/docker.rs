@@ -186,7 +186,8 @@ fn minikube_node_ip(config_json: &str) -> Option<String> {
 fn hint_for(endpoint: &DockerEndpoint) -> &'static str {
     match endpoint {
         DockerEndpoint::Unix(_) => "is dockerd running? with Minikube, run `eval $(minikube docker-env)` or set docker.minikube in the agent config",
-        DockerEndpoint::Tcp { .. } => "is Minikube running? try `minikube status`",
+        DockerEndpoint::Tcp { tls: None, .. } => "is Minikube running? try `minikube status`",
+        DockerEndpoint::Tcp { tls: Some(_), .. } => "is Minikube running? try `minikube status`; a certificate error means the engine's certificates are not the ones in the cert directory (after `minikube delete`, `minikube docker-env` shows the new ones)",
     }
 }
 

@@ -416,6 +416,11 @@ fn a_commit_to_one_context_builds_one_image_and_rolls_its_workloads() {
             .unwrap_or(0.0)
     };
     assert_eq!((builds(&api, "built"), builds(&web, "built")), (1.0, 1.0));
+    assert_eq!(
+        daemon.metric("plumb_reconcile_total{app=\"roll\",result=\"failure\"}"),
+        Some(0.0),
+        "the first reconcile waits for the Docker probe rather than failing"
+    );
     assert!(
         daemon
             .metric(&format!("plumb_image_context_bytes{{image=\"{api}\"}}"))

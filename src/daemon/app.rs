@@ -27,6 +27,10 @@ use crate::render::{CacheUse, RenderCache};
 use crate::source::short_id;
 use crate::status::{rfc3339, ReconcileStatus};
 
+/// How long a reconcile that builds images waits for the Docker probe's
+/// first answer.
+const DOCKER_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The real worker: stages, status, metrics, and the app's drift watch.
 pub(super) struct AppWorker {
     ctx: Arc<Ctx>,
@@ -79,6 +83,25 @@ impl AppWorker {
         self.ctx.cluster.borrow().clone()
     }
 
+    /// The Docker client for an app that builds images. Right after start
+    /// the probe may not have answered yet: wait for it a little rather
+    /// than fail the first reconcile.
+    async fn docker(&self, app: &crate::manifest::AppSpec) -> Option<bollard::Docker> {
+        if app.images.is_empty() {
+            return None;
+        }
+        let mut engines = self.ctx.docker.subscribe();
+        let first = tokio::time::timeout(
+            DOCKER_GRACE,
+            engines.wait_for(|d: &Option<bollard::Docker>| d.is_some()),
+        )
+        .await;
+        match first {
+            Ok(Ok(docker)) => docker.clone(),
+            _ => None,
+        }
+    }
+
     /// Runs one reconcile and records it in metrics, logs and status;
     /// returns the engine's report and whether the reconcile succeeded. A
     /// panic in a stage is caught and recorded as a failure.
@@ -87,7 +110,7 @@ impl AppWorker {
             source: self.ctx.config.source.clone(),
             state_dir: self.ctx.config.state_dir.clone(),
             cluster: self.cluster(),
-            docker: self.ctx.docker.borrow().clone(),
+            docker: self.docker(&trigger.app).await,
             build: self.ctx.config.build.clone(),
         };
         let progress = StatusProgress {

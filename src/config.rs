@@ -432,12 +432,14 @@ fn build(
         parallel: raw.build.parallel.unwrap_or(defaults.parallel),
         keep: raw.build.keep.unwrap_or(defaults.keep).max(1),
         push: true,
-        docker_config: raw
-            .build
-            .docker_config
-            .map(resolve)
-            .or_else(|| env("DOCKER_CONFIG").map(|d| PathBuf::from(d).join("config.json")))
-            .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".docker/config.json"))),
+        docker_config: raw.build.docker_config.map(resolve).or_else(|| {
+            // Docker's own default, when there is one: no file there
+            // means no credentials, not an error.
+            env("DOCKER_CONFIG")
+                .map(|d| PathBuf::from(d).join("config.json"))
+                .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".docker/config.json")))
+                .filter(|p| p.is_file())
+        }),
     };
 
     Ok(Config {
@@ -646,6 +648,43 @@ mod tests {
     #[test]
     fn in_cluster_excludes_kubeconfig() {
         assert!(parse("cluster:\n  in_cluster: true\n  context: x\n").is_err());
+    }
+
+    #[test]
+    fn build_settings_and_the_docker_config() {
+        let c = parse("").unwrap();
+        assert_eq!(c.build.parallel, 2);
+        assert_eq!(c.build.keep, 3);
+        assert_eq!(c.build.docker_config, None, "no HOME, no default file");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".docker")).unwrap();
+        let home = dir.path().display().to_string();
+        let env = |k: &str| (k == "HOME").then(|| home.clone());
+        let at = Path::new("/etc/plumb/plumb.yaml");
+        let c = Config::from_yaml("", at, &env).unwrap();
+        assert_eq!(
+            c.build.docker_config, None,
+            "a missing default is no credentials"
+        );
+        std::fs::write(dir.path().join(".docker/config.json"), "{}").unwrap();
+        let c = Config::from_yaml("", at, &env).unwrap();
+        assert_eq!(
+            c.build.docker_config,
+            Some(dir.path().join(".docker/config.json"))
+        );
+        let c = Config::from_yaml(
+            "build:\n  docker_config: creds.json\n  parallel: 4\n  keep: 5\n  max_context_bytes: 1000\n",
+            at,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(c.build.docker_config, Some("/etc/plumb/creds.json".into()));
+        assert_eq!(
+            (c.build.parallel, c.build.keep, c.build.max_context_bytes),
+            (4, 5, 1000)
+        );
+        let err = parse("build:\n  parallel: 0\n").unwrap_err().to_string();
+        assert!(err.contains("build.parallel"), "{err}");
     }
 
     #[test]

@@ -734,3 +734,47 @@ fn builds_through_a_tls_engine_and_refuses_a_foreign_one() {
         "{text}"
     );
 }
+
+#[test]
+fn push_to_a_registry_pins_the_pushed_digest() {
+    let Some(host) = docker_host() else {
+        support::skip(
+            support::Service::Docker,
+            "no Docker Engine (scripts/test starts one and sets PLUMB_TEST_DOCKER_HOST)",
+        );
+        return;
+    };
+    let Some(registry) = support::registry::Registry::start(None) else {
+        return;
+    };
+    let image = repository("push");
+    let repo = shop_repo(&image);
+    repo.write(
+        "deploy/plumb.yaml",
+        &format!("apps:\n  - name: shop\n    namespace: shop\n    path: manifests\n    images:\n      - name: {image}\n        context: apps/web\n        registry: {}\n        pin_digest: true\n", registry.host()),
+    );
+    repo.commit("push it");
+    let (_dir, config) =
+        support::agent_config(repo.path(), &format!("docker:\n  endpoint: {host}\n"));
+    let pushed = build(&config, &["--push"]);
+    let (name, reference, result) = &pushed[0];
+    assert_eq!((name.as_str(), result.as_str()), (image.as_str(), "built"));
+    let repository = format!("{}/{image}", registry.host());
+    let digest = reference
+        .strip_prefix(&format!("{repository}@"))
+        .unwrap_or_else(|| panic!("a pinned reference: {reference}"));
+    let tag = rendered_image(&config);
+    let tag = tag
+        .strip_prefix(&format!("{repository}:"))
+        .unwrap_or_else(|| panic!("render shows the tag: {tag}"));
+    assert_eq!(
+        registry.manifest_digest(&image, tag),
+        digest,
+        "the registry's digest"
+    );
+    // Pushed already: cached, and the digest comes back without a push.
+    assert_eq!(
+        build(&config, &["--push"]),
+        vec![(image.clone(), reference.clone(), "cached".to_string())]
+    );
+}

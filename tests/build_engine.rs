@@ -11,10 +11,10 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
@@ -25,10 +25,10 @@ use bollard::Docker;
 use futures::StreamExt;
 use plumb::build::docker::{connect, resolve_endpoint, EndpointInputs};
 use plumb::build::engine::{self, BuildProgress, BuildSpec, BuiltImage, EngineError, ImageInfo};
+use support::registry::Registry;
 use support::{docker_host, Service};
 
 const BUSYBOX: &str = "plumb-test/busybox:1";
-const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
 
 /// A name part unique to this test run and call: process id, start time
 /// and a counter.
@@ -605,147 +605,6 @@ async fn gc_keeps_the_newest_and_those_in_use() {
 }
 
 // ---- push ---------------------------------------------------------------
-
-/// A `docker-registry` serving plain HTTP on a free loopback port (which
-/// dockerd treats as insecure, so no TLS), killed on drop.
-struct Registry {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-    /// (user, password) when it requires basic auth.
-    auth: Option<(String, String)>,
-}
-
-impl Registry {
-    /// Starts one, optionally with htpasswd auth for `user:password`;
-    /// `None` after a loud skip when the package is missing.
-    fn start(auth: Option<(&str, &str)>) -> Option<Registry> {
-        if !Path::new(REGISTRY_BIN).is_file() {
-            support::skip(
-                Service::Docker,
-                &format!("no docker-registry ({REGISTRY_BIN}; apt-get install docker-registry): push tests"),
-            );
-            return None;
-        }
-        let mut dir = tempfile::tempdir().expect("tempdir");
-        let mut auth_yaml = String::new();
-        if let Some((user, password)) = auth {
-            let hash = bcrypt::hash(password, 4).expect("bcrypt");
-            let htpasswd = dir.path().join("htpasswd");
-            std::fs::write(&htpasswd, format!("{user}:{hash}\n")).expect("write htpasswd");
-            auth_yaml = format!(
-                "auth:\n  htpasswd:\n    realm: plumb-test\n    path: {}\n",
-                htpasswd.display()
-            );
-        }
-        // The port is free when picked but may be taken before the
-        // registry binds it: try a few.
-        for _ in 0..5 {
-            let port = support::free_port();
-            let config = dir.path().join("config.yml");
-            std::fs::write(
-                &config,
-                format!(
-                    "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n\
-                     storage:\n  filesystem:\n    rootdirectory: {}\n\
-                     http:\n  addr: 127.0.0.1:{port}\n  secret: plumb-test\n{auth_yaml}",
-                    dir.path().join("data").display()
-                ),
-            )
-            .expect("write registry config");
-            let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
-            let child = Command::new(REGISTRY_BIN)
-                .arg("serve")
-                .arg(&config)
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("log file"))
-                .stderr(log)
-                .spawn()
-                .expect("docker-registry starts");
-            let mut registry = Registry {
-                child,
-                port,
-                dir,
-                auth: auth.map(|(u, p)| (u.to_string(), p.to_string())),
-            };
-            if registry.wait_ready() {
-                return Some(registry);
-            }
-            let _ = registry.child.kill();
-            let _ = registry.child.wait();
-            dir = std::mem::replace(&mut registry.dir, tempfile::tempdir().expect("tempdir"));
-        }
-        panic!("docker-registry did not start on any of 5 ports");
-    }
-
-    /// Waits until `/v2/` answers (200, or 401 with auth); false when the
-    /// registry exited (its port was taken).
-    fn wait_ready(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let url = format!("http://127.0.0.1:{}/v2/", self.port);
-        loop {
-            if self.child.try_wait().expect("try_wait").is_some() {
-                return false;
-            }
-            let (code, _) = support::http_get(&url);
-            if code == 200 || code == 401 {
-                return true;
-            }
-            if Instant::now() > deadline {
-                panic!("docker-registry did not answer: {}", self.log());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
-    }
-
-    /// The registry's own digest of `repo:tag`'s manifest
-    /// (`Docker-Content-Digest` of `GET /v2/<repo>/manifests/<tag>`).
-    fn manifest_digest(&self, repo: &str, tag: &str) -> String {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("client");
-        let mut request = client
-            .get(format!("http://{}/v2/{repo}/manifests/{tag}", self.host()))
-            .header(
-                "Accept",
-                "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
-            );
-        if let Some((user, password)) = &self.auth {
-            request = request.basic_auth(user, Some(password));
-        }
-        let response = request.send().expect("GET manifest");
-        assert_eq!(response.status().as_u16(), 200, "{}", self.log());
-        response
-            .headers()
-            .get("Docker-Content-Digest")
-            .and_then(|v| v.to_str().ok())
-            .expect("Docker-Content-Digest header")
-            .to_string()
-    }
-
-    /// A docker config.json in the registry's dir holding `json`.
-    fn docker_config(&self, json: &str) -> PathBuf {
-        let path = self.dir.path().join("config.json");
-        std::fs::write(&path, json).expect("write config.json");
-        path
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

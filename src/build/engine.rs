@@ -177,7 +177,7 @@ pub enum EngineError {
         why: &'static str,
     },
     /// The docker config file could not be read.
-    #[error("pushing `{image}`: cannot read docker config {path} (hint: check docker.config in the agent config)")]
+    #[error("pushing `{image}`: cannot read docker config {path} (hint: check build.docker_config in the agent config)")]
     DockerConfigRead {
         /// The image being pushed.
         image: String,

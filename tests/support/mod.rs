@@ -10,6 +10,7 @@
 
 pub mod apiserver;
 pub mod cluster;
+pub mod registry;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

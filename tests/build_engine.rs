@@ -119,8 +119,10 @@ async fn inspect_some(docker: &Docker, reference: &str) -> ImageInfo {
         .unwrap_or_else(|| panic!("{reference} is not there"))
 }
 
-/// Removes test images (by reference, forced); what is gone already is fine.
+/// Removes test images (by reference, forced); what is gone already is
+/// fine. Never beside another test's build: see `engine::removal_guard`.
 async fn remove_all(docker: &Docker, references: &[String]) {
+    let _alone = engine::removal_guard().await;
     for reference in references {
         let options = RemoveImageOptions {
             force: true,

@@ -289,6 +289,19 @@ fn is_status(error: &ApiError, code: u16) -> bool {
     matches!(error, ApiError::DockerResponseServerError { status_code, .. } if *status_code == code)
 }
 
+/// Builds and image removals of this process take turns: the classic
+/// builder's cache lookup walks every image of the engine, and an image
+/// removed during that walk fails the build with "unable to find image"
+/// (dockerd 20.10, seen when a removal ran beside another image's build).
+/// Builds share the lock; removals take it alone.
+static REMOVALS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// Waits until no build of this process runs, and holds new ones off until
+/// the guard is dropped: for anything that removes images (as [`gc`] does).
+pub async fn removal_guard() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    REMOVALS.write().await
+}
+
 /// Whether an image with this reference is here, with its id and labels:
 /// the one call that decides whether a content-addressed tag needs a
 /// build. A 404 is `Ok(None)`.
@@ -332,6 +345,7 @@ pub async fn build(
     spec: &BuildSpec,
     progress: &mut (dyn FnMut(BuildProgress) + Send),
 ) -> Result<BuiltImage, EngineError> {
+    let _no_removals = REMOVALS.read().await;
     let mut cache_from = Vec::new();
     for source in &spec.cache_from {
         if inspect(docker, source).await?.is_some() {
@@ -885,6 +899,7 @@ pub async fn gc(
     keep: usize,
     in_use: &BTreeSet<String>,
 ) -> Result<Vec<String>, EngineError> {
+    let _alone = removal_guard().await;
     let repository = familiar(repository);
     let prefix = format!("{repository}:plumb-");
     let filters = HashMap::from([("reference".to_string(), vec![format!("{prefix}*")])]);

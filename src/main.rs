@@ -1,7 +1,7 @@
 //! The `plumb` command line. Thin: parse flags, load the config, call the
 //! library, print errors with their whole cause chain, map them to exit codes
-//! (0 ok, 1 runtime failure or problems found, 2 usage or config error, or a
-//! command whose stage is not built yet).
+//! (0 ok, 1 runtime failure, problems found or a failed build, 2 usage or
+//! config error).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -44,19 +43,7 @@ fn main() {
     }
     std::fs::write(context.join("Dockerfile"), "FROM scratch\nCOPY . /data/\n").expect("write");
     std::fs::write(context.join(".dockerignore"), "*.tmp\n**/cache/\n").expect("write");
-    git(repo.path(), &["add", "-A"]);
-    git(
-        repo.path(),
-        &[
-            "-c",
-            "user.name=b",
-            "-c",
-            "user.email=b@b",
-            "commit",
-            "-qm",
-            "big",
-        ],
-    );
+    common::commit_all(repo.path(), "big");
     let config = SourceConfig {
         repo: RepoLocation::Local(repo.path().to_path_buf()),
         branch: "main".into(),
@@ -206,19 +193,7 @@ fn main() {
         .map(|i| {
             std::fs::write(small.path().join("web/page.txt"), format!("page {i}\n"))
                 .expect("write");
-            git(small.path(), &["add", "-A"]);
-            git(
-                small.path(),
-                &[
-                    "-c",
-                    "user.name=b",
-                    "-c",
-                    "user.email=b@b",
-                    "commit",
-                    "-qm",
-                    "page",
-                ],
-            );
+            common::commit_all(small.path(), "page");
             let source = Source::open(&small_config, small.path()).expect("open");
             let revision = source.tip().expect("tip").id;
             let start = Instant::now();
@@ -263,19 +238,8 @@ fn main() {
     ));
 }
 
+use common::git;
+
 fn row(name: &str, samples: &mut [Duration], target: &str) {
     common::row(56, name, samples, target);
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

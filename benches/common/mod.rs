@@ -1,4 +1,4 @@
-//! Helpers the bench binaries share: percentiles, milliseconds, RSS.
+//! Helpers the bench binaries share: percentiles, milliseconds, RSS, git.
 
 #![allow(dead_code)] // each bench uses a different part
 
@@ -35,5 +35,36 @@ pub fn row(width: usize, name: &str, samples: &mut [Duration], target: &str) {
         "{name:<width$} {:>12} {:>12} {target:>14}",
         ms(p50),
         ms(p99)
+    );
+}
+
+/// Runs the git CLI in `dir`; panics with its stderr when it fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Commits everything in `dir` (with a bench identity).
+pub fn commit_all(dir: &std::path::Path, message: &str) {
+    git(dir, &["add", "-A"]);
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "commit",
+            "-qm",
+            message,
+        ],
     );
 }
